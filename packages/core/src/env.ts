@@ -1,0 +1,46 @@
+import type { ActionSpec } from "./actions/spec.js";
+
+/** A dense float32 array with its shape, row-major. Crosses the env boundary instead of tensors, so an env
+ * never owns tfjs memory that the caller must dispose. */
+export interface Batch {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** What the policy sees at one decision: generator features `[B, N, D]` and the 0-based step index k. */
+export interface Observation {
+  features: Batch;
+  step: number;
+}
+
+/** Executed (post-activation, post-clamp) actions: one value per sample for every action key. */
+export type ExecutedActions = Record<string, Float32Array>;
+
+/**
+ * The generation MDP (METHOD.md §3) that every paradigm adapter implements. One trajectory per sample;
+ * all samples of a batch advance in lock step through `horizon` policy decisions.
+ *
+ * Call order: `reset` → (`observe` → `step`) × horizon → `render`.
+ */
+export interface GenerationEnv {
+  /** Number of policy decisions per trajectory (T for MaskGIT/VAR, T+1 for DiT/SiT). */
+  readonly horizon: number;
+  /** The action keys, their activations and the heuristic schedule, one row per decision. */
+  readonly actionSpec: ActionSpec;
+  /** Shape `[N, D]` of the features returned by `observe`. */
+  readonly featureShape: readonly [number, number];
+  /** Number of classes a condition may take (labels are 0..numClasses-1). */
+  readonly numClasses: number;
+  /** True when a transition samples randomness (token sampling); false for deterministic ODE steps. */
+  readonly stochastic: boolean;
+  /** Starts a batch of trajectories, one per condition; `seed` fixes every random draw of the env. */
+  reset(conditions: Int32Array, seed: number): Promise<void>;
+  /** Features of the current state. */
+  observe(): Promise<Observation>;
+  /** Applies one decision (per-sample actions) and advances to the next state. */
+  step(actions: ExecutedActions): Promise<void>;
+  /** The finished samples in the space the reward model reads (images `[B,H,W,C]` in [0,1], or vectors `[B,d]`). */
+  render(): Promise<Batch>;
+  /** Releases sessions or buffers held by the env. */
+  dispose?(): Promise<void> | void;
+}
