@@ -17,3 +17,47 @@ export {
   type ActionSpec,
 } from "./actions/spec.js";
 export { Random } from "./random.js";
+export { initTensorflow, BACKEND_ENV_VAR, type TfBackendName } from "./runtime/backend.js";
+export { installFastWasmBatchMatMul } from "./runtime/wasm-matmul.js";
+export {
+  OnnxModel,
+  type OnnxContract,
+  type OnnxDType,
+  type TensorContract,
+  type FeedValue,
+  type OnnxModelOptions,
+} from "./runtime/onnx.js";
+export { ParamStore } from "./nn/params.js";
+export { linear, layerNorm, gelu, silu, adaLN, sinusoidalFeatures, oneHotRows } from "./nn/layers.js";
+export { PolicyNetwork, policyNetworkConfig, type PolicyNetworkConfig } from "./nn/policy.js";
+export { DEFAULT_PPO_CONFIG, explorationStdAt, resolvePPOConfig, type PPOConfig } from "./ppo/config.js";
+export { gaussianLogProb, gaussianLogProbValues } from "./ppo/gaussian.js";
+export { RolloutBuffer, standardizeReturns, type TransitionBatch } from "./ppo/buffer.js";
+export { ppoLoss, ppoUpdate, type PPOLossTerms, type PPOUpdateStats } from "./ppo/ppo.js";
+export {
+  FunctionReward,
+  type RewardModel,
+  type LabeledBatch,
+  type RealDataSource,
+} from "./rewards/reward.js";
+export type { Discriminator } from "./rewards/discriminator.js";
+export { MLPDiscriminator, type MLPDiscriminatorConfig } from "./rewards/mlp-discriminator.js";
+export { ViTDiscriminator, type ViTDiscriminatorConfig } from "./rewards/vit-discriminator.js";
+export { AdversarialReward, type AdversarialRewardConfig } from "./rewards/adversarial.js";
+export {
+  rollout,
+  uniformLabels,
+  balancedLabels,
+  type RolloutOptions,
+  type RolloutResult,
+  type RecordedTransitions,
+} from "./rollout.js";
+export {
+  AdaGenTrainer,
+  savePolicy,
+  loadPolicy,
+  type TrainerOptions,
+  type TrainOptions,
+  type IterationMetrics,
+} from "./train/trainer.js";
+export { writeTensorFile, readTensorFile, type TensorFile, type NamedArray } from "./train/tensor-file.js";

@@ -1,0 +1,71 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Batch } from "../env.js";
+import type { Discriminator } from "./discriminator.js";
+import type { LabeledBatch, RewardModel } from "./reward.js";
+
+export interface AdversarialRewardConfig {
+  /** Adam learning rate of the discriminator. [N: 1e-4] */
+  learningRate: number;
+  /** Adam betas. [N: (0.5, 0.999)] */
+  beta1: number;
+  beta2: number;
+}
+
+/**
+ * The adversarial reward (METHOD.md §9): a discriminator co-trained on real vs generated samples with the
+ * logistic loss L_D = mean softplus(−l_real) + mean softplus(l_fake); reward = sigmoid(mean logit) per sample.
+ */
+export class AdversarialReward implements RewardModel {
+  readonly discriminator: Discriminator;
+  readonly config: AdversarialRewardConfig;
+  readonly optimizer: tf.AdamOptimizer;
+
+  constructor(discriminator: Discriminator, config: Partial<AdversarialRewardConfig> = {}) {
+    this.discriminator = discriminator;
+    this.config = { learningRate: 1e-4, beta1: 0.5, beta2: 0.999, ...config };
+    this.optimizer = tf.train.adam(this.config.learningRate, this.config.beta1, this.config.beta2) as tf.AdamOptimizer;
+  }
+
+  private toTensor(samples: Batch): tf.Tensor {
+    const expected = this.discriminator.sampleShape;
+    const got = samples.shape.slice(1);
+    if (got.join(",") !== expected.join(","))
+      throw new RangeError(`discriminator expects samples [B,${expected}], got [${samples.shape}]`);
+    return tf.tensor(samples.data, samples.shape);
+  }
+
+  async score(samples: Batch, labels: Int32Array): Promise<Float32Array> {
+    return tf.tidy(() => {
+      const logits = this.discriminator.apply(this.toTensor(samples), labels);
+      return tf.sigmoid(tf.mean(logits, 1)).dataSync() as Float32Array;
+    });
+  }
+
+  async update(real: LabeledBatch, fake: LabeledBatch): Promise<Record<string, number>> {
+    return tf.tidy(() => {
+      const realX = this.toTensor(real.samples);
+      const fakeX = this.toTensor(fake.samples);
+      let realMean!: tf.Scalar;
+      let fakeMean!: tf.Scalar;
+      const loss = this.optimizer.minimize(
+        () => {
+          // Real and fake go through separate calls, as in the reference (no mixed normalisation groups).
+          const lr = this.discriminator.apply(realX, real.labels);
+          const lf = this.discriminator.apply(fakeX, fake.labels);
+          realMean = tf.keep(tf.mean(lr));
+          fakeMean = tf.keep(tf.mean(lf));
+          return tf.add(tf.mean(tf.softplus(tf.neg(lr))), tf.mean(tf.softplus(lf))) as tf.Scalar;
+        },
+        true,
+        this.discriminator.params.variables,
+      );
+      const out = {
+        discriminatorLoss: loss!.dataSync()[0],
+        realLogit: realMean.dataSync()[0],
+        fakeLogit: fakeMean.dataSync()[0],
+      };
+      tf.dispose([realMean, fakeMean]);
+      return out;
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import type { Batch } from "../env.js";
+import type { Random } from "../random.js";
+
+/**
+ * A terminal reward: one score per finished sample (METHOD.md §3, §9.3). Fixed rewards (a function, an ONNX
+ * model) implement `score` only; learned rewards such as the adversarial one also take `update` steps.
+ */
+export interface RewardModel {
+  /** Scores of samples `[B, …]` with their condition labels; higher is better. */
+  score(samples: Batch, labels: Int32Array): Promise<Float32Array>;
+  /** One training step on real vs generated samples (learned rewards only). Returns its loss figures. */
+  update?(real: LabeledBatch, fake: LabeledBatch): Promise<Record<string, number>>;
+}
+
+export interface LabeledBatch {
+  samples: Batch;
+  labels: Int32Array;
+}
+
+/** Where real samples come from (training images, exact samples of a testbed). */
+export interface RealDataSource {
+  sample(count: number, rng: Random): Promise<LabeledBatch> | LabeledBatch;
+}
+
+/** A fixed reward given by a plain function of each sample (and its label). */
+export class FunctionReward implements RewardModel {
+  constructor(private readonly fn: (sample: Float32Array, label: number) => number) {}
+
+  async score(samples: Batch, labels: Int32Array): Promise<Float32Array> {
+    const B = samples.shape[0];
+    const size = samples.data.length / B;
+    const out = new Float32Array(B);
+    for (let b = 0; b < B; b++) out[b] = this.fn(samples.data.subarray(b * size, (b + 1) * size), labels[b]);
+    return out;
+  }
+}

@@ -1,0 +1,60 @@
+import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core ships gradients separately (the umbrella "@tensorflow/tfjs" package imports them for you).
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import { installFastWasmBatchMatMul } from "./wasm-matmul.js";
+
+/**
+ * Picks the fastest TensorFlow.js backend that loads here: tfjs-node-gpu, tfjs-node, wasm, then the pure-JS cpu
+ * backend. `ADAGEN_TF_BACKEND` (or the `backend` option) forces one: "tensorflow" (tfjs-node / -gpu), "wasm", "cpu".
+ */
+export type TfBackendName = "tensorflow" | "wasm" | "cpu";
+
+export const BACKEND_ENV_VAR = "ADAGEN_TF_BACKEND";
+
+let ready: Promise<TfBackendName> | undefined;
+
+export function initTensorflow(options: { backend?: TfBackendName } = {}): Promise<TfBackendName> {
+  const forced = options.backend ?? (process.env[BACKEND_ENV_VAR] as TfBackendName | undefined) ?? undefined;
+  if (forced !== undefined && !["tensorflow", "wasm", "cpu"].includes(forced))
+    throw new RangeError(`${BACKEND_ENV_VAR} must be one of tensorflow, wasm, cpu; got "${forced}"`);
+  if (ready && (forced === undefined || tf.getBackend() === forced)) return ready;
+  ready = pick(forced);
+  return ready;
+}
+
+async function pick(forced: TfBackendName | undefined): Promise<TfBackendName> {
+  const order: TfBackendName[] = forced ? [forced] : ["tensorflow", "wasm", "cpu"];
+  for (const name of order) {
+    if (await tryBackend(name)) return name;
+  }
+  throw new Error(`no TensorFlow.js backend could be started (tried ${order.join(", ")})`);
+}
+
+async function tryBackend(name: TfBackendName): Promise<boolean> {
+  try {
+    if (name === "tensorflow") {
+      // Optional native bindings; not installable on every machine, so loaded by a name the bundler leaves alone.
+      const loaded = (await importOptional("@tensorflow/tfjs-node-gpu")) || (await importOptional("@tensorflow/tfjs-node"));
+      if (!loaded) return false;
+    } else if (name === "wasm") {
+      await import("@tensorflow/tfjs-backend-wasm");
+    } else {
+      await import("@tensorflow/tfjs-backend-cpu");
+    }
+    if (!(await tf.setBackend(name))) return false;
+    await tf.ready();
+    if (name === "wasm") installFastWasmBatchMatMul();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function importOptional(specifier: string): Promise<boolean> {
+  try {
+    await import(/* @vite-ignore */ specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}

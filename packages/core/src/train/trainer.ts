@@ -1,0 +1,330 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { ActionDecoder, type ActionSpec } from "../actions/spec.js";
+import type { GenerationEnv } from "../env.js";
+import { PolicyNetwork, policyNetworkConfig, type PolicyNetworkConfig } from "../nn/policy.js";
+import { RolloutBuffer } from "../ppo/buffer.js";
+import { explorationStdAt, resolvePPOConfig, type PPOConfig } from "../ppo/config.js";
+import { ppoUpdate } from "../ppo/ppo.js";
+import { Random } from "../random.js";
+import type { RealDataSource, RewardModel } from "../rewards/reward.js";
+import { rollout, uniformLabels } from "../rollout.js";
+import { readTensorFile, writeTensorFile, type NamedArray } from "./tensor-file.js";
+
+/**
+ * The AdaGen training loop (paper Algorithm 1, METHOD.md §10):
+ *   1. roll out `trajectoriesPerIteration` trajectories with exploration, render, score with the reward;
+ *   2. PPO update of actor + critic on the buffer;
+ *   3. `discriminatorSteps` updates of a learned reward on fresh exploring samples vs real samples.
+ */
+export interface TrainerOptions {
+  env: GenerationEnv;
+  reward: RewardModel;
+  /** Real samples for a learned reward's updates. */
+  realData?: RealDataSource;
+  ppo?: Partial<PPOConfig>;
+  /** Policy/critic sizes (tokens, feature width and outputs come from the env). */
+  network?: Partial<PolicyNetworkConfig>;
+  /** Trajectories per env call. */
+  batchSize?: number;
+  /** Trajectories per PPO iteration (the paper's 4096). */
+  trajectoriesPerIteration?: number;
+  /** Discriminator steps per iteration, each on a fresh fake and real batch. [P, N: 5] */
+  discriminatorSteps?: number;
+  /** Samples per discriminator step, real and fake each. */
+  discriminatorBatch?: number;
+  seed?: number;
+}
+
+export interface IterationMetrics {
+  iteration: number;
+  explorationStd: number;
+  rewardMean: number;
+  rewardStd: number;
+  policyLoss: number;
+  valueLoss: number;
+  clipFraction: number;
+  gradNorm: number;
+  discriminator?: Record<string, number>;
+  seconds: { rollout: number; ppo: number; discriminator: number; total: number };
+}
+
+export interface TrainOptions {
+  iterations: number;
+  onProgress?: (metrics: IterationMetrics, trainer: AdaGenTrainer) => void;
+  /** Appends one JSON line of metrics per iteration. */
+  metricsFile?: string;
+  /** Writes a resumable checkpoint every `every` iterations (and after the last). */
+  checkpoint?: { file: string; every: number };
+}
+
+const CHECKPOINT_FORMAT = "adagen-trainer-checkpoint";
+const POLICY_FORMAT = "adagen-policy";
+
+export class AdaGenTrainer {
+  readonly env: GenerationEnv;
+  readonly reward: RewardModel;
+  readonly realData?: RealDataSource;
+  readonly ppo: PPOConfig;
+  readonly actor: PolicyNetwork;
+  readonly critic: PolicyNetwork;
+  readonly decoder: ActionDecoder;
+  readonly batchSize: number;
+  readonly trajectoriesPerIteration: number;
+  readonly discriminatorSteps: number;
+  readonly discriminatorBatch: number;
+  readonly seed: number;
+  /** Completed iterations. */
+  iteration = 0;
+  private readonly rng: Random;
+  private readonly optimizer: tf.AdamOptimizer;
+
+  constructor(options: TrainerOptions) {
+    const { env, reward } = options;
+    this.env = env;
+    this.reward = reward;
+    this.realData = options.realData;
+    this.ppo = resolvePPOConfig(options.ppo);
+    this.batchSize = positiveInt("batchSize", options.batchSize ?? 64);
+    this.trajectoriesPerIteration = positiveInt("trajectoriesPerIteration", options.trajectoriesPerIteration ?? 256);
+    this.discriminatorSteps = nonNegativeInt("discriminatorSteps", options.discriminatorSteps ?? 5);
+    this.discriminatorBatch = positiveInt("discriminatorBatch", options.discriminatorBatch ?? this.batchSize);
+    this.seed = options.seed ?? 0;
+    if (reward.update && !options.realData) throw new Error("a learned reward needs realData for its updates");
+    this.decoder = new ActionDecoder(env.actionSpec);
+    const [tokens, featureDim] = env.featureShape;
+    const shape = { tokens, featureDim };
+    this.actor = new PolicyNetwork(
+      policyNetworkConfig({ ...shape, outputs: this.decoder.numKeys }, { seed: this.seed, ...options.network }),
+      "actor",
+    );
+    this.critic = new PolicyNetwork(
+      policyNetworkConfig({ ...shape, outputs: 1 }, { seed: this.seed + 1, ...options.network }),
+      "critic",
+    );
+    this.rng = new Random(this.seed);
+    this.optimizer = tf.train.adam(this.ppo.learningRate) as tf.AdamOptimizer;
+  }
+
+  /** Two-line happy path: `await AdaGenTrainer.train({ env, reward, realData }, { iterations: 100 })`. */
+  static async train(options: TrainerOptions, run: TrainOptions): Promise<AdaGenTrainer> {
+    const trainer = new AdaGenTrainer(options);
+    await trainer.train(run);
+    return trainer;
+  }
+
+  get explorationStd(): number {
+    return explorationStdAt(this.ppo, this.iteration);
+  }
+
+  /** One iteration of Algorithm 1. */
+  async step(): Promise<IterationMetrics> {
+    const t0 = performance.now();
+    const std = this.explorationStd;
+    const [N, D] = this.env.featureShape;
+    const buffer = new RolloutBuffer(N * D, this.decoder.numKeys);
+    const rewards: number[] = [];
+    for (let done = 0; done < this.trajectoriesPerIteration; done += this.batchSize) {
+      const B = Math.min(this.batchSize, this.trajectoriesPerIteration - done);
+      const labels = uniformLabels(B, this.env.numClasses, this.rng);
+      const result = await rollout(this.env, this.actor, this.decoder, labels, this.rng.nextUint32(), {
+        explore: { std, rng: this.rng },
+        critic: this.critic,
+        record: true,
+      });
+      const r = await this.reward.score(result.samples, labels);
+      const t = result.transitions!;
+      const returns = new Float32Array(t.steps.length);
+      // Terminal-only reward, gamma = 1: every decision of trajectory b gets r_b (transitions are decision-major).
+      for (let i = 0; i < returns.length; i++) returns[i] = r[i % B];
+      buffer.add({ ...t, returns });
+      rewards.push(...r);
+    }
+    const t1 = performance.now();
+    const stats = await ppoUpdate({
+      actor: this.actor,
+      critic: this.critic,
+      optimizer: this.optimizer,
+      buffer,
+      config: this.ppo,
+      std,
+      rng: this.rng,
+    });
+    const t2 = performance.now();
+    let discriminator: Record<string, number> | undefined;
+    if (this.reward.update && this.realData) {
+      for (let s = 0; s < this.discriminatorSteps; s++) {
+        const labels = uniformLabels(this.discriminatorBatch, this.env.numClasses, this.rng);
+        const fake = await rollout(this.env, this.actor, this.decoder, labels, this.rng.nextUint32(), {
+          explore: { std: explorationStdAt(this.ppo, this.iteration + 1), rng: this.rng },
+        });
+        const real = await this.realData.sample(this.discriminatorBatch, this.rng);
+        discriminator = await this.reward.update(real, { samples: fake.samples, labels });
+      }
+    }
+    const t3 = performance.now();
+    this.iteration++;
+    const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+    const variance = rewards.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, rewards.length - 1);
+    return {
+      iteration: this.iteration,
+      explorationStd: std,
+      rewardMean: mean,
+      rewardStd: Math.sqrt(variance),
+      policyLoss: stats.policyLoss,
+      valueLoss: stats.valueLoss,
+      clipFraction: stats.clipFraction,
+      gradNorm: stats.gradNorm,
+      discriminator,
+      seconds: {
+        rollout: (t1 - t0) / 1000,
+        ppo: (t2 - t1) / 1000,
+        discriminator: (t3 - t2) / 1000,
+        total: (t3 - t0) / 1000,
+      },
+    };
+  }
+
+  async train(run: TrainOptions): Promise<IterationMetrics[]> {
+    const history: IterationMetrics[] = [];
+    const target = this.iteration + nonNegativeInt("iterations", run.iterations);
+    if (run.metricsFile) await fs.mkdir(path.dirname(path.resolve(run.metricsFile)), { recursive: true });
+    while (this.iteration < target) {
+      const metrics = await this.step();
+      history.push(metrics);
+      if (run.metricsFile) await fs.appendFile(run.metricsFile, JSON.stringify(metrics) + "\n");
+      const cp = run.checkpoint;
+      if (cp && (this.iteration % cp.every === 0 || this.iteration === target)) await this.save(cp.file);
+      run.onProgress?.(metrics, this);
+    }
+    return history;
+  }
+
+  /** Writes everything needed to resume exactly: weights, optimiser states, RNG state and iteration. */
+  async save(file: string): Promise<void> {
+    const tensors: Record<string, NamedArray> = {};
+    const put = (scope: string, values: Record<string, NamedArray>) => {
+      for (const [k, v] of Object.entries(values)) tensors[`${scope}/${k}`] = v;
+    };
+    put("actor", await this.actor.params.export());
+    put("critic", await this.critic.params.export());
+    put("optimizer", await exportOptimizer(this.optimizer));
+    const disc = learnedRewardParts(this.reward);
+    if (disc) {
+      put("discriminator", await disc.params.export());
+      put("discriminator_optimizer", await exportOptimizer(disc.optimizer));
+    }
+    await writeTensorFile(file, {
+      meta: {
+        format: CHECKPOINT_FORMAT,
+        version: 1,
+        iteration: this.iteration,
+        rng: this.rng.getState(),
+        ppo: this.ppo,
+        actor: this.actor.config,
+        critic: this.critic.config,
+        actionSpec: this.env.actionSpec,
+        batchSize: this.batchSize,
+        trajectoriesPerIteration: this.trajectoriesPerIteration,
+        discriminatorSteps: this.discriminatorSteps,
+        discriminatorBatch: this.discriminatorBatch,
+        seed: this.seed,
+      },
+      tensors,
+    });
+  }
+
+  /** Restores a checkpoint written by `save` into this trainer (same env, reward and sizes). */
+  async load(file: string): Promise<void> {
+    const { meta, tensors } = await readTensorFile(file);
+    if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`${file} is not a trainer checkpoint (format ${String(meta.format)})`);
+    const scoped = (scope: string) =>
+      Object.fromEntries(
+        Object.entries(tensors)
+          .filter(([k]) => k.startsWith(`${scope}/`))
+          .map(([k, v]) => [k.slice(scope.length + 1), v]),
+      );
+    this.actor.params.import(scoped("actor"));
+    this.critic.params.import(scoped("critic"));
+    await importOptimizer(this.optimizer, scoped("optimizer"));
+    const disc = learnedRewardParts(this.reward);
+    if (disc) {
+      disc.params.import(scoped("discriminator"));
+      await importOptimizer(disc.optimizer, scoped("discriminator_optimizer"));
+    }
+    this.rng.setState(meta.rng as number[]);
+    this.iteration = meta.iteration as number;
+  }
+
+  /** Writes the deterministic policy alone (actor weights + its action spec), for sampling. */
+  async exportPolicy(file: string, info: Record<string, unknown> = {}): Promise<void> {
+    await savePolicy(file, this.actor, this.env.actionSpec, info);
+  }
+
+  dispose(): void {
+    this.actor.dispose();
+    this.critic.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** A trained policy file: actor weights, network config and the action spec it was trained with. */
+export async function savePolicy(file: string, actor: PolicyNetwork, actionSpec: ActionSpec, info: Record<string, unknown> = {}): Promise<void> {
+  await writeTensorFile(file, {
+    meta: { format: POLICY_FORMAT, version: 1, network: actor.config, actionSpec, ...info },
+    tensors: await actor.params.export(),
+  });
+}
+
+export async function loadPolicy(file: string): Promise<{ actor: PolicyNetwork; actionSpec: ActionSpec; meta: Record<string, unknown> }> {
+  const { meta, tensors } = await readTensorFile(file);
+  if (meta.format !== POLICY_FORMAT) throw new Error(`${file} is not a policy file (format ${String(meta.format)})`);
+  const actor = new PolicyNetwork(meta.network as PolicyNetworkConfig, "actor");
+  try {
+    actor.params.import(tensors);
+  } catch (err) {
+    actor.dispose();
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+  return { actor, actionSpec: meta.actionSpec as ActionSpec, meta };
+}
+
+interface LearnedRewardParts {
+  params: { export(): Promise<Record<string, NamedArray>>; import(v: Record<string, NamedArray>): void };
+  optimizer: tf.Optimizer;
+}
+
+function learnedRewardParts(reward: RewardModel): LearnedRewardParts | undefined {
+  const r = reward as unknown as { discriminator?: { params: LearnedRewardParts["params"] }; optimizer?: tf.Optimizer };
+  return r.discriminator && r.optimizer ? { params: r.discriminator.params, optimizer: r.optimizer } : undefined;
+}
+
+async function exportOptimizer(optimizer: tf.Optimizer): Promise<Record<string, NamedArray>> {
+  const weights = await optimizer.getWeights();
+  const out: Record<string, NamedArray> = {};
+  weights.forEach((w, i) => {
+    // Order matters to tfjs (accumulators are matched to variables by position), so keys carry the index.
+    out[`${String(i).padStart(4, "0")}`] = { shape: w.tensor.shape, data: Float32Array.from(w.tensor.dataSync()) };
+  });
+  weights[0]?.tensor.dispose(); // the iteration counter is a fresh scalar; the rest are the optimiser's own variables
+  return out;
+}
+
+async function importOptimizer(optimizer: tf.Optimizer, values: Record<string, NamedArray>): Promise<void> {
+  const keys = Object.keys(values).sort();
+  if (keys.length === 0) return;
+  const named = keys.map((k) => ({ name: k, tensor: tf.tensor(values[k].data, values[k].shape) }));
+  await optimizer.setWeights(named);
+  tf.dispose(named.map((n) => n.tensor));
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!(Number.isInteger(v) && v > 0)) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function nonNegativeInt(name: string, v: number): number {
+  if (!(Number.isInteger(v) && v >= 0)) throw new RangeError(`${name} must be a non-negative integer, got ${v}`);
+  return v;
+}
