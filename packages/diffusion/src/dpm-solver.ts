@@ -54,9 +54,9 @@ export function dataPrediction<T extends FloatArray>(
   return res;
 }
 
-export interface FirstOrderArgs {
+export interface FirstOrderArgs<T extends FloatArray = FloatArray> {
   /** State at the start times s, [B·dim]. */
-  x: FloatArray;
+  x: T;
   /** Data prediction at (x, s). */
   x0: FloatArray;
   /** Per-sample start times. */
@@ -66,7 +66,7 @@ export interface FirstOrderArgs {
 }
 
 /** First-order DPM-Solver++ step (DDIM) from s to t. */
-export function dpmSolverFirstOrder<T extends FloatArray>(schedule: NoiseSchedule, args: FirstOrderArgs, out?: T): T {
+export function dpmSolverFirstOrder<T extends FloatArray>(schedule: NoiseSchedule, args: FirstOrderArgs<T>, out?: T): T {
   const { x, x0, s, t } = args;
   checkSameLength(x, x0, "x", "x0");
   const dim = batchDim(x, s, "dpmSolverFirstOrder");
@@ -80,9 +80,9 @@ export function dpmSolverFirstOrder<T extends FloatArray>(schedule: NoiseSchedul
   return res;
 }
 
-export interface SecondOrderArgs {
+interface SecondOrderArgs<T extends FloatArray> {
   /** State at s. */
-  x: FloatArray;
+  x: T;
   /** Data prediction at (x, s). */
   x0: FloatArray;
   /** Data prediction at the other point: the intermediate s1 (2S) or the previous time t_prev (2M). */
@@ -98,7 +98,7 @@ export interface SecondOrderArgs {
  * where hr = |lambda(other) − lambda(s)|; for 2S the correction points toward the intermediate x0 (sgn = +1),
  * for 2M it extrapolates away from the previous one (sgn = −1).
  */
-function secondOrder<T extends FloatArray>(schedule: NoiseSchedule, args: SecondOrderArgs, sign: 1 | -1, out?: T): T {
+function secondOrder<T extends FloatArray>(schedule: NoiseSchedule, args: SecondOrderArgs<T>, sign: 1 | -1, out?: T): T {
   const { x, x0, x0Other, s, other, t } = args;
   checkSameLength(x, x0, "x", "x0");
   checkSameLength(x, x0Other, "x", "x0Other");
@@ -116,9 +116,9 @@ function secondOrder<T extends FloatArray>(schedule: NoiseSchedule, args: Second
   return res;
 }
 
-export interface SingleStepArgs {
+export interface SingleStepArgs<T extends FloatArray = FloatArray> {
   /** State at s. */
-  x: FloatArray;
+  x: T;
   /** Data prediction at (x, s). */
   x0: FloatArray;
   /** Data prediction at (x_s1, s1), where x_s1 is the first-order step from (x, s) to s1. */
@@ -130,13 +130,13 @@ export interface SingleStepArgs {
 }
 
 /** The second half of a DPM-Solver++(2S) step: from s to t given the data predictions at s and s1. */
-export function dpmSolver2S<T extends FloatArray>(schedule: NoiseSchedule, args: SingleStepArgs, out?: T): T {
+export function dpmSolver2S<T extends FloatArray>(schedule: NoiseSchedule, args: SingleStepArgs<T>, out?: T): T {
   return secondOrder(schedule, { x: args.x, x0: args.x0, x0Other: args.x0Mid, s: args.s, other: args.s1, t: args.t }, 1, out);
 }
 
-export interface MultiStepArgs {
+export interface MultiStepArgs<T extends FloatArray = FloatArray> {
   /** State at s. */
-  x: FloatArray;
+  x: T;
   /** Data prediction at (x, s). */
   x0: FloatArray;
   /** Data prediction of the previous step, at t_prev. */
@@ -148,6 +148,6 @@ export interface MultiStepArgs {
 }
 
 /** DPM-Solver++(2M) step from s to t reusing the previous data prediction (the first step must be first order). */
-export function dpmSolver2M<T extends FloatArray>(schedule: NoiseSchedule, args: MultiStepArgs, out?: T): T {
+export function dpmSolver2M<T extends FloatArray>(schedule: NoiseSchedule, args: MultiStepArgs<T>, out?: T): T {
   return secondOrder(schedule, { x: args.x, x0: args.x0, x0Other: args.x0Prev, s: args.s, other: args.tPrev, t: args.t }, -1, out);
 }

@@ -1,1 +1,47 @@
-export {};
+export {
+  VPLinearSchedule,
+  VPCosineSchedule,
+  noiseSchedule,
+  ditTimestep,
+  type NoiseSchedule,
+  type ScheduleName,
+} from "./schedules.js";
+export {
+  dataPrediction,
+  dpmSolverFirstOrder,
+  dpmSolver2S,
+  dpmSolver2M,
+  MIN_RATIO_STEP,
+  type FloatArray,
+  type FirstOrderArgs,
+  type SingleStepArgs,
+  type MultiStepArgs,
+} from "./dpm-solver.js";
+export { classifierFreeGuidance, channelMask } from "./guidance.js";
+export { sizeOf, type NoisePredictor } from "./predictor.js";
+export {
+  DiffusionEnv,
+  uniformTimes,
+  MIN_TIME,
+  MIN_TIME_GAP,
+  type DiffusionEnvOptions,
+  type SolverName,
+} from "./env.js";
+export {
+  timeUniformGrid,
+  logSnrUniformGrid,
+  karrasGrid,
+  sampleWithSchedule,
+  type ScheduledSamplingOptions,
+} from "./baselines.js";
+export {
+  GaussianMixture,
+  GmmNoisePredictor,
+  type GaussianMixtureOptions,
+  type MixtureDenoised,
+} from "./testbed/gmm.js";
+export {
+  slicedWasserstein2,
+  classConditionalSlicedWasserstein2,
+  type SlicedWassersteinOptions,
+} from "./testbed/sliced-wasserstein.js";

@@ -1,0 +1,213 @@
+import { ActionDecoder, Random, residualTable, type GenerationEnv } from "@adagen/core";
+import { describe, expect, it } from "vitest";
+import { dataPrediction, dpmSolver2M, dpmSolver2S, dpmSolverFirstOrder } from "./dpm-solver.js";
+import { DiffusionEnv, type SolverName } from "./env.js";
+import { classifierFreeGuidance } from "./guidance.js";
+import type { NoisePredictor } from "./predictor.js";
+import { VPLinearSchedule } from "./schedules.js";
+import { GaussianMixture, GmmNoisePredictor } from "./testbed/gmm.js";
+
+const schedule = new VPLinearSchedule();
+const mixture = new GaussianMixture({ dim: 2, seed: 3 });
+const predictor = new GmmNoisePredictor(mixture, schedule);
+const labels = Int32Array.from([0, 1, 2, 3, 4, 1]); // 4 = null class: unconditional samples work too
+
+/**
+ * The METHOD.md §5.3 procedure written out directly: one guided model call per time point but the last, 2S in
+ * pairs (odd count: last step first order), 2M from the second step on, DDIM for "1".
+ */
+async function referenceSampler(
+  pred: NoisePredictor,
+  times: number[],
+  w: number,
+  solver: SolverName,
+  conds: Int32Array,
+  seed: number,
+): Promise<Float32Array> {
+  const B = conds.length;
+  const dim = pred.dataShape[0];
+  const T = times.length - 1;
+  const tf = times.map(Math.fround); // executed actions are float32
+  const full = (v: number) => new Float64Array(B).fill(v);
+  const nulls = new Int32Array(B).fill(pred.numClasses);
+  const x0At = async (x: Float32Array, tau: number) => {
+    const t32 = new Float32Array(B).fill(tau);
+    const c = await pred.predict(x, t32, conds, B);
+    const u = await pred.predict(x, t32, nulls, B);
+    return dataPrediction(schedule, x, classifierFreeGuidance(c.eps, u.eps, new Float32Array(B).fill(w)), full(tau));
+  };
+  let x = new Random(seed).fillNormal(new Float32Array(B * dim)) as Float32Array;
+  if (solver === "2S") {
+    let i = 0;
+    while (i < T) {
+      const s = tf[i];
+      const x0s = await x0At(x, s);
+      if (i + 1 < T) {
+        const [s1, t] = [tf[i + 1], tf[i + 2]];
+        const xm = dpmSolverFirstOrder(schedule, { x, x0: x0s, s: full(s), t: full(s1) });
+        const x0m = await x0At(xm, s1);
+        x = dpmSolver2S(schedule, { x, x0: x0s, x0Mid: x0m, s: full(s), s1: full(s1), t: full(t) });
+        i += 2;
+      } else {
+        x = dpmSolverFirstOrder(schedule, { x, x0: x0s, s: full(s), t: full(tf[T]) });
+        i += 1;
+      }
+    }
+  } else {
+    let prev: Float32Array | undefined;
+    for (let i = 0; i < T; i++) {
+      const x0 = await x0At(x, tf[i]);
+      const [s, t] = [full(tf[i]), full(tf[i + 1])];
+      x =
+        solver === "2M" && prev
+          ? dpmSolver2M(schedule, { x, x0, x0Prev: prev, tPrev: full(tf[i - 1]), s, t })
+          : dpmSolverFirstOrder(schedule, { x, x0, s, t });
+      prev = x0;
+    }
+  }
+  return x;
+}
+
+/** Rolls out `env` with an untrained policy: zero raw outputs through the core ActionDecoder. */
+async function rolloutUntrained(env: GenerationEnv, conds: Int32Array, seed: number): Promise<Float32Array> {
+  const decoder = new ActionDecoder(env.actionSpec);
+  decoder.reset(conds.length);
+  await env.reset(conds, seed);
+  for (let k = 0; k < env.horizon; k++) {
+    const obs = await env.observe();
+    expect(obs.step).toBe(k);
+    await env.step(decoder.decode(new Float32Array(conds.length * decoder.numKeys), k));
+  }
+  return (await env.render()).data;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe("DiffusionEnv", () => {
+  it("has T+1 decisions and the DiT heuristic of METHOD.md §16 (T = 16, rho = 0.4)", () => {
+    const env = new DiffusionEnv(predictor, { steps: 16 });
+    expect(env.horizon).toBe(17);
+    expect(env.stochastic).toBe(false);
+    expect(env.featureShape).toEqual([3, 3]);
+    expect(env.actionSpec.keys.map((k) => k.name)).toEqual(["nextTime", "guidanceScale"]);
+    const h = residualTable(env.actionSpec);
+    [2.19722, 1.35376, 1.06825, 0.80595].forEach((v, k) => expect(h[k][0]).toBeCloseTo(v, 4));
+    expect(h[15][0]).toBeCloseTo(-3.1061, 4);
+    expect(h[16][0]).toBeCloseTo(-5.88792, 4);
+    expect(env.actionSpec.heuristic[4][0]).toBeCloseTo(0.6775, 10);
+    h.forEach((row) => expect(row[1]).toBeCloseTo(0.541325, 5));
+  });
+
+  const cases: [SolverName, number][] = [
+    ["2S", 4],
+    ["2S", 3],
+    ["2M", 5],
+    ["1", 3],
+  ];
+  it.each(cases)("an untrained policy reproduces the heuristic %s sampler with %i NFE sample for sample", async (solver, T) => {
+    const w = 0.75;
+    const env = new DiffusionEnv(predictor, { steps: T, solver, guidanceInit: w, smoothing: 0.4 });
+    const got = await rolloutUntrained(env, labels, 11);
+    const times = Array.from({ length: T + 1 }, (_, k) => 0.9 - (k * 0.89) / T);
+    const want = await referenceSampler(predictor, times, w, solver, labels, 11);
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+    // The comparison has teeth: a different guidance weight or solver moves the samples far more.
+    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w + 0.5, solver, labels, 11))).toBeGreaterThan(1e-2);
+    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w, solver === "1" ? "2S" : "1", labels, 11))).toBeGreaterThan(1e-4);
+    const executed = env.executedSchedule().times.map((t) => t[0]);
+    executed.forEach((t, k) => expect(t).toBeCloseTo(times[k], 6));
+  });
+
+  it("shows zero features at decision 0, then the conditional pass's features", async () => {
+    const env = new DiffusionEnv(predictor, { steps: 2 });
+    await env.reset(Int32Array.from([0, 1]), 1);
+    const obs0 = await env.observe();
+    expect(obs0.features.shape).toEqual([2, 3, 3]);
+    expect(obs0.features.data.every((v) => v === 0)).toBe(true);
+    await env.step({ nextTime: Float32Array.from([0.8, 0.6]), guidanceScale: Float32Array.from([1, 1]) });
+    const obs1 = await env.observe();
+    expect(obs1.step).toBe(1);
+    expect(obs1.features.data[2]).toBeCloseTo(0.8, 6); // tau channel of sample 0, token 0
+    expect(obs1.features.data[9 + 2]).toBeCloseTo(0.6, 6); // sample 1 has its own start time
+  });
+
+  it("clamps each proposed time to [0.01, tau − 0.01], the lower bound winning, and then stands still", async () => {
+    const env = new DiffusionEnv(predictor, { steps: 4, solver: "1" });
+    const B = 3;
+    await env.reset(Int32Array.from([0, 1, 2]), 5);
+    const w = new Float32Array(B).fill(1);
+    await env.step({ nextTime: Float32Array.from([0.5, 0.999, 0.001]), guidanceScale: w }); // start: only ≥ 0.01
+    await env.step({ nextTime: Float32Array.from([0.7, 0.3, 0.9]), guidanceScale: w });
+    await env.step({ nextTime: Float32Array.from([0.2, 0.0, 0.0]), guidanceScale: w });
+    const frozen = Float32Array.from((await env.observe()).features.data); // x_t of every sample
+    await env.step({ nextTime: Float32Array.from([0.1, 0.5, 0.5]), guidanceScale: w });
+    await env.step({ nextTime: Float32Array.from([0.0, 0.0, 0.0]), guidanceScale: w });
+    const t = env.executedSchedule().times.map((row) => Array.from(row));
+    expect(t[0][0]).toBeCloseTo(0.5, 6);
+    expect(t[0][1]).toBeCloseTo(0.999, 6);
+    expect(t[0][2]).toBeCloseTo(0.01, 6);
+    expect(t[1][0]).toBeCloseTo(0.49, 6); // 0.7 > 0.5 − 0.01
+    expect(t[1][1]).toBeCloseTo(0.3, 6);
+    expect(t[1][2]).toBeCloseTo(0.01, 6); // lower bound wins over 0.01 − 0.01
+    expect(t[2][1]).toBeCloseTo(0.01, 6);
+    expect(t[4].every((v) => Math.abs(v - 0.01) < 1e-9)).toBe(true);
+    // Sample 2 sat at tau = 0.01 from the start: h = 0 every step, so x never moved.
+    const out = (await env.render()).data;
+    expect(out[4]).toBeCloseTo(frozen[2 * 9], 6);
+    expect(out[5]).toBeCloseTo(frozen[2 * 9 + 1], 6);
+  });
+
+  it("runs each sample on its own schedule", async () => {
+    const T = 2;
+    const run = async (conds: Int32Array, times: number[][], seed: number) => {
+      const env = new DiffusionEnv(predictor, { steps: T });
+      await env.reset(conds, seed);
+      for (let k = 0; k <= T; k++)
+        await env.step({ nextTime: Float32Array.from(times.map((r) => r[k])), guidanceScale: new Float32Array(conds.length).fill(0.5) });
+      return (await env.render()).data;
+    };
+    const both = await run(Int32Array.from([1, 1]), [
+      [0.9, 0.5, 0.01],
+      [0.9, 0.2, 0.01],
+    ], 4);
+    const again = await run(Int32Array.from([1, 1]), [
+      [0.9, 0.5, 0.01],
+      [0.9, 0.5, 0.01],
+    ], 4);
+    expect(maxAbsDiff(both.slice(0, 2), again.slice(0, 2))).toBeLessThan(1e-6);
+    expect(maxAbsDiff(both.slice(2), again.slice(2))).toBeGreaterThan(1e-3);
+  });
+
+  it("guides only the configured channels", async () => {
+    const run = async (w: number, guidedChannels?: number[]) => {
+      const env = new DiffusionEnv(predictor, { steps: 1, solver: "1", guidedChannels });
+      await env.reset(Int32Array.from([2]), 9);
+      await env.step({ nextTime: Float32Array.of(0.5), guidanceScale: Float32Array.of(w) });
+      await env.step({ nextTime: Float32Array.of(0.01), guidanceScale: Float32Array.of(w) });
+      return (await env.render()).data;
+    };
+    const [plain, all, first] = [await run(0), await run(3), await run(3, [0])];
+    expect(Math.abs(all[0] - plain[0])).toBeGreaterThan(1e-3);
+    expect(first[0]).toBeCloseTo(all[0], 6);
+    expect(first[1]).toBeCloseTo(plain[1], 6);
+  });
+
+  it("makes 2 model calls per guided evaluation and names bad input", async () => {
+    const pred = new GmmNoisePredictor(mixture, schedule);
+    const env = new DiffusionEnv(pred, { steps: 3 });
+    await rolloutUntrained(env, labels, 0);
+    expect(pred.calls).toBe(6);
+    await expect(env.step({ nextTime: Float32Array.of(0.5), guidanceScale: Float32Array.of(1) })).rejects.toThrow(/finished/);
+    await env.reset(Int32Array.from([0, 1]), 0);
+    await expect(env.render()).rejects.toThrow(/0 of 4 decisions/);
+    await expect(env.step({ nextTime: Float32Array.of(0.5, 0.5) })).rejects.toThrow(/guidanceScale/);
+    await expect(env.step({ nextTime: Float32Array.of(0.5), guidanceScale: Float32Array.of(1) })).rejects.toThrow(/expected 2/);
+    await expect(env.reset(Int32Array.from([7]), 0)).rejects.toThrow(/condition 7/);
+    expect(() => new DiffusionEnv(pred, { steps: 2, heuristicTimes: [0.9, 0.5, 0.495] })).toThrow(/0.495/);
+    expect(() => new DiffusionEnv(pred, { steps: 0 })).toThrow(/got 0/);
+  });
+});
