@@ -18,8 +18,12 @@ export function initTensorflow(options: { backend?: TfBackendName } = {}): Promi
   if (forced !== undefined && !["tensorflow", "wasm", "cpu"].includes(forced))
     throw new RangeError(`${BACKEND_ENV_VAR} must be one of tensorflow, wasm, cpu; got "${forced}"`);
   if (ready && (forced === undefined || tf.getBackend() === forced)) return ready;
-  ready = pick(forced);
-  return ready;
+  const attempt = pick(forced);
+  ready = attempt;
+  attempt.catch(() => {
+    if (ready === attempt) ready = undefined; // a failed pick is not cached
+  });
+  return attempt;
 }
 
 async function pick(forced: TfBackendName | undefined): Promise<TfBackendName> {
