@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-// tfjs-core ships gradients separately (the umbrella "@tensorflow/tfjs" package imports them for you).
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+// Registers the gradient functions: tfjs-core ships them only as extensionless ESM files that plain Node cannot
+// load, and the umbrella package is the supported way to get them in Node (it shares this tfjs-core instance).
+import "@tensorflow/tfjs";
 import { installFastWasmBatchMatMul } from "./wasm-matmul.js";
 
 /**
