@@ -61,3 +61,4 @@ export {
   type IterationMetrics,
 } from "./train/trainer.js";
 export { writeTensorFile, readTensorFile, type TensorFile, type NamedArray } from "./train/tensor-file.js";
+export { bestOfN, type BestOfNResult } from "./refine.js";
