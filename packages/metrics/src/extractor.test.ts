@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { FeatureExtractor } from "./extractor.js";
+import { NpzReader } from "./npz.js";
+import { npzImageBatches } from "./images.js";
+import { fixture } from "./test-support.js";
+
+describe("FeatureExtractor (ONNX)", () => {
+  it("extracts features and logits from a sample batch, in batches, with progress", async () => {
+    const ex = await FeatureExtractor.create(fixture("extractor_28.onnx"));
+    expect(ex.spec.inputSize).toEqual([28, 28]);
+    const r = NpzReader.open(fixture("samples_28.npz"));
+    const progress: number[] = [];
+    const out = await ex.extractAll(npzImageBatches(r, 10), { total: 24, onProgress: (p) => progress.push(p.done) });
+    r.close();
+    expect(progress).toEqual([10, 20, 24]);
+    expect(out.rows).toBe(24);
+    expect(out.featureDims).toBe(32);
+    expect(out.logitDims).toBe(10);
+    // Batching does not change the features.
+    const r2 = NpzReader.open(fixture("samples_28.npz"));
+    const one = await ex.extractAll(npzImageBatches(r2, 24));
+    r2.close();
+    for (let i = 0; i < out.features.length; i++) expect(one.features[i]).toBeCloseTo(out.features[i], 5);
+    await ex.dispose();
+  });
+
+  it("refuses images of the wrong size or channel count", async () => {
+    const ex = await FeatureExtractor.create(fixture("extractor_28.onnx"));
+    const img = { data: new Uint8Array(2 * 32 * 32), count: 2, height: 32, width: 32, channels: 1 };
+    await expect(ex.extract(img, "x.npz")).rejects.toThrow(/x.npz: images are 32x32, the extractor .* expects 28x28/);
+    const rgb = { data: new Uint8Array(2 * 28 * 28 * 3), count: 2, height: 28, width: 28, channels: 3 };
+    await expect(ex.extract(rgb)).rejects.toThrow(/RGB, the extractor .* expects 1 channel/);
+  });
+
+  it("runs the Inception-v3 IO contract at any input size (grayscale repeated to RGB)", async () => {
+    const ex = await FeatureExtractor.create(fixture("inception_contract.onnx"));
+    expect(ex.spec.inputSize).toBeNull();
+    const img = { data: new Uint8Array(2 * 17 * 23).fill(128), count: 2, height: 17, width: 23, channels: 1 };
+    const out = await ex.extract(img);
+    expect(out.featureDims).toBe(2048);
+    expect(out.logitDims).toBe(1008);
+  });
+});

@@ -1,0 +1,62 @@
+export { MetricsInputError } from "./errors.js";
+export {
+  type NpyArray,
+  type NpyData,
+  type NpyDtype,
+  type NpyHeader,
+  parseNpy,
+  parseNpyHeader,
+  serializeNpy,
+  toFloat64,
+  numel,
+} from "./npy.js";
+export {
+  readNpz,
+  writeNpz,
+  serializeNpz,
+  writeFileAtomic,
+  NpzReader,
+  type NpzMemberInfo,
+  type RowBatch,
+} from "./npz.js";
+export {
+  type FeatureStatistics,
+  type FeatureBatch,
+  type FeatureRows,
+  StatisticsAccumulator,
+  featureStatistics,
+  checkFinite,
+} from "./stats.js";
+export { readStatistics, writeStatistics, statisticsFromArrays } from "./stats-file.js";
+export { frechetDistance, traceSqrtProduct, type FrechetOptions, type FrechetResult } from "./fid.js";
+export { kernelInceptionDistance, mmd2Unbiased, type KidOptions, type KidResult } from "./kid.js";
+export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from "./inception-score.js";
+export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResult } from "./precision-recall.js";
+export { NumpyRandomState } from "./numpy-random.js";
+export {
+  type ImageBatch,
+  decodePngImage,
+  listPngFiles,
+  pngFolderBatches,
+  countPngFiles,
+  npzImageBatches,
+  sampleBatchShape,
+  imagesToNpy,
+  isDirectory,
+} from "./images.js";
+export {
+  FeatureExtractor,
+  readExtractorSpec,
+  type ExtractorSpec,
+  type ExtractedBatch,
+  type ExtractProgress,
+} from "./extractor.js";
+export {
+  pivotedCholesky,
+  symmetricEigenvalues,
+  tridiagonalize,
+  tridiagonalQL,
+  gemmAcc,
+  type GemmOptions,
+  type PivotedCholesky,
+} from "./linalg.js";
