@@ -18,16 +18,16 @@ function logDensity(g: GaussianMixture, x: number[], alpha: number, sigma: numbe
 }
 
 describe("GaussianMixture", () => {
-  it("is built from its seed: 4 classes × 3 components, weights summing to 1 per class", () => {
+  it("is built from its seed: 4 classes × 2 components by default, weights summing to 1 per class", () => {
     const a = new GaussianMixture({ dim: 16, seed: 7 });
     const b = new GaussianMixture({ dim: 16, seed: 7 });
     const c = new GaussianMixture({ dim: 16, seed: 8 });
-    expect(a.numComponents).toBe(12);
+    expect(a.numComponents).toBe(8);
     expect(Array.from(a.means)).toEqual(Array.from(b.means));
     expect(a.means[0]).not.toBe(c.means[0]);
     for (let cls = 0; cls < 4; cls++) {
       let s = 0;
-      for (let k = 0; k < 12; k++) if (a.classOf[k] === cls) s += a.weight[k];
+      for (let k = 0; k < 8; k++) if (a.classOf[k] === cls) s += a.weight[k];
       expect(s).toBeCloseTo(1, 12);
     }
   });

@@ -11,13 +11,13 @@ export interface GaussianMixtureOptions {
   dim: number;
   /** Number of classes (default 4). */
   numClasses?: number;
-  /** Components per class (default 3). */
+  /** Components per class (default 2: 8 components in all). */
   componentsPerClass?: number;
   /** Per-coordinate std of the class centres around 0 (default 0.6). */
   classSpread?: number;
   /** Per-coordinate std of a component mean around its class centre (default 0.5). */
   componentSpread?: number;
-  /** Base std of each isotropic component; each one gets base·U(0.6, 1.4) (default 0.12). */
+  /** Base std of each isotropic component; each one gets base·U(0.6, 1.4) (default 0.1). */
   componentStd?: number;
   /** Seed of the construction (means, stds, weights). */
   seed: number;
@@ -48,13 +48,13 @@ export class GaussianMixture {
   constructor(options: GaussianMixtureOptions) {
     const d = options.dim;
     const C = options.numClasses ?? 4;
-    const per = options.componentsPerClass ?? 3;
+    const per = options.componentsPerClass ?? 2;
     if (!(Number.isInteger(d) && d >= 1)) throw new RangeError(`dim must be a positive integer, got ${d}`);
     if (!(Number.isInteger(C) && C >= 1)) throw new RangeError(`numClasses must be a positive integer, got ${C}`);
     if (!(Number.isInteger(per) && per >= 1)) throw new RangeError(`componentsPerClass must be a positive integer, got ${per}`);
     const classSpread = options.classSpread ?? 0.6;
     const componentSpread = options.componentSpread ?? 0.5;
-    const componentStd = options.componentStd ?? 0.12;
+    const componentStd = options.componentStd ?? 0.1;
     const rng = new Random(options.seed);
     this.dim = d;
     this.numClasses = C;
