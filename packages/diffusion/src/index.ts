@@ -45,3 +45,10 @@ export {
   classConditionalSlicedWasserstein2,
   type SlicedWassersteinOptions,
 } from "./testbed/sliced-wasserstein.js";
+export {
+  measureGmmBaselines,
+  formatGmmBaselines,
+  type GmmBaselineOptions,
+  type GmmBaselineRow,
+  type GmmBaselineReport,
+} from "./testbed/gmm-baselines.js";
