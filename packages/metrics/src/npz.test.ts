@@ -22,16 +22,16 @@ function expectNumpyArrays(m: Map<string, NpyArray>): void {
   expect(f8.dtype).toBe("float64");
   expect(f8.shape).toEqual([3, 4]);
   expect(f8.data[5]).toBe(5 / 7);
-  expect(Array.from(m.get("f4")!.data)).toEqual([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]);
+  expect(Array.from(m.get("f4")!.data as ArrayLike<number>)).toEqual([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]);
   const u1 = m.get("u1")!;
   expect(u1.shape).toEqual([2, 4, 4, 3]);
   expect(u1.data[95]).toBe(95);
   expect(Array.from(m.get("i8")!.data as BigInt64Array)).toEqual([-3n, 0n, 5n, 2n ** 40n]);
-  expect(Array.from(m.get("i4")!.data)).toEqual([-1, 2, 3, -4]);
+  expect(Array.from(m.get("i4")!.data as ArrayLike<number>)).toEqual([-1, 2, 3, -4]);
   expect(m.get("b1")!.dtype).toBe("bool");
-  expect(Array.from(m.get("b1")!.data)).toEqual([1, 0, 1]);
-  expect(Array.from(m.get("be_f8")!.data)).toEqual([1.5, -2.25, 3e10]);
-  expect(Array.from(m.get("fortran")!.data)).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(Array.from(m.get("b1")!.data as ArrayLike<number>)).toEqual([1, 0, 1]);
+  expect(Array.from(m.get("be_f8")!.data as ArrayLike<number>)).toEqual([1.5, -2.25, 3e10]);
+  expect(Array.from(m.get("fortran")!.data as ArrayLike<number>)).toEqual([0, 1, 2, 3, 4, 5]);
   expect(m.get("scalar")!.shape).toEqual([]);
   expect(m.get("scalar")!.data[0]).toBe(3.5);
   expect(m.get("empty")!.shape).toEqual([0, 5]);
@@ -50,7 +50,7 @@ describe("npz written by numpy", () => {
       let offset = 0;
       for await (const b of r.rows("arr_0", 5)) {
         seen.push(b.rows);
-        expect(Array.from(b.data.subarray(0, 10))).toEqual(Array.from(whole.data.subarray(offset, offset + 10)));
+        expect(Array.from(b.data.subarray(0, 10) as ArrayLike<number>)).toEqual(Array.from(whole.data.subarray(offset, offset + 10) as ArrayLike<number>));
         offset += b.rows * 28 * 28;
       }
       r.close();
@@ -101,7 +101,7 @@ describe("npz written here", () => {
     const bytes = serializeNpy(arrays.mu);
     expect((bytes.length - 3 * 8) % 64).toBe(0);
     expect(new TextDecoder().decode(bytes.subarray(10, 128))).toContain("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }");
-    expect(Array.from(parseNpy(bytes).data)).toEqual([1.5, -2, Math.PI]);
+    expect(Array.from(parseNpy(bytes).data as ArrayLike<number>)).toEqual([1.5, -2, Math.PI]);
   });
 
   it("writes atomically (no temp files left)", () => {
