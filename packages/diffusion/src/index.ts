@@ -52,3 +52,4 @@ export {
   type GmmBaselineRow,
   type GmmBaselineReport,
 } from "./testbed/gmm-baselines.js";
+export { runGmmExperiment, type GmmExperimentOptions, type GmmExperimentResult } from "./testbed/gmm-experiment.js";
