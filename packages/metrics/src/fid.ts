@@ -12,6 +12,7 @@
  */
 import { MetricsInputError } from "./errors.js";
 import { gemmAcc, pivotedCholesky, symmetricEigenvalues, transpose } from "./linalg.js";
+import { withWasmArena } from "./wasm.js";
 import type { FeatureStatistics } from "./stats.js";
 
 export interface FrechetOptions {
@@ -80,23 +81,34 @@ export function traceSqrtProduct(
   n: number,
   imaginaryTolerance = 1e-3,
 ): { traceSqrt: number; rank1: number } {
-  const { L, perm, rank } = pivotedCholesky(sigma1, n);
-  if (rank === 0) return { traceSqrt: 0, rank1: 0 };
-  // S2p = Σ₂[perm][:, perm]
-  const S2p = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const pi = perm[i] * n;
-    const ri = i * n;
-    for (let k = 0; k < n; k++) S2p[ri + k] = sigma2[pi + perm[k]];
-  }
-  // T = S2p L  (n × rank); row k of L is zero beyond column k.
-  const T = new Float64Array(n * rank);
-  gemmAcc(T, rank, S2p, n, L, n, n, n, rank, { bLower: true });
-  // C = Lᵀ T  (rank × rank, lower triangle); Lᵀ is upper trapezoidal.
-  const Lt = transpose(L, n, rank, n);
-  const C = new Float64Array(rank * rank);
-  gemmAcc(C, rank, Lt, n, T, rank, rank, n, rank, { aUpper: true, lowerOnly: true });
-  const lambda = symmetricEigenvalues(C, rank);
+  let rank1 = 0;
+  // WebAssembly memory (when available) for three n × n buffers, reused: L then C, S2p then Lᵀ, T.
+  const lambda = withWasmArena(3 * n * n + 68 * n + 64, (alloc): Float64Array | null => {
+    const bufA = alloc(n * n);
+    const bufB = alloc(n * n);
+    const bufT = alloc(n * n);
+    const { L, perm, rank } = pivotedCholesky(sigma1, n, undefined, bufA);
+    rank1 = rank;
+    if (rank === 0) return null;
+    // S2p = Σ₂[perm][:, perm]
+    const S2p = bufB;
+    for (let i = 0; i < n; i++) {
+      const pi = perm[i] * n;
+      const ri = i * n;
+      for (let k = 0; k < n; k++) S2p[ri + k] = sigma2[pi + perm[k]];
+    }
+    // T = S2p L  (n × rank); row k of L is zero beyond column k.
+    const T = bufT.subarray(0, n * rank);
+    gemmAcc(T, rank, S2p, n, L, n, n, n, rank, { bLower: true });
+    // C = Lᵀ T  (rank × rank, lower triangle); Lᵀ is upper trapezoidal.
+    const Lt = transpose(L, n, rank, n, bufB.subarray(0, rank * n));
+    const C = bufA.subarray(0, rank * rank);
+    C.fill(0);
+    gemmAcc(C, rank, Lt, n, T, rank, rank, n, rank, { aUpper: true, lowerOnly: true });
+    return symmetricEigenvalues(C, rank, alloc);
+  });
+  if (lambda === null) return { traceSqrt: 0, rank1: 0 };
+  const rank = rank1;
   let traceSqrt = 0;
   let imaginary = 0;
   for (let i = 0; i < rank; i++) {

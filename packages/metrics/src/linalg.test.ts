@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { gemmAcc, pivotedCholesky, symmetricEigenvalues } from "./linalg.js";
+import { frechetDistance } from "./fid.js";
+import { setWasmEnabled, wasmKernels, withWasmArena } from "./wasm.js";
 
 describe("symmetric eigenvalues", () => {
   it("finds the spectrum of Q diag(λ) Qᵀ", () => {
@@ -43,5 +45,77 @@ describe("pivoted Cholesky", () => {
         for (let c = 0; c < rank; c++) s += L[i * 4 + c] * L[j * 4 + c];
         expect(s).toBeCloseTo(A[perm[i] * 4 + perm[j]], 12);
       }
+  });
+});
+
+describe("WebAssembly kernels agree with the JavaScript ones", () => {
+  const rand = (seed: number, n: number): Float64Array => {
+    let s = seed >>> 0;
+    return Float64Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 2 ** 32 - 0.5;
+    });
+  };
+
+  it("the kernels load (WebAssembly SIMD available)", () => {
+    expect(wasmKernels()).not.toBeNull();
+  });
+
+  it("gemmAcc on odd shapes with every structure option", () => {
+    for (const [m, kk, nc] of [
+      [7, 5, 9],
+      [37, 130, 69],
+      [64, 257, 131],
+    ]) {
+      for (const opts of [{}, { lowerOnly: true }, { aUpper: true }, { bLower: true }]) {
+        const A0 = rand(m + kk, m * kk);
+        const B0 = rand(kk + nc, kk * nc);
+        if ((opts as { aUpper?: boolean }).aUpper) for (let i = 0; i < m; i++) for (let k = 0; k < Math.min(i, kk); k++) A0[i * kk + k] = 0;
+        if ((opts as { bLower?: boolean }).bLower) for (let k = 0; k < kk; k++) for (let c = k + 1; c < nc; c++) B0[k * nc + c] = 0;
+        const Cjs = new Float64Array(m * nc);
+        const prev = setWasmEnabled(false);
+        gemmAcc(Cjs, nc, A0, kk, B0, nc, m, kk, nc, opts);
+        setWasmEnabled(prev);
+        const Cw = withWasmArena(m * kk + kk * nc + m * nc, (alloc, wasm) => {
+          expect(wasm).toBe(true);
+          const A = alloc(m * kk);
+          A.set(A0);
+          const B = alloc(kk * nc);
+          B.set(B0);
+          const C = alloc(m * nc);
+          gemmAcc(C, nc, A, kk, B, nc, m, kk, nc, opts);
+          return Float64Array.from(C);
+        });
+        for (let i = 0; i < m; i++)
+          for (let c = 0; c < nc; c++) {
+            if ((opts as { lowerOnly?: boolean }).lowerOnly && c > i) continue;
+            expect(Math.abs(Cw[i * nc + c] - Cjs[i * nc + c])).toBeLessThan(1e-12);
+          }
+      }
+    }
+  });
+
+  it("Fréchet distance at 203 dims, full rank and rank 150, both paths", () => {
+    const stats = (seed: number, n: number, k: number) => {
+      const U = rand(seed, n * k);
+      const sigma = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let t = 0; t < k; t++) s += U[i * k + t] * U[j * k + t];
+        sigma[i * n + j] = s / k;
+      }
+      return { mu: rand(seed + 7, n), sigma };
+    };
+    for (const k of [300, 150]) {
+      const a = stats(1, 203, k);
+      const b = stats(2, 203, k);
+      const w = frechetDistance(a, b);
+      const prev = setWasmEnabled(false);
+      const j = frechetDistance(a, b);
+      setWasmEnabled(prev);
+      expect(Math.abs(w.fid - j.fid) / j.fid).toBeLessThan(1e-10);
+      expect(w.rank1).toBe(Math.min(k, 203));
+      expect(j.rank1).toBe(Math.min(k, 203));
+    }
   });
 });

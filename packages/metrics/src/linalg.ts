@@ -7,101 +7,122 @@
  * "Matrix Computations", 4th ed.: 4.2.8 pivoted Cholesky, 8.3.1 Householder tridiagonalisation, 8.3.3-8.3.5
  * implicit symmetric QR/QL steps with Wilkinson shifts).
  */
+import { type Alloc, PACK_BYTES, inWasm, wasmKernels, wasmScratch } from "./wasm.js";
 
 /** Result of {@link pivotedCholesky}: `A[perm][:, perm] ≈ L Lᵀ` with L of shape n × rank, lower trapezoidal. */
 export interface PivotedCholesky {
-  /** Row-major n × n buffer; the first `rank` columns hold L (row i is pivoted position i). */
+  /** Row-major n × n buffer; the first `rank` columns hold L (row i is pivoted position i), the rest is zero. */
   L: Float64Array;
   perm: Int32Array;
   rank: number;
 }
 
+const CHOL_BLOCK = 64;
+
 /**
  * Cholesky factorisation with diagonal pivoting of a symmetric positive semi-definite n × n matrix (LAPACK
  * `dpstrf` semantics). Stops when the largest remaining diagonal of the Schur complement is ≤ `tol`; the default
- * `tol` is n · ε · max(diag A), LAPACK's. Only the lower triangle of A is read. Left-looking, so each column of L
- * is a set of contiguous row dot products.
+ * `tol` is n · ε · max(diag A), LAPACK's. Only the lower triangle of A is read.
+ *
+ * Blocked like `dpstrf`: within a panel of 64 columns, each column is computed left-looking from the panel's
+ * earlier columns (the running Schur-complement diagonal picks the pivot); after the panel, the trailing lower
+ * triangle gets one rank-64 update through {@link gemmAcc}. `out` (n × n) receives L and is the workspace.
  */
-export function pivotedCholesky(A: Float64Array, n: number, tol?: number): PivotedCholesky {
-  const L = new Float64Array(n * n);
+export function pivotedCholesky(A: Float64Array, n: number, tol?: number, out?: Float64Array): PivotedCholesky {
+  const W = out ?? new Float64Array(n * n);
   const perm = new Int32Array(n);
   const d = new Float64Array(n);
   let maxDiag = 0;
   for (let i = 0; i < n; i++) {
     perm[i] = i;
-    d[i] = A[i * n + i];
-    if (d[i] > maxDiag) maxDiag = d[i];
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) W[ri + j] = A[ri + j];
+    for (let j = i + 1; j < n; j++) W[ri + j] = 0;
+    if (W[ri + i] > maxDiag) maxDiag = W[ri + i];
   }
   const stop = tol ?? n * Number.EPSILON * maxDiag;
   let rank = n;
-  for (let j = 0; j < n; j++) {
-    let p = j;
-    for (let i = j + 1; i < n; i++) if (d[i] > d[p]) p = i;
-    if (!(d[p] > stop)) {
-      rank = j;
-      break;
-    }
-    if (p !== j) {
-      // Swap pivoted positions j and p: rows of L computed so far, remaining diagonals, permutation.
+  let panel: Float64Array | undefined;
+  outer: for (let j0 = 0; j0 < n; j0 += CHOL_BLOCK) {
+    const j1 = Math.min(n, j0 + CHOL_BLOCK);
+    for (let i = j0; i < n; i++) d[i] = W[i * n + i];
+    for (let j = j0; j < j1; j++) {
+      let p = j;
+      for (let i = j + 1; i < n; i++) if (d[i] > d[p]) p = i;
+      if (!(d[p] > stop)) {
+        rank = j;
+        break outer;
+      }
+      if (p !== j) symmetricSwapLower(W, n, j, p, d, perm);
       const rj = j * n;
-      const rp = p * n;
-      for (let c = 0; c < j; c++) {
-        const t = L[rj + c];
-        L[rj + c] = L[rp + c];
-        L[rp + c] = t;
+      const ljj = Math.sqrt(d[j]);
+      W[rj + j] = ljj;
+      for (let i = j + 1; i < n; i++) {
+        const ri = i * n;
+        let s = W[ri + j];
+        for (let c = j0; c < j; c++) s -= W[ri + c] * W[rj + c];
+        s /= ljj;
+        W[ri + j] = s;
+        d[i] -= s * s;
       }
-      let t = d[j];
-      d[j] = d[p];
-      d[p] = t;
-      t = perm[j];
-      perm[j] = perm[p];
-      perm[p] = t;
     }
-    const ljj = Math.sqrt(d[j]);
-    const rj = j * n;
-    L[rj + j] = ljj;
-    const pj = perm[j];
-    const a = (pi: number): number => (pi >= pj ? A[pi * n + pj] : A[pj * n + pi]); // lower triangle of A
-    let i = j + 1;
-    for (; i + 3 < n; i += 4) {
-      const r0 = i * n;
-      const r1 = r0 + n;
-      const r2 = r1 + n;
-      const r3 = r2 + n;
-      let s0 = a(perm[i]);
-      let s1 = a(perm[i + 1]);
-      let s2 = a(perm[i + 2]);
-      let s3 = a(perm[i + 3]);
-      for (let c = 0; c < j; c++) {
-        const x = L[rj + c];
-        s0 -= L[r0 + c] * x;
-        s1 -= L[r1 + c] * x;
-        s2 -= L[r2 + c] * x;
-        s3 -= L[r3 + c] * x;
+    // Trailing update: W[j1:, j1:] (lower) -= P Pᵀ with P = W[j1:, j0:j1].
+    const m = n - j1;
+    if (m > 0) {
+      const nb = j1 - j0;
+      // −Pᵀ, nb × m, in the same memory as W (so the WebAssembly kernel can read it) when W is there.
+      const need = nb * m;
+      if (panel === undefined || panel.length < need) {
+        panel = inWasm(W) ? wasmScratch(need) : new Float64Array(need);
       }
-      s0 /= ljj;
-      s1 /= ljj;
-      s2 /= ljj;
-      s3 /= ljj;
-      L[r0 + j] = s0;
-      L[r1 + j] = s1;
-      L[r2 + j] = s2;
-      L[r3 + j] = s3;
-      d[i] -= s0 * s0;
-      d[i + 1] -= s1 * s1;
-      d[i + 2] -= s2 * s2;
-      d[i + 3] -= s3 * s3;
-    }
-    for (; i < n; i++) {
-      const ri = i * n;
-      let s = a(perm[i]);
-      for (let c = 0; c < j; c++) s -= L[ri + c] * L[rj + c];
-      s /= ljj;
-      L[ri + j] = s;
-      d[i] -= s * s;
+      const Pt = panel.subarray(0, need);
+      for (let i = 0; i < m; i++) {
+        const ri = (j1 + i) * n + j0;
+        for (let c = 0; c < nb; c++) Pt[c * m + i] = -W[ri + c];
+      }
+      gemmAcc(W.subarray(j1 * n + j1), n, W.subarray(j1 * n + j0), n, Pt, m, m, nb, m, { lowerOnly: true });
     }
   }
-  return { L, perm, rank };
+  // Keep L only: columns < rank of the lower triangle.
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    const keep = Math.min(i + 1, rank);
+    W.fill(0, ri + keep, ri + n);
+  }
+  return { L: W, perm, rank };
+}
+
+/**
+ * Swap positions j < p of a symmetric matrix stored in its lower triangle (rows of the computed L columns,
+ * the trailing lower triangle, the running diagonal and the permutation).
+ */
+function symmetricSwapLower(W: Float64Array, n: number, j: number, p: number, d: Float64Array, perm: Int32Array): void {
+  const rj = j * n;
+  const rp = p * n;
+  for (let c = 0; c < j; c++) {
+    const t = W[rj + c];
+    W[rj + c] = W[rp + c];
+    W[rp + c] = t;
+  }
+  let t = W[rj + j];
+  W[rj + j] = W[rp + p];
+  W[rp + p] = t;
+  for (let i = j + 1; i < p; i++) {
+    t = W[i * n + j];
+    W[i * n + j] = W[rp + i];
+    W[rp + i] = t;
+  }
+  for (let i = p + 1; i < n; i++) {
+    t = W[i * n + j];
+    W[i * n + j] = W[i * n + p];
+    W[i * n + p] = t;
+  }
+  t = d[j];
+  d[j] = d[p];
+  d[p] = t;
+  const q = perm[j];
+  perm[j] = perm[p];
+  perm[p] = q;
 }
 
 const BLOCK_K = 256;
@@ -134,6 +155,10 @@ export function gemmAcc(
   opts: GemmOptions = {},
 ): void {
   const { bLower = false, aUpper = false, lowerOnly = false } = opts;
+  if (inWasm(C) && inWasm(A) && inWasm(B)) {
+    gemmAccWasm(C, ldc, A, lda, B, ldb, m, kk, nc, bLower, aUpper, lowerOnly);
+    return;
+  }
   const Bp = new Float64Array(BLOCK_K * BLOCK_C);
   for (let c0 = 0; c0 < nc; c0 += BLOCK_C) {
     const c1 = Math.min(nc, c0 + BLOCK_C);
@@ -218,9 +243,80 @@ export function gemmAcc(
   }
 }
 
+/** {@link gemmAcc} with the WebAssembly SIMD 4 × 4 tile kernel; all three matrices live in its memory. */
+function gemmAccWasm(
+  C: Float64Array,
+  ldc: number,
+  A: Float64Array,
+  lda: number,
+  B: Float64Array,
+  ldb: number,
+  m: number,
+  kk: number,
+  nc: number,
+  bLower: boolean,
+  aUpper: boolean,
+  lowerOnly: boolean,
+): void {
+  const k = wasmKernels() as NonNullable<ReturnType<typeof wasmKernels>>;
+  const mem = new Float64Array(k.memory.buffer, 0, PACK_BYTES / 8); // packed B: groups of 4 columns, k-major
+  const aBase = A.byteOffset;
+  const cBase = C.byteOffset;
+  for (let c0 = 0; c0 < nc; c0 += BLOCK_C) {
+    const c1 = Math.min(nc, c0 + BLOCK_C);
+    const groups = (c1 - c0) >> 2;
+    const cTail = c0 + groups * 4; // columns cTail..c1-1 are done in JavaScript
+    const kFirst = bLower ? c0 : 0;
+    for (let k0 = kFirst; k0 < kk; k0 += BLOCK_K) {
+      const k1 = Math.min(kk, k0 + BLOCK_K);
+      const kb = k1 - k0;
+      for (let g = 0; g < groups; g++) {
+        const c = c0 + 4 * g;
+        for (let kx = k0; kx < k1; kx++) {
+          const o = (g * kb + (kx - k0)) * 4;
+          const bo = kx * ldb + c;
+          mem[o] = B[bo];
+          mem[o + 1] = B[bo + 1];
+          mem[o + 2] = B[bo + 2];
+          mem[o + 3] = B[bo + 3];
+        }
+      }
+      let i = 0;
+      for (; i + 3 < m; i += 4) {
+        if (lowerOnly && c0 > i + 3) continue;
+        const ks = aUpper ? Math.max(k0, i) : k0;
+        if (ks >= k1) continue;
+        for (let g = 0; g < groups; g++) {
+          const c = c0 + 4 * g;
+          if (lowerOnly && c > i + 3) break;
+          k.tile4x4(aBase + (i * lda + ks) * 8, lda * 8, (g * kb + (ks - k0)) * 32, k1 - ks, cBase + (i * ldc + c) * 8, ldc * 8);
+        }
+        const ce = lowerOnly ? Math.min(c1, i + 4) : c1;
+        for (let c = cTail; c < ce; c++) {
+          for (let r = i; r < i + 4; r++) {
+            let s = 0;
+            for (let kx = ks; kx < k1; kx++) s += A[r * lda + kx] * B[kx * ldb + c];
+            C[r * ldc + c] += s;
+          }
+        }
+      }
+      for (; i < m; i++) {
+        if (lowerOnly && c0 > i) continue;
+        const ce = lowerOnly ? Math.min(c1, i + 1) : c1;
+        const ks = aUpper ? Math.max(k0, i) : k0;
+        for (let c = c0; c < ce; c++) {
+          let s = 0;
+          for (let kx = ks; kx < k1; kx++) s += A[i * lda + kx] * B[kx * ldb + c];
+          C[i * ldc + c] += s;
+        }
+      }
+    }
+  }
+}
+
 /** Row-major transpose of an m × n matrix (with leading dimension ld) into a fresh n × m matrix. */
-export function transpose(A: Float64Array, m: number, n: number, ld = n): Float64Array {
-  const T = new Float64Array(n * m);
+export function transpose(A: Float64Array, m: number, n: number, ld = n, out?: Float64Array): Float64Array {
+  const T = out ?? new Float64Array(n * m);
   const B = 32;
   for (let i0 = 0; i0 < m; i0 += B) {
     for (let j0 = 0; j0 < n; j0 += B) {
@@ -239,10 +335,10 @@ export function transpose(A: Float64Array, m: number, n: number, ld = n): Float6
  * symmetric matrix-vector product (one pass over the trailing triangle per step), then the implicit QL
  * algorithm with Wilkinson shifts on the tridiagonal matrix.
  */
-export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
+export function symmetricEigenvalues(A: Float64Array, n: number, alloc?: Alloc): Float64Array {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  tridiagonalize(A, n, d, e);
+  tridiagonalize(A, n, d, e, alloc);
   tridiagonalQL(d, e, n);
   d.sort();
   return d;
@@ -252,12 +348,14 @@ export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
  * Reduce symmetric A (lower triangle, row-major) to tridiagonal T = Qᵀ A Q: diagonal in d, sub-diagonal in
  * e[0..n-2]. A is overwritten.
  */
-export function tridiagonalize(A: Float64Array, n: number, d: Float64Array, e: Float64Array): void {
+export function tridiagonalize(A: Float64Array, n: number, d: Float64Array, e: Float64Array, alloc?: Alloc): void {
   if (n === 0) return;
-  const v = new Float64Array(n); // Householder vector of the current step (entries k+1..n-1)
-  const vNext = new Float64Array(n);
-  const y = new Float64Array(n); // symv result for the current step
-  const w = new Float64Array(n);
+  const make = alloc ?? ((len: number) => new Float64Array(len));
+  const v = make(n); // Householder vector of the current step (entries k+1..n-1)
+  const vNext = make(n);
+  const y = make(n); // symv result for the current step
+  const w = make(n);
+  const kernels = inWasm(A) && inWasm(v) && inWasm(vNext) && inWasm(y) && inWasm(w) ? wasmKernels() : null;
 
   // Householder vector for column k (entries below the diagonal); returns tau, writes v (v[k+1] = 1).
   const house = (k: number, out: Float64Array): number => {
@@ -324,7 +422,8 @@ export function tridiagonalize(A: Float64Array, n: number, d: Float64Array, e: F
     // Fused pass over rows/cols k+2..n-1: rank-2 update with (v, w), symv with vNext into y.
     const s0 = k + 2;
     for (let i = s0; i < n; i++) y[i] = 0;
-    fusedPass(A, n, s0, v, w, vNext, y);
+    if (kernels) kernels.fusedPass(A.byteOffset, n, s0, v.byteOffset, w.byteOffset, vNext.byteOffset, y.byteOffset);
+    else fusedPass(A, n, s0, v, w, vNext, y);
     tau = tauNext;
     v.set(vNext);
   }
