@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { frechetDistance } from "./fid.js";
-import { featureStatistics } from "./stats.js";
+import { StatisticsAccumulator, featureStatistics } from "./stats.js";
 import { readStatistics } from "./stats-file.js";
 import { MetricsInputError } from "./errors.js";
 import { fixture, hashStats, loadFeatures, reference, relErr } from "./test-support.js";
@@ -22,6 +22,29 @@ describe("feature statistics", () => {
     let maxErr = 0;
     for (let i = 0; i < f.sigma.length; i++) maxErr = Math.max(maxErr, Math.abs(s.sigma[i] - f.sigma[i]));
     expect(maxErr).toBeLessThan(1e-12);
+  });
+
+  it("streams: batches across internal flushes equal the two-pass formula", () => {
+    const rows = 1100;
+    const dims = 8;
+    const data = Float64Array.from({ length: rows * dims }, (_, i) => Math.sin(i * 0.37) * 3 + (i % dims) * 100);
+    const acc = new StatisticsAccumulator(dims);
+    for (let r = 0; r < rows; r += 97) {
+      const end = Math.min(rows, r + 97);
+      acc.add({ data: data.subarray(r * dims, end * dims), rows: end - r, dims });
+    }
+    const s = acc.finalize();
+    expect(s.count).toBe(rows);
+    const mu = new Float64Array(dims);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < dims; j++) mu[j] += data[i * dims + j] / rows;
+    for (let a = 0; a < dims; a++) {
+      expect(Math.abs(s.mu[a] - mu[a])).toBeLessThan(1e-10);
+      for (let b = 0; b < dims; b++) {
+        let c = 0;
+        for (let i = 0; i < rows; i++) c += (data[i * dims + a] - mu[a]) * (data[i * dims + b] - mu[b]);
+        expect(Math.abs(s.sigma[a * dims + b] - c / (rows - 1))).toBeLessThan(1e-10);
+      }
+    }
   });
 
   it("refuses fewer than 2 samples and non-finite features", () => {

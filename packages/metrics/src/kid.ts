@@ -5,6 +5,7 @@
 import { MetricsInputError } from "./errors.js";
 import { gemmAcc } from "./linalg.js";
 import { NumpyRandomState } from "./numpy-random.js";
+import { withWasmArena } from "./wasm.js";
 import { type FeatureBatch, checkFinite } from "./stats.js";
 
 export interface KidOptions {
@@ -27,10 +28,9 @@ export interface KidResult {
   subsetSize: number;
 }
 
-/** Gather rows `idx` of a feature batch into a float64 matrix. */
-function gather(f: FeatureBatch, idx: Int32Array): Float64Array {
+/** Gather rows `idx` of a feature batch into `out` (rows × d, float64). */
+function gather(f: FeatureBatch, idx: Int32Array, out: Float64Array): Float64Array {
   const d = f.dims;
-  const out = new Float64Array(idx.length * d);
   for (let r = 0; r < idx.length; r++) {
     const src = idx[r] * d;
     for (let j = 0; j < d; j++) out[r * d + j] = f.data[src + j];
@@ -38,31 +38,55 @@ function gather(f: FeatureBatch, idx: Int32Array): Float64Array {
   return out;
 }
 
-function transposeRows(X: Float64Array, m: number, d: number): Float64Array {
-  const T = new Float64Array(d * m);
+function transposeInto(X: Float64Array, m: number, d: number, T: Float64Array): Float64Array {
   for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) T[j * m + i] = X[i * d + j];
   return T;
 }
 
-/** Σ of the polynomial kernel over X·Yᵀ; `offDiagonal` drops i = j (for X = Y) and uses the lower triangle. */
+interface Work {
+  Xt: Float64Array;
+  Yt: Float64Array;
+  G: Float64Array;
+}
+
+/** Σ of the polynomial kernel over X·Yᵀ; for X = Y (`same`) the diagonal is dropped (strict lower triangle, doubled). */
 function kernelSum(
   X: Float64Array,
   Yt: Float64Array,
   m: number,
   d: number,
   same: boolean,
-  gamma: number,
-  coef0: number,
-  degree: number,
+  kernel: { gamma: number; coef0: number; degree: number },
+  G: Float64Array,
 ): number {
-  const G = new Float64Array(m * m);
+  const { gamma, coef0, degree } = kernel;
+  G.fill(0);
   gemmAcc(G, m, X, d, Yt, m, m, d, m, same ? { lowerOnly: true } : {});
   let sum = 0;
   for (let i = 0; i < m; i++) {
-    const end = same ? i : m; // X = Y: strictly lower triangle, doubled
-    for (let j = 0; j < end; j++) sum += (G[i * m + j] * gamma + coef0) ** degree;
+    const end = same ? i : m;
+    for (let j = 0; j < end; j++) {
+      const base = G[i * m + j] * gamma + coef0;
+      sum += degree === 3 ? base * base * base : base ** degree;
+    }
   }
   return same ? 2 * sum : sum;
+}
+
+function mmd2With(
+  X: Float64Array,
+  Y: Float64Array,
+  m: number,
+  d: number,
+  kernel: { gamma: number; coef0: number; degree: number },
+  w: Work,
+): number {
+  transposeInto(X, m, d, w.Xt);
+  transposeInto(Y, m, d, w.Yt);
+  const kxx = kernelSum(X, w.Xt, m, d, true, kernel, w.G);
+  const kyy = kernelSum(Y, w.Yt, m, d, true, kernel, w.G);
+  const kxy = kernelSum(X, w.Yt, m, d, false, kernel, w.G);
+  return (kxx + kyy) / (m * (m - 1)) - (2 * kxy) / (m * m);
 }
 
 /** Unbiased MMD² between two equally sized feature sets (rows × d, float64). */
@@ -73,13 +97,7 @@ export function mmd2Unbiased(
   d: number,
   kernel: { gamma: number; coef0: number; degree: number },
 ): number {
-  const { gamma, coef0, degree } = kernel;
-  const Xt = transposeRows(X, m, d);
-  const Yt = transposeRows(Y, m, d);
-  const kxx = kernelSum(X, Xt, m, d, true, gamma, coef0, degree);
-  const kyy = kernelSum(Y, Yt, m, d, true, gamma, coef0, degree);
-  const kxy = kernelSum(X, Yt, m, d, false, gamma, coef0, degree);
-  return (kxx + kyy) / (m * (m - 1)) - (2 * kxy) / (m * m);
+  return mmd2With(X, Y, m, d, kernel, { Xt: new Float64Array(d * m), Yt: new Float64Array(d * m), G: new Float64Array(m * m) });
 }
 
 /**
@@ -102,11 +120,16 @@ export function kernelInceptionDistance(a: FeatureBatch, b: FeatureBatch, opts: 
   const kernel = { gamma: opts.gamma ?? 1 / d, coef0: opts.coef0 ?? 1, degree: opts.degree ?? 3 };
   const rng = new NumpyRandomState(opts.seed ?? 2020);
   const mmds = new Float64Array(subsets);
-  for (let s = 0; s < subsets; s++) {
-    const ia = rng.choiceWithoutReplacement(a.rows, m);
-    const ib = rng.choiceWithoutReplacement(b.rows, m);
-    mmds[s] = mmd2Unbiased(gather(a, ia), gather(b, ib), m, d, kernel);
-  }
+  withWasmArena(4 * m * d + m * m + 64, (alloc) => {
+    const X = alloc(m * d);
+    const Y = alloc(m * d);
+    const work = { Xt: alloc(d * m), Yt: alloc(d * m), G: alloc(m * m) };
+    for (let s = 0; s < subsets; s++) {
+      const ia = rng.choiceWithoutReplacement(a.rows, m);
+      const ib = rng.choiceWithoutReplacement(b.rows, m);
+      mmds[s] = mmd2With(gather(a, ia, X), gather(b, ib, Y), m, d, kernel, work);
+    }
+  });
   let mean = 0;
   for (const v of mmds) mean += v;
   mean /= subsets;

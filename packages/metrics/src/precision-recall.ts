@@ -7,6 +7,7 @@
  */
 import { MetricsInputError } from "./errors.js";
 import { gemmAcc } from "./linalg.js";
+import { withWasmArena } from "./wasm.js";
 import { type FeatureBatch, checkFinite } from "./stats.js";
 
 export interface PrecisionRecallOptions {
@@ -57,19 +58,24 @@ function forEachDistanceRow(
 ): void {
   const nX = norms(X, nx, d);
   const nY = norms(Y, ny, d);
-  const Yt = transposeRows(Y, ny, d);
-  const G = new Float64Array(blockRows * ny);
-  for (let i0 = 0; i0 < nx; i0 += blockRows) {
-    const rows = Math.min(blockRows, nx - i0);
-    G.fill(0, 0, rows * ny);
-    gemmAcc(G, ny, X.subarray(i0 * d), d, Yt, ny, rows, d, ny);
-    for (let r = 0; r < rows; r++) {
-      const i = i0 + r;
-      const o = r * ny;
-      for (let j = 0; j < ny; j++) G[o + j] = Math.max(0, nX[i] + nY[j] - 2 * G[o + j]);
-      visit(i, G, o);
+  withWasmArena(nx * d + d * ny + blockRows * ny + 64, (alloc) => {
+    const Xw = alloc(nx * d);
+    Xw.set(X);
+    const Yt = alloc(d * ny);
+    Yt.set(transposeRows(Y, ny, d));
+    const G = alloc(blockRows * ny);
+    for (let i0 = 0; i0 < nx; i0 += blockRows) {
+      const rows = Math.min(blockRows, nx - i0);
+      G.fill(0, 0, rows * ny);
+      gemmAcc(G, ny, Xw.subarray(i0 * d), d, Yt, ny, rows, d, ny);
+      for (let r = 0; r < rows; r++) {
+        const i = i0 + r;
+        const o = r * ny;
+        for (let j = 0; j < ny; j++) G[o + j] = Math.max(0, nX[i] + nY[j] - 2 * G[o + j]);
+        visit(i, G, o);
+      }
     }
-  }
+  });
 }
 
 /** Squared radius of each point's k-th nearest neighbour within its own set (self excluded). */

@@ -4,6 +4,7 @@
  */
 import { MetricsInputError } from "./errors.js";
 import { gemmAcc, transpose } from "./linalg.js";
+import { withWasmArena } from "./wasm.js";
 
 /** Gaussian statistics of a feature set: the contents of a pytorch-fid `.npz` statistics file. */
 export interface FeatureStatistics {
@@ -46,12 +47,34 @@ export class StatisticsAccumulator {
   private shift: Float64Array | null = null;
   private readonly sum: Float64Array;
   private readonly cross: Float64Array; // lower triangle of Σ (x − shift)(x − shift)ᵀ
+  private readonly pending: Float64Array; // shifted rows not yet in `cross`
+  private pendingRows = 0;
+  private readonly flushRows: number;
 
   constructor(dims: number) {
     if (!Number.isInteger(dims) || dims < 1) throw new MetricsInputError(`feature dimension must be ≥ 1, got ${dims}`);
     this.dims = dims;
     this.sum = new Float64Array(dims);
     this.cross = new Float64Array(dims * dims);
+    this.flushRows = Math.max(4, Math.min(512, Math.floor(2 ** 22 / dims)));
+    this.pending = new Float64Array(this.flushRows * dims);
+  }
+
+  /** Add the pending rows' Xᵀ X to `cross` (one blocked product, in WebAssembly memory when available). */
+  private flush(): void {
+    const rows = this.pendingRows;
+    if (rows === 0) return;
+    const d = this.dims;
+    withWasmArena(d * d + 2 * rows * d + 64, (alloc, wasm) => {
+      const X = alloc(rows * d);
+      X.set(this.pending.subarray(0, rows * d));
+      const Xt = transpose(X, rows, d, d, alloc(rows * d));
+      const C = wasm ? alloc(d * d) : this.cross;
+      if (wasm) C.set(this.cross);
+      gemmAcc(C, d, Xt, rows, X, d, d, rows, d, { lowerOnly: true });
+      if (wasm) this.cross.set(C);
+    });
+    this.pendingRows = 0;
   }
 
   get samples(): number {
@@ -75,16 +98,16 @@ export class StatisticsAccumulator {
       this.shift = s;
     }
     const shift = this.shift;
-    const X = new Float64Array(rows * d);
     for (let i = 0; i < rows; i++) {
+      if (this.pendingRows === this.flushRows) this.flush();
+      const o = this.pendingRows * d;
       for (let j = 0; j < d; j++) {
         const x = data[i * d + j] - shift[j];
-        X[i * d + j] = x;
+        this.pending[o + j] = x;
         this.sum[j] += x;
       }
+      this.pendingRows++;
     }
-    const Xt = transpose(X, rows, d);
-    gemmAcc(this.cross, d, Xt, rows, X, d, d, rows, d, { lowerOnly: true });
     this.count += rows;
   }
 
@@ -92,6 +115,7 @@ export class StatisticsAccumulator {
   finalize(): FeatureStatistics {
     const n = this.count;
     if (n < 2) throw new MetricsInputError(`need at least 2 samples for a covariance, got ${n}`);
+    this.flush();
     const d = this.dims;
     const shift = this.shift as Float64Array;
     const mu = new Float64Array(d);
