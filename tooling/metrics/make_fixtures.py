@@ -14,8 +14,9 @@ It writes packages/metrics/fixtures/ (committed, so CI needs no Python):
 - feats_*.npy, logits.npy, pr_*.npy, kid_*.npy: the inputs, float64.
 - stats_a.npz / stats_b.npz: pytorch-fid statistics files (np.savez, keys mu, sigma) of the 64-dim features.
 - numpy_stored.npz / numpy_deflated.npz: arrays of many dtypes and layouts, by np.savez / np.savez_compressed.
-- samples_28.npz: an ADM-style sample batch (arr_0 uint8 N x 28 x 28 x 1, arr_1 int64 labels), and
-  samples_28_rgb.npz (N x 28 x 28 x 3).
+- samples_28.npz: an ADM-style sample batch (arr_0 uint8 N x 28 x 28 x 1, arr_1 int64 labels),
+  samples_28_b.npz (another batch, deflated), samples_28_rgb.npz (N x 28 x 28 x 3) and samples_28_float.npz
+  (float32 holding 0..255, an out-of-range error case).
 - extractor_28.onnx (+ .json contract): a tiny random-weight CNN, 1 x 28 x 28 input -> 32 features, 10 logits.
 - inception_contract.onnx (+ .json): a scaled-down model with the Inception-v3 IO contract of
   tooling/metrics/export_inception.py (3 x H x W in [0, 1] at any size, bilinear resize to 299 inside the graph,

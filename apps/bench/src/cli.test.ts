@@ -59,6 +59,15 @@ describe("adagen-bench fid", () => {
     expect(r.stderr).toMatch(/features .*png: 24 images/);
   });
 
+  it("float32 samples in [0, 1] are used unquantised: x/255 as float gives the uint8 result", () => {
+    const arr = readNpz(fx("samples_28.npz")).get("arr_0")!;
+    const p = join(tmp, "unit.npz");
+    writeNpz(p, { arr_0: { dtype: "float32", shape: arr.shape, data: Float32Array.from(arr.data as Uint8Array, (v) => v / 255) } });
+    const r = bench("fid", p, fx("samples_28.npz"), ...EX, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    expect(Math.abs(JSON.parse(r.stdout).fid)).toBeLessThan(1e-6);
+  });
+
   it("stats writes a pytorch-fid file that fid accepts", () => {
     const out = join(tmp, "s.npz");
     const r = bench("stats", fx("samples_28.npz"), "-o", out, ...EX, "--json");
@@ -113,8 +122,11 @@ describe("adagen-bench bad input: one line, exit 2, no output file", () => {
     expectInputError(bench("fid", p, p), /badshape\.npz: 'sigma' has shape \(2, 8\), expected \(4, 4\)/);
   });
 
-  it("wrong dtype of samples", () => {
-    expectInputError(bench("fid", fx("samples_28_float.npz"), fx("samples_28.npz"), ...EX), /samples_28_float\.npz: array 'arr_0' has dtype float32, expected uint8/);
+  it("wrong dtype of samples, float samples outside [0, 1]", () => {
+    const p = join(tmp, "int16.npz");
+    writeNpz(p, { arr_0: { dtype: "int16", shape: [2, 28, 28, 1], data: new Int16Array(2 * 784) } });
+    expectInputError(bench("fid", p, fx("samples_28.npz"), ...EX), /int16\.npz: array 'arr_0' has dtype int16, expected uint8 images/);
+    expectInputError(bench("fid", fx("samples_28_float.npz"), fx("samples_28.npz"), ...EX), /samples_28_float\.npz: float images must lie in \[0, 1\]; sample 0 has value \d+/);
   });
 
   it("non-finite statistics", () => {

@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import {
   FeatureExtractor,
   MetricsInputError,
+  checkFinite,
   NpzReader,
   StatisticsAccumulator,
   countPngFiles,
@@ -43,7 +44,8 @@ interface Flags {
 }
 
 const COMMON = `Inputs:
-  A sample npz     ADM layout: arr_0 uint8 N x H x W x C (C = 1 or 3), optional arr_1 labels
+  A sample npz     ADM layout: arr_0 uint8 N x H x W x C (C = 1 or 3), optional arr_1 labels;
+                   float32/float64 arr_0 in [0, 1] is used unquantised
   A PNG folder     every *.png in it, sorted by name, all of one size
   A statistics npz pytorch-fid layout: mu (d,), sigma (d, d)   [fid only]
 
@@ -253,6 +255,14 @@ async function extract(input: Input, flags: Flags, extractor: () => Promise<Feat
     bar.done();
     const features = { data: out.features, rows: out.rows, dims: out.featureDims };
     const logits = out.logits ? { data: out.logits, rows: out.rows, dims: out.logitDims as number } : undefined;
+    try {
+      checkFinite(features);
+      if (logits) checkFinite(logits);
+    } catch (err) {
+      if (err instanceof MetricsInputError) throw new MetricsInputError(`extractor output: ${err.message}`, input.path);
+      throw err;
+    }
+    if (features.rows < 2) throw new MetricsInputError(`need at least 2 samples, got ${features.rows}`, input.path);
     return { features, logits };
   } catch (err) {
     bar.abort();

@@ -3,8 +3,8 @@
  *
  * The extractor contract, declared in a JSON file beside the model (`model.onnx.json`) or passed in code:
  * - input: float32 images, `layout` NCHW (default) or NHWC, `channels` 1 or 3, of size `inputSize`
- *   ([height, width]; `null` = any size, the model resizes inside its graph); pixels are mapped
- *   x ↦ (x / 255 − mean[c]) / std[c] (default mean 0, std 1: values in [0, 1]);
+ *   ([height, width]; `null` = any size, the model resizes inside its graph); pixels in [0, 1] (uint8 / 255, or
+ *   float images as they are) are mapped x ↦ (x − mean[c]) / std[c] (default mean 0, std 1);
  * - outputs: `featuresOutput` (B × d, the FID/KID/PR features) and optionally `logitsOutput` (B × classes,
  *   for the Inception Score). Defaults: the model's first input and first output.
  *
@@ -21,7 +21,7 @@ export interface ExtractorSpec {
   inputSize: [number, number] | null;
   channels: 1 | 3;
   layout?: "NCHW" | "NHWC";
-  /** Per-channel mean and std applied to x / 255 (length 1 or `channels`). */
+  /** Per-channel mean and std applied to pixels in [0, 1] (length 1 or `channels`). */
   mean?: number[];
   std?: number[];
   inputName?: string;
@@ -129,7 +129,7 @@ export class FeatureExtractor {
     }
   }
 
-  /** Features (and logits) of one batch of uint8 NHWC images. */
+  /** Features (and logits) of one batch of NHWC images (uint8 0..255 or float32 in [0, 1]). */
   async extract(images: ImageBatch, source?: string): Promise<ExtractedBatch> {
     const { count: b, height: h, width: w, channels: cin } = images;
     this.checkImages(h, w, cin, source);
@@ -137,11 +137,12 @@ export class FeatureExtractor {
     const { mean, std } = this.spec;
     const x = new Float32Array(b * c * h * w);
     const nchw = this.spec.layout === "NCHW";
+    const scale = images.data instanceof Uint8Array ? 1 / 255 : 1; // uint8 0..255, or float in [0, 1]
     for (let n = 0; n < b; n++) {
       for (let p = 0; p < h * w; p++) {
         const src = (n * h * w + p) * cin;
         for (let ch = 0; ch < c; ch++) {
-          const v = images.data[src + (cin === 1 ? 0 : ch)] / 255;
+          const v = images.data[src + (cin === 1 ? 0 : ch)] * scale;
           const m = mean[mean.length === 1 ? 0 : ch];
           const s = std[std.length === 1 ? 0 : ch];
           const dst = nchw ? ((n * c + ch) * h * w + p) : (n * h * w + p) * c + ch;

@@ -9,9 +9,12 @@ import { MetricsInputError } from "./errors.js";
 import { NpzReader } from "./npz.js";
 import type { NpyArray } from "./npy.js";
 
-/** uint8 images, N × H × W × C row-major. */
+/**
+ * Images, N × H × W × C row-major: uint8 values 0..255, or float32 values in [0, 1] (unquantised generator
+ * output, as METHOD.md §13.1 evaluates).
+ */
 export interface ImageBatch {
-  data: Uint8Array;
+  data: Uint8Array | Float32Array;
   count: number;
   height: number;
   width: number;
@@ -94,10 +97,15 @@ export function countPngFiles(dir: string): number {
   return listPngFiles(dir).length;
 }
 
-/** Check the `arr_0` header of an ADM sample batch; returns N, H, W, C. */
+/**
+ * Check the `arr_0` header of a sample batch: uint8 (ADM layout) or float32/float64 in [0, 1]; N × H × W × C
+ * with C = 1 or 3. Returns N, H, W, C.
+ */
 export function sampleBatchShape(reader: NpzReader, key = "arr_0"): { count: number; height: number; width: number; channels: number } {
   const info = reader.info(key);
-  if (info.dtype !== "uint8") throw new MetricsInputError(`array '${key}' has dtype ${info.dtype}, expected uint8 images`, reader.path);
+  if (info.dtype !== "uint8" && info.dtype !== "float32" && info.dtype !== "float64") {
+    throw new MetricsInputError(`array '${key}' has dtype ${info.dtype}, expected uint8 images (or float32/float64 in [0, 1])`, reader.path);
+  }
   if (info.shape.length !== 4 || (info.shape[3] !== 1 && info.shape[3] !== 3)) {
     throw new MetricsInputError(`array '${key}' has shape (${info.shape.join(", ")}), expected (N, H, W, 1 or 3)`, reader.path);
   }
@@ -105,11 +113,29 @@ export function sampleBatchShape(reader: NpzReader, key = "arr_0"): { count: num
   return { count, height, width, channels };
 }
 
-/** Stream an ADM-style sample batch (`arr_0`, uint8 N × H × W × C) as image batches. */
+/**
+ * Stream a sample batch (`arr_0`, N × H × W × C, uint8 or float in [0, 1]) as image batches. Float values
+ * outside [0, 1] are refused (naming the first one), not clamped silently.
+ */
 export async function* npzImageBatches(reader: NpzReader, batchSize: number, key = "arr_0"): AsyncGenerator<ImageBatch> {
   const { height, width, channels } = sampleBatchShape(reader, key);
   for await (const b of reader.rows(key, batchSize)) {
-    yield { data: b.data as Uint8Array, count: b.rows, height, width, channels };
+    let data: Uint8Array | Float32Array;
+    if (b.data instanceof Uint8Array) data = b.data;
+    else {
+      data = b.data instanceof Float32Array ? b.data : Float32Array.from(b.data as Float64Array);
+      for (let i = 0; i < data.length; i++) {
+        const v = data[i];
+        if (!(v >= 0 && v <= 1)) {
+          const per = height * width * channels;
+          throw new MetricsInputError(
+            `float images must lie in [0, 1]; sample ${b.start + Math.floor(i / per)} has value ${v}`,
+            reader.path,
+          );
+        }
+      }
+    }
+    yield { data, count: b.rows, height, width, channels };
   }
 }
 
