@@ -86,6 +86,19 @@ def fid_eigh(mu1, sigma1, mu2, sigma2):
     return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.sqrt(np.clip(lam, 0, None)).sum())
 
 
+def fid_mpmath(mu1, sigma1, mu2, sigma2, dps=40):
+    """The exact FID of the float64 statistics, to ~30 digits (mpmath eigenvalues of sigma1 @ sigma2)."""
+    import mpmath
+
+    mpmath.mp.dps = dps
+    prod = mpmath.matrix(sigma1.tolist()) * mpmath.matrix(sigma2.tolist())
+    # real part of the principal square root, as pytorch-fid keeps: negative (rounding) eigenvalues add 0
+    tr_sqrt = sum(mpmath.sqrt(max(mpmath.re(e), 0)) for e in mpmath.eig(prod, left=False, right=False))
+    diff = [mpmath.mpf(x) for x in (mu1 - mu2).tolist()]
+    base = sum(d * d for d in diff) + sum(mpmath.mpf(x) for x in np.diag(sigma1)) + sum(mpmath.mpf(x) for x in np.diag(sigma2))
+    return float(base - 2 * tr_sqrt)
+
+
 def kid_torch_fidelity(f1, f2, subsets, subset_size, degree=3, gamma=None, coef0=1, seed=2020):
     """torch_fidelity.metric_kid.kid_features_to_metric (subsets drawn by RandomState.choice), float64."""
     n1, n2 = len(f1), len(f2)
@@ -216,6 +229,12 @@ def main():
     for a, b in [("feats_a", "feats_b"), ("feats_c", "feats_d"), ("feats_a", "feats_c")]:
         v, off = fid_pytorch_fid(*stats[a], *stats[b])
         ref["fid64"][f"{a}:{b}"] = {"scipy": v, "offset": off, "eigh": fid_eigh(*stats[a], *stats[b])}
+    # Exact values for the statistics files themselves (the features' covariances are ill-conditioned, cond ~1e8,
+    # so the FID of these float64 inputs is sensitive to how the eigenvalues are computed: scipy's sqrtm is off by
+    # ~1e-9 relative here).
+    ref["fid64_exact"] = {}
+    for a, b in [("feats_a", "feats_b"), ("feats_a", "feats_c")]:
+        ref["fid64_exact"][f"{a}:{b}"] = fid_mpmath(*stats[a], *stats[b])
     ref["stats64"] = {"feats_a": {"mu0": float(stats["feats_a"][0][0]), "sigma01": float(stats["feats_a"][1][0, 1]),
                                   "sigma_trace": float(np.trace(stats["feats_a"][1]))}}
 
@@ -227,6 +246,14 @@ def main():
         v, off = fid_pytorch_fid(mu1, sig1, mu2, sig2)
         ref["fid2048"][label] = {"k": k, "diag": diag, "seeds": [s1, s2], "scipy": v, "offset": off,
                                  "eigh": fid_eigh(mu1, sig1, mu2, sig2)}
+        if not diag:
+            # Exact rank k: sigma_i = U_i U_i^T / k, so tr sqrt(sigma1 sigma2) = sum of the singular values of
+            # U1^T U2 / k (a well-conditioned k x k problem): the FID of the ideal low-rank statistics.
+            U1 = hash_uniform(s1 + 1, 2048 * k).reshape(2048, k)
+            U2 = hash_uniform(s2 + 1, 2048 * k).reshape(2048, k)
+            d = mu1 - mu2
+            ts = np.linalg.svd(U1.T @ U2, compute_uv=False).sum() / k
+            ref["fid2048"][label]["exact_low_rank"] = float(d @ d + (U1 * U1).sum() / k + (U2 * U2).sum() / k - 2 * ts)
         print(label, ref["fid2048"][label], file=sys.stderr)
 
     # --- KID ---
