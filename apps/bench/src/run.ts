@@ -231,11 +231,18 @@ function openInput(path: string): Input {
 }
 
 interface Extracted {
+  /** All features (kid, pr), or only their row count and dims when streamed into `stats` (fid, stats). */
   features: FeatureBatch;
   logits?: FeatureBatch;
+  stats?: FeatureStatistics;
 }
 
-async function extract(input: Input, flags: Flags, extractor: () => Promise<FeatureExtractor>): Promise<Extracted> {
+async function extract(
+  input: Input,
+  flags: Flags,
+  extractor: () => Promise<FeatureExtractor>,
+  streamStats: boolean,
+): Promise<Extracted> {
   if (input.kind === "stats") throw new Error("unreachable");
   const ex = await extractor();
   let batches: AsyncIterable<ImageBatch>;
@@ -246,24 +253,34 @@ async function extract(input: Input, flags: Flags, extractor: () => Promise<Feat
     batches = pngFolderBatches(input.path, flags.batchSize);
   }
   const bar = new ProgressBar(`features ${input.path}`, input.count, !flags.quiet);
+  let acc: StatisticsAccumulator | undefined;
   try {
     const out = await ex.extractAll(batches, {
       total: input.count,
       source: input.path,
       onProgress: (p) => bar.update(p.done),
+      keep: !streamStats,
+      onBatch: (b) => {
+        const f = { data: b.features, rows: b.rows, dims: b.featureDims };
+        const l = b.logits ? { data: b.logits, rows: b.rows, dims: b.logitDims as number } : undefined;
+        try {
+          checkFinite(f);
+          if (l) checkFinite(l);
+        } catch (err) {
+          if (err instanceof MetricsInputError) throw new MetricsInputError(`extractor output: ${err.message}`, input.path);
+          throw err;
+        }
+        if (streamStats) {
+          acc ??= new StatisticsAccumulator(b.featureDims);
+          acc.add(f);
+        }
+      },
     });
     bar.done();
+    if (out.rows < 2) throw new MetricsInputError(`need at least 2 samples, got ${out.rows}`, input.path);
     const features = { data: out.features, rows: out.rows, dims: out.featureDims };
     const logits = out.logits ? { data: out.logits, rows: out.rows, dims: out.logitDims as number } : undefined;
-    try {
-      checkFinite(features);
-      if (logits) checkFinite(logits);
-    } catch (err) {
-      if (err instanceof MetricsInputError) throw new MetricsInputError(`extractor output: ${err.message}`, input.path);
-      throw err;
-    }
-    if (features.rows < 2) throw new MetricsInputError(`need at least 2 samples, got ${features.rows}`, input.path);
-    return { features, logits };
+    return { features, logits, stats: acc?.finalize() };
   } catch (err) {
     bar.abort();
     throw err;
@@ -274,15 +291,7 @@ async function extract(input: Input, flags: Flags, extractor: () => Promise<Feat
 
 function statsOf(input: Input, extracted: Extracted | undefined): FeatureStatistics {
   if (input.kind === "stats") return input.stats;
-  const f = (extracted as Extracted).features;
-  const acc = new StatisticsAccumulator(f.dims);
-  try {
-    acc.add(f);
-    return acc.finalize();
-  } catch (err) {
-    if (err instanceof MetricsInputError && err.source === undefined) throw new MetricsInputError(err.message, input.path);
-    throw err;
-  }
+  return (extracted as Extracted).stats as FeatureStatistics;
 }
 
 function fmt(x: number): string {
@@ -339,7 +348,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return extractor;
     };
     const extracted: (Extracted | undefined)[] = [];
-    for (const i of inputs) extracted.push(i.kind === "stats" ? undefined : await extract(i, flags, getExtractor));
+    const streamStats = command === "fid" || command === "stats";
+    for (const i of inputs) extracted.push(i.kind === "stats" ? undefined : await extract(i, flags, getExtractor, streamStats));
     const samples = inputs.map((i, k) => (i.kind === "stats" ? (i.stats.count ?? null) : extracted[k]?.features.rows));
 
     switch (command) {

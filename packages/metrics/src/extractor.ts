@@ -183,8 +183,17 @@ export class FeatureExtractor {
    */
   async extractAll(
     batches: AsyncIterable<ImageBatch>,
-    opts: { total?: number; source?: string; onProgress?: (p: ExtractProgress) => void } = {},
+    opts: {
+      total?: number;
+      source?: string;
+      onProgress?: (p: ExtractProgress) => void;
+      /** Called with every batch's output (e.g. to feed a StatisticsAccumulator). */
+      onBatch?: (batch: ExtractedBatch) => void;
+      /** Keep and concatenate all outputs (default true); false returns empty arrays and only the row count. */
+      keep?: boolean;
+    } = {},
   ): Promise<{ rows: number; features: Float32Array; featureDims: number; logits?: Float32Array; logitDims?: number }> {
+    const keep = opts.keep ?? true;
     const feats: Float32Array[] = [];
     const logits: Float32Array[] = [];
     let rows = 0;
@@ -192,8 +201,11 @@ export class FeatureExtractor {
     let logitDims: number | undefined;
     for await (const batch of batches) {
       const r = await this.extract(batch, opts.source);
-      feats.push(r.features);
-      if (r.logits) logits.push(r.logits);
+      opts.onBatch?.(r);
+      if (keep) {
+        feats.push(r.features);
+        if (r.logits) logits.push(r.logits);
+      }
       featureDims = r.featureDims;
       logitDims = r.logitDims;
       rows += r.rows;
