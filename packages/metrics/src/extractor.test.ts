@@ -1,3 +1,8 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FeatureExtractor } from "./extractor.js";
 import { NpzReader } from "./npz.js";
@@ -39,5 +44,31 @@ describe("FeatureExtractor (ONNX)", () => {
     const out = await ex.extract(img);
     expect(out.featureDims).toBe(2048);
     expect(out.logitDims).toBe(1008);
+  });
+});
+
+const PYTHON = "/usr/bin/python3";
+const hasTorch = (() => {
+  try {
+    execFileSync(PYTHON, ["-c", "import torch, torchvision, onnx"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasTorch)("Inception-v3 contract with the real architecture (Debian torchvision, random weights)", () => {
+  it("tooling/metrics/export_inception.py --random exports a model FeatureExtractor runs", async () => {
+    const script = fileURLToPath(new URL("../../../tooling/metrics/export_inception.py", import.meta.url));
+    const out = join(mkdtempSync(join(tmpdir(), "inception-")), "inception-random.onnx");
+    execFileSync(PYTHON, [script, "--random", "-o", out], { stdio: "ignore" });
+    const ex = await FeatureExtractor.create(out);
+    expect(ex.spec).toMatchObject({ inputSize: null, channels: 3, featuresOutput: "features", logitsOutput: "logits" });
+    const img = { data: new Uint8Array(2 * 64 * 48 * 3).map((_, i) => i % 251), count: 2, height: 64, width: 48, channels: 3 };
+    const r = await ex.extract(img);
+    expect(r.featureDims).toBe(2048);
+    expect(r.logitDims).toBe(1008);
+    expect(r.features.every(Number.isFinite)).toBe(true);
+    await ex.dispose();
   });
 });
