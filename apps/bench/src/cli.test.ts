@@ -106,6 +106,14 @@ describe("adagen-bench bad input: one line, exit 2, no output file", () => {
     expectInputError(bench("fid", fx("stats_a.npz"), p), /trunc\.npz: .*(truncated|not a zip)/);
   });
 
+  it("corrupt deflated sample batch (CRC checked while streaming)", () => {
+    const p = join(tmp, "flip.npz");
+    const b = Buffer.from(readFileSync(fx("samples_28_b.npz")));
+    b[3000] ^= 0xff;
+    writeFileSync(p, b);
+    expectInputError(bench("fid", p, fx("samples_28.npz"), ...EX, "--quiet"), /flip\.npz: array 'arr_0' is truncated or corrupt|flip\.npz: corrupt/);
+  });
+
   it("not an npz at all", () => {
     const p = join(tmp, "text.npz");
     writeFileSync(p, "this is a text file, not a zip archive");
