@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,14 @@ describe("FeatureExtractor (ONNX)", () => {
     const one = await ex.extractAll(npzImageBatches(r2, 24));
     r2.close();
     for (let i = 0; i < out.features.length; i++) expect(one.features[i]).toBeCloseTo(out.features[i], 5);
+    await ex.dispose();
+  });
+
+  it("infers the contract of a model without a JSON file from its input shape and output names", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "noj-"));
+    copyFileSync(fixture("extractor_28.onnx"), join(dir, "m.onnx"));
+    const ex = await FeatureExtractor.create(join(dir, "m.onnx"));
+    expect(ex.spec).toMatchObject({ inputSize: [28, 28], channels: 1, featuresOutput: "features", logitsOutput: "logits" });
     await ex.dispose();
   });
 

@@ -6,7 +6,8 @@
  *   ([height, width]; `null` = any size, the model resizes inside its graph); pixels in [0, 1] (uint8 / 255, or
  *   float images as they are) are mapped x ↦ (x − mean[c]) / std[c] (default mean 0, std 1);
  * - outputs: `featuresOutput` (B × d, the FID/KID/PR features) and optionally `logitsOutput` (B × classes,
- *   for the Inception Score). Defaults: the model's first input and first output.
+ *   for the Inception Score). Defaults: the model's first input; the output named "features" (else the first
+ *   output) and, unless a spec is passed in code, the output named "logits" if there is one.
  *
  * Grayscale images are repeated to 3 channels for a 3-channel model; RGB images are refused by a 1-channel
  * model. Images of another size than `inputSize` are refused (resize them first, or put the resize in the graph,
@@ -74,7 +75,8 @@ export class FeatureExtractor {
 
   /**
    * Load an ONNX model. The contract comes from `spec`, else from `<model>.json`, else from the model's first
-   * input shape (NCHW, [0, 1] scaling).
+   * input shape (NCHW, [0, 1] scaling) and its outputs named "features" and "logits" (the zoo's fmnist-features
+   * model needs no contract file).
    */
   static async create(modelPath: string, spec?: ExtractorSpec): Promise<FeatureExtractor> {
     if (!existsSync(modelPath)) throw new MetricsInputError("no such extractor model file", modelPath);
@@ -103,8 +105,8 @@ export class FeatureExtractor {
       mean: s.mean ?? [0],
       std: s.std ?? [1],
       inputName: s.inputName ?? session.inputNames[0],
-      featuresOutput: s.featuresOutput ?? session.outputNames[0],
-      logitsOutput: s.logitsOutput,
+      featuresOutput: s.featuresOutput ?? (session.outputNames.includes("features") ? "features" : session.outputNames[0]),
+      logitsOutput: s.logitsOutput ?? (spec === undefined && session.outputNames.includes("logits") ? "logits" : undefined),
     } as const;
     for (const o of [full.featuresOutput, full.logitsOutput]) {
       if (o !== undefined && !session.outputNames.includes(o)) {
