@@ -35,7 +35,18 @@ export interface GmmExperimentOptions {
   network: Partial<PolicyNetworkConfig>;
   discriminator: { hidden: number[]; learningRate: number; steps: number; batch: number };
   seed: number;
-  onProgress?: (m: IterationMetrics) => void;
+  /**
+   * CFG weight of the policy's heuristic (its starting point). Default: the baseline's weight, floored at 0.01
+   * because the softplus activation needs w > 0. A weight near 0 sits where softplus is flat, so exploration
+   * hardly moves it; a small positive start such as 0.1 lets the policy learn guidance.
+   */
+  heuristicGuidance?: number;
+  /**
+   * Model selection as AdaNAT does (it keeps the best-FID policy): every `every` iterations, score the
+   * deterministic policy on a validation set (its own seeds, never the test seeds) and keep the best weights.
+   */
+  validation?: { every: number; samples: number };
+  onProgress?: (m: IterationMetrics, validationSwd?: number) => void;
 }
 
 export interface GmmExperimentResult {
@@ -43,6 +54,8 @@ export interface GmmExperimentResult {
   adagenSwd: number;
   exactFloor: number;
   iterations: number;
+  /** Iteration whose weights were kept (the last one without validation). */
+  selectedIteration: number;
   trainSeconds: number;
   /** Mean executed time points and guidance per decision of the trained policy on the evaluation set. */
   learnedSchedule: { times: number[]; guidance: number[] };
@@ -58,14 +71,13 @@ export async function runGmmExperiment(o: GmmExperimentOptions): Promise<GmmExpe
     solvers: ["2S", "2M"],
     seed: evalSeed,
   });
-  const best = report.best;
+  const baseline = report.best;
   const predictor = new GmmNoisePredictor(mixture, schedule);
   const env = new DiffusionEnv(predictor, {
     steps: o.nfe,
-    solver: best.solver,
-    heuristicTimes: best.times,
-    // The guidance activation is softplus (w > 0): w = 0 is approximated by 0.01.
-    guidanceInit: Math.max(best.guidance, 0.01),
+    solver: baseline.solver,
+    heuristicTimes: baseline.times,
+    guidanceInit: o.heuristicGuidance ?? Math.max(baseline.guidance, 0.01),
     smoothing: 0, // METHOD.md §11: smoothing is for horizons over 10 steps
   });
   const trainer = new AdaGenTrainer({
@@ -83,26 +95,39 @@ export async function runGmmExperiment(o: GmmExperimentOptions): Promise<GmmExpe
     discriminatorBatch: o.discriminator.batch,
     seed: o.seed,
   });
+  const decoder = new ActionDecoder(env.actionSpec);
+  const score = async (samples: number, seed: number) => {
+    // Balanced labels, initial noise from `seed`, exact samples from seed + 1000 (as measureGmmBaselines).
+    const labels = Int32Array.from({ length: samples }, (_, i) => i % mixture.numClasses);
+    const exact = mixture.sample(labels, new Random(seed + 1000));
+    const result = await rollout(env, trainer.actor, decoder, labels, seed);
+    return classConditionalSlicedWasserstein2(result.samples.data, labels, exact, labels, o.dim, { projections: 128, seed: 7 });
+  };
+  const validationSeed = o.seed + 5000;
+  let best = o.validation ? { swd: await score(o.validation.samples, validationSeed), iteration: 0, weights: await trainer.actor.params.export() } : undefined;
   const start = performance.now();
   while (trainer.iteration < o.iterations) {
     const m = await trainer.step();
-    o.onProgress?.(m);
+    let validationSwd: number | undefined;
+    if (best && o.validation && trainer.iteration % o.validation.every === 0) {
+      validationSwd = await score(o.validation.samples, validationSeed);
+      if (validationSwd < best.swd) best = { swd: validationSwd, iteration: trainer.iteration, weights: await trainer.actor.params.export() };
+    }
+    o.onProgress?.(m, validationSwd);
     if (o.timeBudgetSeconds !== undefined && (performance.now() - start) / 1000 > o.timeBudgetSeconds) break;
   }
   const trainSeconds = (performance.now() - start) / 1000;
+  if (best) trainer.actor.params.import(best.weights);
+  const selectedIteration = best ? best.iteration : trainer.iteration;
 
-  // Paired evaluation: the baselines' labels, initial-noise seed and exact samples.
-  const labels = Int32Array.from({ length: o.evalSamples }, (_, i) => i % mixture.numClasses);
-  const exact = mixture.sample(labels, new Random(evalSeed + 1000));
-  const decoder = new ActionDecoder(env.actionSpec);
-  const result = await rollout(env, trainer.actor, decoder, labels, evalSeed);
-  const adagenSwd = classConditionalSlicedWasserstein2(result.samples.data, labels, exact, labels, o.dim, { projections: 128, seed: 7 });
+  // Test: the baselines' labels, initial-noise seed and exact samples (paired with the baseline).
+  const adagenSwd = await score(o.evalSamples, evalSeed);
   const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
   const executed = env.executedSchedule();
   const learnedSchedule = { times: executed.times.map(mean), guidance: executed.guidance.map(mean) };
   const iterations = trainer.iteration;
   trainer.dispose();
-  return { baseline: best, adagenSwd, exactFloor: report.exactFloor, iterations, trainSeconds, learnedSchedule };
+  return { baseline: report.best, adagenSwd, exactFloor: report.exactFloor, iterations, selectedIteration, trainSeconds, learnedSchedule };
 }
 
 function exactBatch(mixture: GaussianMixture, n: number, rng: Random) {
