@@ -17,7 +17,10 @@ from pathlib import Path
 import common as C
 
 PKG = C.ROOT / "packages" / "zoo"
-HW = "1x NVIDIA H100 80GB HBM3, PyTorch 2.11.0+cu130 (5 trainings sharing the GPU)"
+HW_RUN1 = "1x NVIDIA H100 80GB HBM3, PyTorch 2.11.0+cu130, Python 3.12 (5 trainings sharing the GPU; train_all.sh)"
+HW_RUN3 = "1x NVIDIA H100 80GB HBM3, PyTorch 2.11.0+cu130, Python 3.12 (2 trainings sharing the GPU)"
+REPRO = ("fixed seeds; the wall-time budget of the run is replaced by the step counts it reached. GPU kernels are not "
+         "bit-deterministic, so a rerun gives a statistically equivalent, not identical, model")
 
 # Training records of the first GPU run (the evaluation run re-loaded these weights); from train-run1.log.
 RUN1 = {
@@ -168,7 +171,7 @@ def main():
             fixtures.append(file_entry(f"fixtures/{fx_name}"))
         shutil.copy(d / grids[name], C.HERE / (f"{name}.grid.png" if name != "fmnist-features" else "fmnist-test.grid.png"))
         train = RUN1.get(name) or {"command": res["command"], "seconds": res["train_seconds"], "steps": res["steps"]}
-        train = dict(train, hardware=HW)
+        train = dict(train, hardware=HW_RUN1 if name in RUN1 else HW_RUN3, reproducibility=REPRO)
         entry = {"paradigm": res["paradigm"], "files": files, "fixtures": fixtures, "io": io,
                  "params": res["params"], "mflops": res["mflops"], "training": train}
         if name == "fmnist-features":

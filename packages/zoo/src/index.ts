@@ -1,0 +1,30 @@
+export { ZOO_ROOT, zooPath } from "./paths.js";
+export {
+  decodeIdx,
+  readIdx,
+  loadFashionMnist,
+  imagesToFloat,
+  FASHION_MNIST_CLASSES,
+  type IdxArray,
+  type FashionMnist,
+  type FashionMnistSplit,
+} from "./idx.js";
+export {
+  loadManifest,
+  modelPath,
+  sha256File,
+  verifyFile,
+  readFixture,
+  loadReferenceStats,
+  type Paradigm,
+  type ZooModelName,
+  type FileEntry,
+  type TensorSpec,
+  type GraphContract,
+  type ZooModelEntry,
+  type ZooManifest,
+  type Fixture,
+  type FixtureTensor,
+  type ReferenceStats,
+} from "./manifest.js";
+export { checkParity, type ParityResult } from "./parity.js";
