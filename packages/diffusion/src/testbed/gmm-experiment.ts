@@ -46,7 +46,7 @@ export interface GmmExperimentOptions {
    * deterministic policy on a validation set (its own seeds, never the test seeds) and keep the best weights.
    */
   validation?: { every: number; samples: number };
-  onProgress?: (m: IterationMetrics, validationSwd?: number) => void;
+  onProgress?: (m: IterationMetrics, validation?: { swd: number; times: number[]; guidance: number[] }) => void;
 }
 
 export interface GmmExperimentResult {
@@ -108,12 +108,13 @@ export async function runGmmExperiment(o: GmmExperimentOptions): Promise<GmmExpe
   const start = performance.now();
   while (trainer.iteration < o.iterations) {
     const m = await trainer.step();
-    let validationSwd: number | undefined;
+    let validation: { swd: number; times: number[]; guidance: number[] } | undefined;
     if (best && o.validation && trainer.iteration % o.validation.every === 0) {
-      validationSwd = await score(o.validation.samples, validationSeed);
-      if (validationSwd < best.swd) best = { swd: validationSwd, iteration: trainer.iteration, weights: await trainer.actor.params.export() };
+      const swd = await score(o.validation.samples, validationSeed);
+      validation = { swd, ...meanSchedule(env) };
+      if (swd < best.swd) best = { swd, iteration: trainer.iteration, weights: await trainer.actor.params.export() };
     }
-    o.onProgress?.(m, validationSwd);
+    o.onProgress?.(m, validation);
     if (o.timeBudgetSeconds !== undefined && (performance.now() - start) / 1000 > o.timeBudgetSeconds) break;
   }
   const trainSeconds = (performance.now() - start) / 1000;
@@ -122,12 +123,17 @@ export async function runGmmExperiment(o: GmmExperimentOptions): Promise<GmmExpe
 
   // Test: the baselines' labels, initial-noise seed and exact samples (paired with the baseline).
   const adagenSwd = await score(o.evalSamples, evalSeed);
-  const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
-  const executed = env.executedSchedule();
-  const learnedSchedule = { times: executed.times.map(mean), guidance: executed.guidance.map(mean) };
+  const learnedSchedule = meanSchedule(env);
   const iterations = trainer.iteration;
   trainer.dispose();
   return { baseline: report.best, adagenSwd, exactFloor: report.exactFloor, iterations, selectedIteration, trainSeconds, learnedSchedule };
+}
+
+/** Per-decision mean over samples of the executed times and guidance of the env's last batch. */
+function meanSchedule(env: DiffusionEnv): { times: number[]; guidance: number[] } {
+  const mean = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
+  const executed = env.executedSchedule();
+  return { times: executed.times.map(mean), guidance: executed.guidance.map(mean) };
 }
 
 function exactBatch(mixture: GaussianMixture, n: number, rng: Random) {
