@@ -29,6 +29,14 @@ RUN1 = {
     "sit-tiny": {"command": "/usr/bin/python3 tooling/zoo/sit_tiny.py --steps 11597", "seconds": 305, "steps": 11597},
 }
 
+# noise_floor.py: FID of 10,000 real training images carrying the residual noise of the sampler's last point.
+ENDPOINT_FLOOR = {
+    "dit-tiny": {"fid_real_train10k_noised_to_tau_0.01": 5.464, "fid_real_train10k_noised_to_tau_0.005": 2.006,
+                 "note": "the reference sampler returns the state at tau = 0.01 (sigma 0.0446) without a final denoising step; "
+                         "that residual noise alone costs about 5.5 FID (tooling/zoo/noise_floor.py)"},
+    "sit-tiny": {"fid_real_train10k_at_tau_0.99": 0.662},
+}
+
 B = "B"
 IMG = [B, 1, 28, 28]
 CLASS_Y = {"name": "y", "dtype": "int64", "shape": [B], "range": "class id 0..9; 10 = null class (unconditional branch of CFG)"}
@@ -188,6 +196,8 @@ def main():
             entry["fid"] = res["fid"]
             entry["quality"] = {"generous_setting": res["generous"], "class_acc_all": res["class_acc_all"],
                                 "default_cfg": res["default_cfg"], "samples": res["eval_n"]}
+            if name in ENDPOINT_FLOOR:
+                entry["quality"]["endpoint_noise_floor"] = ENDPOINT_FLOOR[name]
             if "vq_recon_test" in res:
                 entry["quality"]["tokenizer_reconstruction_test"] = res["vq_recon_test"]
                 entry["params_tokenizer"] = res["params_tokenizer"]
