@@ -170,8 +170,16 @@ describe("adagen-bench bad input: one line, exit 2, no output file", () => {
     expect(readdirSync(tmp).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   });
 
-  it("samples without --extractor, statistics for kid, unknown options", () => {
-    expectInputError(bench("fid", fx("samples_28.npz"), fx("stats_a.npz")), /need --extractor/);
+  it("samples without --extractor go through the zoo's fmnist-features (128-d)", () => {
+    const r = bench("fid", fx("samples_28.npz"), fx("samples_28_b.npz"), "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.dims).toBe(128);
+    expect(j.fid).toBeGreaterThan(0);
+    expectInputError(bench("fid", join(tmp, "png32"), fx("samples_28.npz")), /png32: images are 32x32, the extractor .*fmnist-features\.onnx expects 28x28/);
+  });
+
+  it("statistics for kid, unknown options", () => {
     expectInputError(bench("kid", fx("stats_a.npz"), fx("stats_b.npz")), /stats_a\.npz: kid needs samples/);
     expectInputError(bench("fid", fx("stats_a.npz"), fx("stats_b.npz"), "--bogus"), /unknown option --bogus/);
     expectInputError(bench("fid", fx("stats_a.npz"), fx("stats_b.npz"), "--splits", "3"), /--splits does not apply to fid/);

@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { modelPath } from "@adagen/zoo";
 import {
   FeatureExtractor,
   MetricsInputError,
@@ -51,7 +52,7 @@ const COMMON = `Inputs:
 
 Options:
   --extractor PATH   ONNX feature extractor (contract in PATH.json, see @adagen/metrics README);
-                     required for sample inputs
+                     default: @adagen/zoo's fmnist-features (28x28 grayscale, 128-d features)
   --batch-size N     images per extractor call (default 64)
   --json             print exactly one JSON object on stdout
   --quiet            no progress bar on stderr
@@ -338,10 +339,9 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     const getExtractor = async (): Promise<FeatureExtractor> => {
       if (extractor) return extractor;
-      if (flags.extractor === undefined) {
-        throw new UsageError("sample inputs need --extractor PATH (an ONNX feature extractor)");
-      }
-      extractor = await FeatureExtractor.create(resolve(flags.extractor));
+      // Without --extractor, the zoo's Fashion-MNIST classifier: the project's FID features for 28x28 data.
+      const path = flags.extractor === undefined ? modelPath("fmnist-features") : resolve(flags.extractor);
+      extractor = await FeatureExtractor.create(path);
       if (command === "is" && !extractor.spec.logitsOutput) {
         throw new MetricsInputError('the extractor contract names no "logitsOutput"; the Inception Score needs logits', flags.extractor);
       }
