@@ -12,17 +12,4 @@ describe("GMM testbed baselines", () => {
     expect(report.convergedFloor).toBeLessThan(3 * report.exactFloor);
     expect(formatGmmBaselines(report)).toMatch(/best: 2S/);
   });
-
-  // The full measurement (d = 16, 5,000 samples, three solvers): GMM_BASELINES=1 pnpm vitest run packages/diffusion/src/testbed/gmm-baselines
-  it.runIf(process.env.GMM_BASELINES)("prints the d = 16, 3 NFE baseline table", async () => {
-    const dim = Number(process.env.GMM_DIM ?? 16);
-    const started = performance.now();
-    const report = await measureGmmBaselines(new GaussianMixture({ dim, seed: 1 }), {
-      nfe: Number(process.env.GMM_NFE ?? 3),
-      samples: Number(process.env.GMM_SAMPLES ?? 5000),
-      solvers: ["2S", "2M", "1"],
-      tauStart: Number(process.env.GMM_TAU_START ?? 0.9),
-    });
-    console.log(`d=${dim}\n${formatGmmBaselines(report)}\nseconds ${((performance.now() - started) / 1000).toFixed(1)}`);
-  });
 });
