@@ -17,7 +17,7 @@ describe("OnnxModel", () => {
       y: { data: BigInt64Array.from([0n, 2n]), shape: [2] },
     });
     expect(res.out.shape).toEqual([2, 3]);
-    expect([...res.out.data].map((v) => Number(v.toFixed(5)))).toEqual([0, 0.1, 0.2, 2.9, 3, 3.1]);
+    expect([...res.out.data].map((v) => Number(Number(v).toFixed(5)))).toEqual([0, 0.1, 0.2, 2.9, 3, 3.1]);
     expect(res.features.shape).toEqual([2, 1, 3]);
     await model.dispose();
   });
