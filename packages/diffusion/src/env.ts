@@ -13,7 +13,8 @@
  * second-order step; an odd T ends with one first-order step), "2M" makes every decision the next point of a
  * multistep solver (first step first order), "1" is DDIM.
  * Time runs downwards (tau = 0 is data). `render` returns the final state x at the last time (≈ 0.01), as the
- * paper decodes it; there is no final denoising step.
+ * paper decodes it; there is no final denoising step. A `renderTransform` (e.g. `statesToImages`) maps it to the
+ * reward's input space.
  */
 import { Random, type ActionSpec, type Batch, type ExecutedActions, type GenerationEnv, type Observation } from "@adagen/core";
 import { dataPrediction, dpmSolver2M, dpmSolver2S, dpmSolverFirstOrder } from "./dpm-solver.js";
@@ -46,6 +47,11 @@ export interface DiffusionEnvOptions {
   smoothing?: number;
   /** Channels (axis 0 of dataShape) that receive guidance; all by default. DiT's reference sampler uses [0, 1, 2]. */
   guidedChannels?: readonly number[];
+  /**
+   * Maps the final states `[B, ...dataShape]` to what `render` returns, e.g. `statesToImages` for an image reward
+   * (`[B,H,W,C]` in [0,1]). Default: the states themselves.
+   */
+  renderTransform?: (states: Batch) => Batch;
 }
 
 /** Time-uniform grid of n+1 points from `from` down to `to` (the DiT heuristic, METHOD.md §4.3). */
@@ -64,6 +70,7 @@ export class DiffusionEnv implements GenerationEnv {
   readonly schedule: NoiseSchedule;
   private readonly dim: number;
   private readonly mask: Uint8Array | undefined;
+  private readonly renderTransform: ((states: Batch) => Batch) | undefined;
 
   private B = 0;
   private k = 0;
@@ -99,6 +106,7 @@ export class DiffusionEnv implements GenerationEnv {
     this.numClasses = predictor.numClasses;
     this.dim = sizeOf(predictor.dataShape);
     this.mask = options.guidedChannels ? channelMask(predictor.dataShape, options.guidedChannels) : undefined;
+    this.renderTransform = options.renderTransform;
 
     const times = options.heuristicTimes ?? uniformTimes(T, options.tauStart ?? 0.9, options.tauEnd ?? MIN_TIME);
     checkHeuristicTimes(times, T, this.schedule);
@@ -168,7 +176,8 @@ export class DiffusionEnv implements GenerationEnv {
   async render(): Promise<Batch> {
     if (this.B === 0 || this.k <= this.steps)
       throw new Error(`render needs a finished trajectory: ${this.k} of ${this.horizon} decisions taken`);
-    return { data: Float32Array.from(this.x), shape: [this.B, ...this.predictor.dataShape] };
+    const states: Batch = { data: Float32Array.from(this.x), shape: [this.B, ...this.predictor.dataShape] };
+    return this.renderTransform ? this.renderTransform(states) : states;
   }
 
   /** Executed schedule so far: per decision, each sample's time point and CFG weight (decision 0: start time). */

@@ -53,3 +53,10 @@ export {
   type GmmBaselineReport,
 } from "./testbed/gmm-baselines.js";
 export { runGmmExperiment, type GmmExperimentOptions, type GmmExperimentResult } from "./testbed/gmm-experiment.js";
+export {
+  OnnxNoisePredictor,
+  noisePredictionContract,
+  type OnnxNoisePredictorOptions,
+} from "./onnx-predictor.js";
+export { statesToImages } from "./images.js";
+export { ImageRealData, type UInt8Images } from "./real-data.js";

@@ -1,0 +1,103 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { ActionDecoder, Random, rollout } from "@adagen/core";
+import { modelPath } from "@adagen/zoo";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { timeUniformGrid, sampleWithSchedule } from "./baselines.js";
+import { DiffusionEnv } from "./env.js";
+import { statesToImages } from "./images.js";
+import { OnnxNoisePredictor } from "./onnx-predictor.js";
+
+let dit: OnnxNoisePredictor;
+beforeAll(async () => {
+  dit = await OnnxNoisePredictor.load(modelPath("dit-tiny"));
+});
+afterAll(async () => {
+  await dit?.dispose();
+});
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
+  it("declares the dit-tiny shapes and returns eps [B,1,28,28] and features [B,49,128]", async () => {
+    expect(dit.dataShape).toEqual([1, 28, 28]);
+    expect(dit.featureShape).toEqual([49, 128]);
+    expect(dit.numClasses).toBe(10);
+    const B = 3;
+    const x = new Random(1).fillNormal(new Float32Array(B * 784)) as Float32Array;
+    const out = await dit.predict(x, Float32Array.of(0.9, 0.5, 0.1), Int32Array.of(0, 7, 10), B);
+    expect(out.eps.length).toBe(B * 784);
+    expect(out.features.length).toBe(B * 49 * 128);
+    expect(out.eps.every(Number.isFinite)).toBe(true);
+    // At tau = 0.9 the state is almost pure noise (alpha ≈ 0.017), so eps ≈ x.
+    expect(maxAbsDiff(out.eps.subarray(0, 784), x.subarray(0, 784))).toBeLessThan(0.5);
+  });
+
+  it("gives the same outputs whatever the chunk size", async () => {
+    const small = await OnnxNoisePredictor.load(modelPath("dit-tiny"), { chunkSize: 2 });
+    try {
+      const B = 5;
+      const rng = new Random(2);
+      const x = rng.fillNormal(new Float32Array(B * 784)) as Float32Array;
+      const tau = Float32Array.from({ length: B }, (_, i) => 0.1 + 0.15 * i);
+      const y = Int32Array.from({ length: B }, (_, i) => (i * 3) % 11);
+      const whole = await dit.predict(x, tau, y, B);
+      const chunked = await small.predict(x, tau, y, B);
+      expect(maxAbsDiff(whole.eps, chunked.eps)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(whole.features, chunked.features)).toBeLessThan(1e-4);
+      expect(small.forwards).toBe(B);
+    } finally {
+      await small.dispose();
+    }
+  });
+
+  it("rejects a file that is not ONNX, a model with another contract, and bad arguments, naming what is wrong", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "adagen-onnx-"));
+    const junk = path.join(dir, "junk.onnx");
+    writeFileSync(junk, "not a model");
+    await expect(OnnxNoisePredictor.load(junk)).rejects.toThrow(/cannot load ONNX model .*junk\.onnx/);
+    // sit-tiny is a velocity model: its output is "v", not "eps".
+    await expect(OnnxNoisePredictor.load(modelPath("sit-tiny"))).rejects.toThrow(/missing output "eps"/);
+    // Right names, wrong declared feature tokens: the probe call fails at load, not mid-rollout.
+    await expect(OnnxNoisePredictor.load(modelPath("dit-tiny"), { featureShape: [64, 128] })).rejects.toThrow(
+      /does not follow the noise-prediction contract: .*output "features" of shape \[B=1,64,128\], got \[1,49,128\]/,
+    );
+    await expect(OnnxNoisePredictor.load(modelPath("dit-tiny"), { chunkSize: 0 })).rejects.toThrow(/chunkSize must be a positive integer, got 0/);
+    await expect(dit.predict(new Float32Array(784), Float32Array.of(0.5), Int32Array.of(11), 1)).rejects.toThrow(
+      /label 11 is out of range 0\.\.10/,
+    );
+    await expect(dit.predict(new Float32Array(700), Float32Array.of(0.5), Int32Array.of(1), 1)).rejects.toThrow(/got 700, 1, 1 values/);
+  });
+
+  it("an untrained policy reproduces the time-uniform DPM-Solver++(2S) sampler at 4 NFE sample for sample", async () => {
+    const labels = Int32Array.of(0, 3, 7, 9);
+    const env = new DiffusionEnv(dit, { steps: 4, guidanceInit: 1, smoothing: 0.4 });
+    const decoder = new ActionDecoder(env.actionSpec);
+    const got = await rollout(env, undefined, decoder, labels, 21);
+    expect(got.samples.shape).toEqual([4, 1, 28, 28]);
+    const times = timeUniformGrid(4);
+    const want = await sampleWithSchedule(dit, { times, guidance: 1, conditions: labels, seed: 21 });
+    expect(maxAbsDiff(got.samples.data, want.data)).toBeLessThan(1e-4);
+    // The comparison has teeth: another guidance weight moves the samples far more.
+    const other = await sampleWithSchedule(dit, { times, guidance: 2, conditions: labels, seed: 21 });
+    expect(maxAbsDiff(got.samples.data, other.data)).toBeGreaterThan(0.05);
+    // And the executed schedule is the heuristic one.
+    got.actions.forEach((a, k) => a.nextTime.forEach((t) => expect(t).toBeCloseTo(times[k], 5)));
+  });
+
+  it("renders [0,1] NHWC images through statesToImages", async () => {
+    const labels = Int32Array.of(1, 8);
+    const env = new DiffusionEnv(dit, { steps: 2, renderTransform: statesToImages });
+    const decoder = new ActionDecoder(env.actionSpec);
+    const { samples } = await rollout(env, undefined, decoder, labels, 5);
+    expect(samples.shape).toEqual([2, 28, 28, 1]);
+    const states = await sampleWithSchedule(dit, { times: timeUniformGrid(2), guidance: 1, conditions: labels, seed: 5 });
+    expect(maxAbsDiff(samples.data, statesToImages(states).data)).toBeLessThan(1e-5);
+    expect(samples.data.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+});
