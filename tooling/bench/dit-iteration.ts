@@ -102,6 +102,20 @@ const trainer = new AdaGenTrainer({
   seed: args.seed,
 });
 
+// Raw model throughput (one conditional pass per image, as each half of a guided evaluation), measured first,
+// on the same session the training uses, before tfjs has run anything.
+async function imagesPerSecond(B: number, reps: number): Promise<number> {
+  const x = new Float32Array(B * 784).map((_, i) => Math.sin(i));
+  const tau = new Float32Array(B).fill(0.5);
+  const labels = Int32Array.from({ length: B }, (_, i) => i % 10);
+  await onnx.predict(x, tau, labels, B);
+  const start = performance.now();
+  for (let i = 0; i < reps; i++) await onnx.predict(x, tau, labels, B);
+  return (reps * B) / ((performance.now() - start) / 1000);
+}
+const throughput = Math.round(await imagesPerSecond(64, 10));
+console.log(`dit-tiny forward at batch 64 (chunk ${args.chunk}): ${throughput} images/s (${(1000 / throughput).toFixed(2)} ms per image)`);
+
 const policySpans: Span[] = [];
 const criticSpans: Span[] = [];
 const scoreSpans: Span[] = [];
@@ -150,6 +164,9 @@ for (let it = 0; it < args.iterations; it++) {
       seconds: s(m.seconds.rollout * 1000),
       onnx: s(rollOnnx),
       onnxCalls: count(predictor.spans, t0, t1),
+      onnxImagesPerSecond: Math.round(
+        predictor.spans.filter((x) => x.start >= t0 && x.start < t1).reduce((a, x) => a + x.batch, 0) / (rollOnnx / 1000),
+      ),
       policy: s(rollPolicy),
       critic: s(rollCritic),
       policyCalls: count(policySpans, t0, t1),
@@ -174,27 +191,13 @@ for (let it = 0; it < args.iterations; it++) {
   const d = report.discriminator as Record<string, number>;
   console.log(
     `iteration ${m.iteration}${it === 0 ? " (warm-up)" : ""}: total ${report.totalSeconds} s | ` +
-      `rollout ${r.seconds} s (ONNX ${r.onnx} s in ${r.onnxCalls} calls, policy ${r.policy} s in ${r.policyCalls} calls, critic ${r.critic} s, ` +
+      `rollout ${r.seconds} s (ONNX ${r.onnx} s in ${r.onnxCalls} calls = ${r.onnxImagesPerSecond} images/s, policy ${r.policy} s in ${r.policyCalls} calls, critic ${r.critic} s, ` +
       `reward ${r.rewardScore} s, other ${r.other} s; policy share of sampling ${(100 * r.policyShareOfSampling).toFixed(1)}%) | PPO ${(report.ppo as Record<string, number>).seconds} s | ` +
       `discriminator ${d.seconds} s (fake rollouts: ONNX ${d.fakeRolloutOnnx} s, policy ${d.fakeRolloutPolicy} s; D updates ${d.updates} s; ` +
       `real sampling ${d.realSampling} s; other ${d.other} s)`,
   );
 }
 
-// Raw model throughput at batch 64 (one conditional pass per image, as each half of a guided evaluation).
-const B = 64;
-const x = new Float32Array(B * 784).map((_, i) => Math.sin(i));
-const tau = new Float32Array(B).fill(0.5);
-const labels = Int32Array.from({ length: B }, (_, i) => i % 10);
-const single = await OnnxNoisePredictor.load(modelPath("dit-tiny"), { chunkSize: B });
-await single.predict(x, tau, labels, B);
-const reps = 10;
-const start = performance.now();
-for (let i = 0; i < reps; i++) await single.predict(x, tau, labels, B);
-const imagesPerSecond = (reps * B) / ((performance.now() - start) / 1000);
-console.log(`dit-tiny forward at batch ${B}: ${imagesPerSecond.toFixed(0)} images/s (${(1000 / imagesPerSecond).toFixed(2)} ms per image)`);
-
-console.log(JSON.stringify({ bench: "dit-iteration", args, backend, policyParameters: trainer.actor.parameterCount, discriminatorParameters: discriminator.params.size, ...report, onnxImagesPerSecondAtBatch64: Math.round(imagesPerSecond) }));
-await single.dispose();
+console.log(JSON.stringify({ bench: "dit-iteration", args, backend, policyParameters: trainer.actor.parameterCount, discriminatorParameters: discriminator.params.size, ...report, onnxImagesPerSecondAtBatch64: throughput }));
 await onnx.dispose();
 trainer.dispose();
