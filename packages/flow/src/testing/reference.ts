@@ -1,0 +1,79 @@
+/**
+ * Test helpers: the METHOD.md §5.4 sampler written out directly with the pure solver functions (no env), and an
+ * untrained-policy rollout through core's ActionDecoder + rollout.
+ */
+import { ActionDecoder, Random, rollout, type GenerationEnv } from "@adagen/core";
+import { classifierFreeGuidance } from "@adagen/diffusion";
+import type { FlowSolverName } from "../env.js";
+import { dataFromVelocity } from "../path.js";
+import { sizeOf, type VelocityPredictor } from "../predictor.js";
+import { eulerStep, flowDpmSolver2S, flowDpmSolverFirstOrder, rk2Step } from "../solvers.js";
+
+/**
+ * One guided evaluation per time point but the last; the pair solvers take (s, s1, t) triples (odd count: last step
+ * first order), Euler every consecutive pair. Times are rounded to float32 first, as executed actions are.
+ */
+export async function referenceSampler(
+  pred: VelocityPredictor,
+  times: readonly number[],
+  w: number,
+  solver: FlowSolverName,
+  conds: Int32Array,
+  seed: number,
+): Promise<Float32Array> {
+  const B = conds.length;
+  const T = times.length - 1;
+  const tf = times.map(Math.fround);
+  const full = (v: number) => new Float64Array(B).fill(v);
+  const nulls = new Int32Array(B).fill(pred.numClasses);
+  const guided = async (x: Float32Array, tau: number) => {
+    const t32 = new Float32Array(B).fill(tau);
+    const c = await pred.predict(x, t32, conds, B);
+    const u = await pred.predict(x, t32, nulls, B);
+    return classifierFreeGuidance(c.v, u.v, new Float32Array(B).fill(w));
+  };
+  let x = new Random(seed).fillNormal(new Float32Array(B * sizeOf(pred.dataShape))) as Float32Array;
+  if (solver === "euler") {
+    for (let i = 0; i < T; i++) x = eulerStep({ x, v: await guided(x, tf[i]), s: full(tf[i]), t: full(tf[i + 1]) });
+    return x;
+  }
+  let i = 0;
+  while (i < T) {
+    const s = full(tf[i]);
+    const v = await guided(x, tf[i]);
+    if (i + 1 < T) {
+      const [s1, t] = [full(tf[i + 1]), full(tf[i + 2])];
+      if (solver === "dpm2S") {
+        const xData = dataFromVelocity(x, v, s);
+        const xm = flowDpmSolverFirstOrder({ x, xData, s, t: s1 });
+        const xDataMid = dataFromVelocity(xm, await guided(xm, tf[i + 1]), s1);
+        x = flowDpmSolver2S({ x, xData, xDataMid, s, s1, t });
+      } else {
+        const xm = eulerStep({ x, v, s, t: s1 });
+        x = rk2Step({ x, v, vStage: await guided(xm, tf[i + 1]), s, s1, t });
+      }
+      i += 2;
+    } else {
+      const t = full(tf[T]);
+      x =
+        solver === "dpm2S"
+          ? flowDpmSolverFirstOrder({ x, xData: dataFromVelocity(x, v, s), s, t })
+          : eulerStep({ x, v, s, t });
+      i += 1;
+    }
+  }
+  return x;
+}
+
+/** Rolls out `env` with an untrained policy: zero raw outputs (no actor) through core's ActionDecoder and rollout. */
+export async function rolloutUntrained(env: GenerationEnv, conds: Int32Array, seed: number): Promise<Float32Array> {
+  const result = await rollout(env, undefined, new ActionDecoder(env.actionSpec), conds, seed);
+  return result.samples.data;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new RangeError(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
