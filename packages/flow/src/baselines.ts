@@ -53,9 +53,11 @@ export interface ScheduledSamplingOptions {
   seed: number;
   /** "dpm2S" (default), "rk2" or "euler"; see `FlowEnv`. */
   solver?: FlowSolverName;
+  /** Applied to the final states, as `FlowEnv`'s option of the same name (e.g. `statesToImages`). */
+  renderTransform?: (states: Batch) => Batch;
 }
 
-/** Runs the flow sampler on a fixed schedule (no policy) and returns the final states `[B, ...dataShape]`. */
+/** Runs the flow sampler on a fixed schedule (no policy) and returns the final states `[B, ...dataShape]` (transformed). */
 export async function sampleWithSchedule(predictor: VelocityPredictor, options: ScheduledSamplingOptions): Promise<Batch> {
   const nfe = options.times.length - 1;
   const g = options.guidance;
@@ -76,6 +78,7 @@ export async function sampleWithSchedule(predictor: VelocityPredictor, options: 
     guidanceInit: 1,
     smoothing: 0,
     solver: options.solver,
+    renderTransform: options.renderTransform,
   });
   const B = options.conditions.length;
   await env.reset(options.conditions, options.seed);

@@ -23,7 +23,8 @@
  *
  * `render` returns the final state x at the last time (≈ 0.99, still 0.99·x_data + 0.01·noise), in the model's
  * data space ([-1, 1] for the zoo's images), shaped `[B, ...dataShape]`; as in the paper there is no final step to
- * tau = 1, and mapping to [0, 1] images is left to the caller.
+ * tau = 1. A `renderTransform` (e.g. `@adagen/diffusion`'s `statesToImages`: `[B,H,W,C]` in [0, 1]) maps it to the
+ * reward's input space.
  */
 import { Random, type ActionSpec, type Batch, type ExecutedActions, type GenerationEnv, type Observation } from "@adagen/core";
 import { classifierFreeGuidance } from "@adagen/diffusion";
@@ -55,6 +56,11 @@ export interface FlowEnvOptions {
   guidanceInit?: number;
   /** Action smoothing rho in [0, 1) (METHOD.md §4.3, SiT: 0.8). */
   smoothing?: number;
+  /**
+   * Maps the final states `[B, ...dataShape]` to what `render` returns, e.g. `statesToImages` for an image reward
+   * (`[B,H,W,C]` in [0,1]). Default: the states themselves.
+   */
+  renderTransform?: (states: Batch) => Batch;
 }
 
 /** Time-uniform grid of n+1 points from `from` up to `to` (the SiT heuristic, METHOD.md §4.3: 0.01 → 0.99). */
@@ -72,6 +78,7 @@ export class FlowEnv implements GenerationEnv {
   readonly steps: number;
   readonly solver: FlowSolverName;
   private readonly dim: number;
+  private readonly renderTransform: ((states: Batch) => Batch) | undefined;
 
   private B = 0;
   private k = 0;
@@ -111,6 +118,7 @@ export class FlowEnv implements GenerationEnv {
     if (!(Number.isInteger(this.dim) && this.dim >= 1))
       throw new RangeError(`predictor dataShape must hold positive integers, got [${predictor.dataShape.join(",")}]`);
 
+    this.renderTransform = options.renderTransform;
     const times = options.heuristicTimes ?? uniformTimes(T);
     checkHeuristicTimes(times, T);
     const w = options.guidanceInit ?? SIT_GUIDANCE;
@@ -181,7 +189,8 @@ export class FlowEnv implements GenerationEnv {
   async render(): Promise<Batch> {
     if (this.B === 0 || this.k <= this.steps)
       throw new Error(`render needs a finished trajectory: ${this.k} of ${this.horizon} decisions taken`);
-    return { data: Float32Array.from(this.x), shape: [this.B, ...this.predictor.dataShape] };
+    const states: Batch = { data: Float32Array.from(this.x), shape: [this.B, ...this.predictor.dataShape] };
+    return this.renderTransform ? this.renderTransform(states) : states;
   }
 
   /** Executed schedule so far: per decision, each sample's time point and CFG weight (decision 0: start time). */

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { OnnxModel } from "@adagen/core";
+import { statesToImages } from "@adagen/diffusion";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleWithSchedule } from "./baselines.js";
 import { FlowEnv, uniformTimes, type FlowSolverName } from "./env.js";
@@ -49,13 +50,21 @@ describe("FlowEnv on the real sit-tiny ONNX", () => {
 
   it("produces images of the requested class (fmnist-features classifier, 10 classes, T = 8)", async () => {
     const conditions = Int32Array.from({ length: 10 }, (_, i) => i);
-    const out = await sampleWithSchedule(predictor, { times: uniformTimes(8), guidance: 1.5, conditions, seed: 3 });
+    const out = await sampleWithSchedule(predictor, {
+      times: uniformTimes(8),
+      guidance: 1.5,
+      conditions,
+      seed: 3,
+      renderTransform: statesToImages,
+    });
+    expect(out.shape).toEqual([10, 28, 28, 1]); // [B,H,W,C] in [0, 1]
+    expect(out.data.every((v) => v >= 0 && v <= 1)).toBe(true);
     const extractor = await OnnxModel.load(`${models}fmnist-features.onnx`, {
       inputs: { x: { dtype: "float32", shape: ["B", 1, 28, 28] } },
       outputs: { logits: { dtype: "float32", shape: ["B", 10] } },
     });
-    const images = out.data.map((v) => Math.min(1, Math.max(0, (v + 1) / 2)));
-    const { logits } = await extractor.run({ x: { data: images, shape: [10, 1, 28, 28] } });
+    // One channel: [B,28,28,1] and [B,1,28,28] share their memory layout.
+    const { logits } = await extractor.run({ x: { data: out.data, shape: [10, 1, 28, 28] } });
     await extractor.dispose();
     const l = logits.data as Float32Array;
     let correct = 0;

@@ -13,6 +13,9 @@ const x0 = new Random(3).fillNormal(new Float64Array(B * target.dim)) as Float64
 const full = (v: number) => new Float64Array(B).fill(v);
 const exact = target.transport(x0, full(T0), full(T1), labels);
 
+const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
 type Method = "euler" | "heun" | "midpoint" | "ralston" | "dpm2S";
 type Grid = "uniform" | "logSnr";
 
@@ -130,6 +133,23 @@ describe("flow solvers on a Gaussian target with a closed-form flow", () => {
     expect(integrate("dpm2S", 256, "logSnr")).toBeLessThan(integrate("dpm2S", 128, "logSnr") / 3);
   });
 
+  it("DPM-Solver++(2S) from tau = 0 (pure noise) stays finite instead of ∞/∞", () => {
+    const s = full(0);
+    const [s1, t] = [full(0.2), full(0.4)];
+    const v = target.velocity(x0, s, labels);
+    const xData = dataFromVelocity(x0, v, s);
+    const stage = flowDpmSolverFirstOrder({ x: x0, xData, s, t: s1 });
+    expect(maxAbs(stage, eulerStep({ x: x0, v, s, t: s1 }))).toBeLessThan(1e-10);
+    const xDataMid = dataFromVelocity(stage, target.velocity(stage, s1, labels), s1);
+    const out = flowDpmSolver2S({ x: x0, xData, xDataMid, s, s1, t });
+    expect(out.every(Number.isFinite)).toBe(true);
+    const floored = flowDpmSolver2S({ x: x0, xData, xDataMid, s: full(1e-12), s1, t });
+    expect(maxAbs(out, floored)).toBe(0);
+    // A sensible step: closer to the exact transport than one Euler step over the same interval.
+    const exactT = target.transport(x0, s, t, labels);
+    expect(maxAbs(out, exactT)).toBeLessThan(maxAbs(eulerStep({ x: x0, v, s, t }), exactT));
+  });
+
   it("a zero-length step leaves x unchanged and bad arguments name the offending value", () => {
     const s = full(0.99);
     const v = target.velocity(x0, s, labels);
@@ -141,6 +161,3 @@ describe("flow solvers on a Gaussian target with a closed-form flow", () => {
     );
   });
 });
-
-export const integrateFor = integrate;
-export const measuredOrder = order;

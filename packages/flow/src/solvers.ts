@@ -20,6 +20,19 @@ import { batchDim, checkSameLength, FlowNoiseSchedule, toDiffusionTime, type Flo
 
 const FLOW_SCHEDULE = new FlowNoiseSchedule();
 
+/**
+ * Smallest flow time the DPM-Solver++ wrappers pass on. At tau = 0 (pure noise, reachable only through a start
+ * time whose sigmoid underflowed in float32) lambda is −∞ and the 2S ratio h/h1 would be ∞/∞ = NaN. Flooring tau
+ * at 1e-12 keeps every step finite; the first-order step is unchanged (it is the Euler step either way) and the 2S
+ * correction weight h/(2·h1) stays a few percent above its tau → 0 limit of 1/2.
+ */
+const DPM_MIN_TIME = 1e-12;
+
+/** Diffusion times u = 1 − max(tau, 1e-12) for the DPM-Solver++ functions. */
+function dpmTimes(tau: ArrayLike<number>): Float64Array {
+  return toDiffusionTime(Float64Array.from({ length: tau.length }, (_, b) => Math.max(tau[b], DPM_MIN_TIME)));
+}
+
 function like<T extends FloatArray>(x: T): T {
   return new (x.constructor as new (n: number) => T)(x.length);
 }
@@ -117,7 +130,7 @@ export interface FlowDpmFirstOrderArgs<T extends FloatArray = FloatArray> {
 export function flowDpmSolverFirstOrder<T extends FloatArray>(args: FlowDpmFirstOrderArgs<T>, out?: T): T {
   return dpmSolverFirstOrder(
     FLOW_SCHEDULE,
-    { x: args.x, x0: args.xData, s: toDiffusionTime(args.s), t: toDiffusionTime(args.t) },
+    { x: args.x, x0: args.xData, s: dpmTimes(args.s), t: dpmTimes(args.t) },
     out,
   );
 }
@@ -147,9 +160,9 @@ export function flowDpmSolver2S<T extends FloatArray>(args: FlowDpm2SArgs<T>, ou
       x: args.x,
       x0: args.xData,
       x0Mid: args.xDataMid,
-      s: toDiffusionTime(args.s),
-      s1: toDiffusionTime(args.s1),
-      t: toDiffusionTime(args.t),
+      s: dpmTimes(args.s),
+      s1: dpmTimes(args.s1),
+      t: dpmTimes(args.t),
     },
     out,
   );
