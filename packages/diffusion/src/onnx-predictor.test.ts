@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ActionDecoder, Random, rollout } from "@adagen/core";
-import { modelPath } from "@adagen/zoo";
+import { ActionDecoder, OnnxModel, Random, rollout } from "@adagen/core";
+import { modelPath, readFixture, zooPath } from "@adagen/zoo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { timeUniformGrid, sampleWithSchedule } from "./baselines.js";
 import { DiffusionEnv } from "./env.js";
@@ -36,6 +36,38 @@ describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
     expect(out.eps.every(Number.isFinite)).toBe(true);
     // At tau = 0.9 the state is almost pure noise (alpha ≈ 0.017), so eps ≈ x.
     expect(maxAbsDiff(out.eps.subarray(0, 784), x.subarray(0, 784))).toBeLessThan(0.5);
+  });
+
+  it("matches the zoo's PyTorch fixture when fed tau = t/1000 and class ids as int64", async () => {
+    const fixture = readFixture(zooPath("fixtures/dit-tiny.fixture.json"));
+    const { x, t, y } = fixture.inputs;
+    const B = x.shape[0];
+    const tau = Float32Array.from(t.data as Float32Array, (v) => v / 1000);
+    const labels = Int32Array.from(y.data as BigInt64Array, (v) => Number(v));
+    const out = await dit.predict(x.data as Float32Array, tau, labels, B);
+    expect(maxAbsDiff(out.eps, fixture.outputs.eps.data as Float32Array)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(out.features, fixture.outputs.features.data as Float32Array)).toBeLessThan(1e-3);
+  });
+
+  it("samples images of the requested class (fmnist-features agrees on at least 80% at 8 NFE)", async () => {
+    const labels = Int32Array.from({ length: 20 }, (_, i) => i % 10);
+    const states = await sampleWithSchedule(dit, { times: timeUniformGrid(8), guidance: 1, conditions: labels, seed: 3 });
+    const images = states.data.map((v) => Math.min(1, Math.max(0, (v + 1) / 2))); // [B,1,28,28] in [0,1]
+    const extractor = await OnnxModel.load(modelPath("fmnist-features"), {
+      inputs: { x: { dtype: "float32", shape: ["B", 1, 28, 28] } },
+      outputs: { logits: { dtype: "float32", shape: ["B", 10] } },
+    });
+    try {
+      const logits = (await extractor.run({ x: { data: images, shape: [20, 1, 28, 28] } })).logits.data as Float32Array;
+      let correct = 0;
+      labels.forEach((c, b) => {
+        const row = logits.subarray(b * 10, b * 10 + 10);
+        if (row.indexOf(Math.max(...row)) === c) correct++;
+      });
+      expect(correct).toBeGreaterThanOrEqual(16);
+    } finally {
+      await extractor.dispose();
+    }
   });
 
   it("gives the same outputs whatever the chunk size", async () => {
