@@ -16,8 +16,10 @@
  * Solvers:
  * - "dpm2S" (paper, default): DPM-Solver++(2S) with alpha = tau, sigma = 1 − tau in pairs of evaluations, exactly the
  *   §5.3 procedure with time running up (odd decisions pick an intermediate point, even ones the end of the pair);
- * - "rk2": the same pairs with a two-stage second-order Runge-Kutta step on v (stage at the intermediate point:
- *   Heun's method when the stage is the end point, the explicit midpoint method on the time-uniform heuristic);
+ * - "rk2": the same pairs with a two-stage second-order Runge-Kutta step on v, its stage at the intermediate point
+ *   (`rk2Step`). On the time-uniform heuristic that is the explicit midpoint method. Heun's method is the member
+ *   with the stage at the end point, which the pair layout cannot express (the end must lie ≥ 0.01 past the stage);
+ *   `heunStep` is there for callers that drive the model themselves;
  * - "euler": every decision is the next point of an Euler step.
  * With an odd T the pair solvers end with one first-order (Euler) step.
  *

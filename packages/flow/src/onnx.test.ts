@@ -1,14 +1,13 @@
-import { fileURLToPath } from "node:url";
 import { OnnxModel } from "@adagen/core";
 import { statesToImages } from "@adagen/diffusion";
+import { modelPath } from "@adagen/zoo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleWithSchedule } from "./baselines.js";
 import { FlowEnv, uniformTimes, type FlowSolverName } from "./env.js";
 import { OnnxVelocityPredictor } from "./predictor.js";
 import { maxAbsDiff, referenceSampler, rolloutUntrained } from "./testing/reference.js";
 
-const models = fileURLToPath(new URL("../../zoo/models/", import.meta.url));
-const SIT = `${models}sit-tiny.onnx`;
+const SIT = modelPath("sit-tiny");
 
 let predictor: OnnxVelocityPredictor;
 beforeAll(async () => {
@@ -59,7 +58,7 @@ describe("FlowEnv on the real sit-tiny ONNX", () => {
     });
     expect(out.shape).toEqual([10, 28, 28, 1]); // [B,H,W,C] in [0, 1]
     expect(out.data.every((v) => v >= 0 && v <= 1)).toBe(true);
-    const extractor = await OnnxModel.load(`${models}fmnist-features.onnx`, {
+    const extractor = await OnnxModel.load(modelPath("fmnist-features"), {
       inputs: { x: { dtype: "float32", shape: ["B", 1, 28, 28] } },
       outputs: { logits: { dtype: "float32", shape: ["B", 10] } },
     });
@@ -77,7 +76,7 @@ describe("FlowEnv on the real sit-tiny ONNX", () => {
   });
 
   it("fails clearly on a wrong contract or wrong inputs", async () => {
-    await expect(OnnxVelocityPredictor.load(`${models}dit-tiny.onnx`)).rejects.toThrow(/missing output "v" \(it declares eps, features\)/);
+    await expect(OnnxVelocityPredictor.load(modelPath("dit-tiny"))).rejects.toThrow(/missing output "v" \(it declares eps, features\)/);
     await expect(OnnxVelocityPredictor.load(SIT, { imageShape: [1, 32, 32] })).rejects.toThrow(
       /sit-tiny.onnx does not fit the velocity contract with imageShape \[1,32,32\] and featureShape \[49,128\] \(one probe image failed\): .*dimensions/,
     );
