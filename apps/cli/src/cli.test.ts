@@ -1,0 +1,202 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it, vi } from "vitest";
+import { readNpz } from "@adagen/metrics";
+import { runCli } from "./run.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+function adagen(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/cli.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The same command run in this process (`runCli`, stdout and stderr captured): for usage errors that fail before
+ * any model is loaded, to keep the suite fast on two cores. The spawned tests above cover the real exit codes.
+ */
+async function inProcess(...args: string[]): Promise<ReturnType<typeof adagen>> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((s) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    const code = await runCli(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+/** Exit 2, nothing on stdout, exactly one stderr line that matches. */
+function expectUsageError(r: ReturnType<typeof adagen>, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe("");
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines.length, r.stderr).toBe(1);
+  expect(lines[0]).toMatch(/^adagen: /);
+  expect(lines[0]).toMatch(pattern);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "adagen-cli-"));
+/** Trained runs live at POLICIES/M-T, the layout `compare --policy-dir` reads; the folder does not exist yet. */
+const POLICIES = join(tmp, "nested", "policies");
+const RUN = join(POLICIES, "dit-tiny-2");
+const TINY = ["--model", "dit-tiny", "--steps", "2", "--trajectories", "8", "--batch", "8"];
+
+function metricsLines(dir: string): Record<string, unknown>[] {
+  return readFileSync(join(dir, "metrics.jsonl"), "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe("adagen --help", () => {
+  it("top-level --help lists the commands and models", () => {
+    const r = adagen("--help");
+    expect(r.code).toBe(0);
+    for (const s of ["adagen train", "adagen sample", "adagen compare", "dit-tiny", "sit-tiny"]) expect(r.stdout).toContain(s);
+  });
+  const flags: Record<string, string[]> = {
+    train: ["--steps", "--iterations", "--batch", "--trajectories", "--out", "--resume", "--seed"],
+    sample: ["--policy", "--schedule", "--guidance", "--shift", "--n", "--seed", "--out", "logsnr", "karras", "shifted"],
+    compare: ["--steps", "--n", "--policy-dir", "--json"],
+  };
+  for (const [cmd, expected] of Object.entries(flags)) {
+    it(`${cmd} --help`, () => {
+      const r = adagen(cmd, "--help");
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`adagen ${cmd} --model M`);
+      for (const f of expected) expect(r.stdout).toContain(f);
+    });
+  }
+});
+
+describe("adagen usage errors: one line, exit 2, nothing written", () => {
+  it("spawned: unknown model and bad --steps exit with code 2", () => {
+    expectUsageError(adagen("train", "--model", "dit-huge", "--steps", "4", "--out", join(tmp, "never")), /unknown model "dit-huge" \(known: dit-tiny, sit-tiny\)/);
+    expectUsageError(adagen("sample", "--model", "dit-tiny", "--steps", "0"), /--steps needs an integer in 1\.\.64, got "0"/);
+    expect(existsSync(join(tmp, "never"))).toBe(false);
+  });
+
+  it("unknown command, option or model; bad --steps, --n, --seed; missing flags", async () => {
+    expectUsageError(await inProcess("frobnicate"), /unknown command "frobnicate"/);
+    expectUsageError(await inProcess(), /no command given/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", "--steps", "4", "--bogus", "1"), /sample: unknown option --bogus/);
+    expectUsageError(await inProcess("compare", "--model", "vae", "--steps", "4", "--n", "8"), /unknown model "vae"/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "four"), /--steps needs an integer in 1\.\.64, got "four"/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "65"), /--steps needs an integer in 1\.\.64, got "65"/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny"), /train needs --steps/);
+    expectUsageError(await inProcess("compare", "--model", "dit-tiny", "--steps", "4,x", "--n", "8"), /--steps needs comma-separated integers/);
+    expectUsageError(await inProcess("compare", "--model", "dit-tiny", "--steps", "4", "--n", "1"), /--n needs an integer ≥ 2, got "1"/);
+    expectUsageError(
+      await inProcess("sample", "--model", "dit-tiny", "--steps", "2", "--schedule", "uniform", "--n", "4", "--seed", "-1", "--out", join(tmp, "x.npz")),
+      /--seed needs an integer in 0\.\.4294967295, got "-1"/,
+    );
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", "--steps", "2", "--schedule", "uniform", "--n", "4", "--seed", "1"), /sample needs --out/);
+  });
+
+  it("sampler choice: exactly one of --policy / --schedule, schedules per model, no shipped policies yet", async () => {
+    const base = ["--steps", "2", "--n", "4", "--seed", "0", "--out", join(tmp, "x.npz")];
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base), /exactly one of --policy PATH or --schedule NAME/);
+    expectUsageError(await inProcess("sample", "--model", "sit-tiny", ...base, "--schedule", "logsnr"), /--schedule logsnr does not apply to sit-tiny \(choose uniform, shifted\)/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "uniform", "--shift", "2"), /--shift applies to --schedule shifted only/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--policy", "default"), /no shipped policy for dit-tiny at 2 steps yet \(see issue 5\)/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /--schedule best is not available yet/);
+    expect(existsSync(join(tmp, "x.npz"))).toBe(false);
+  });
+});
+
+describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tiny batches)", () => {
+  it("train writes run.json, checkpoint, one metrics line and a policy into a new nested --out", () => {
+    const r = adagen("train", ...TINY, "--iterations", "1", "--out", RUN, "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ dir: RUN, policy: join(RUN, "policy.adagen"), iteration: 1, resumedFrom: null });
+    expect(j.rewardMean).toBeGreaterThan(0);
+    expect(readdirSync(RUN).sort()).toEqual(["checkpoint.adagen", "metrics.jsonl", "policy.adagen", "run.json"]);
+    expect(metricsLines(RUN).map((m) => m.iteration)).toEqual([1]);
+    // Progress on stderr (not a terminal here: one line per iteration) with reward, D loss and timing.
+    expect(r.stderr).toMatch(/1\/1 iterations reward [\d.]+ ± [\d.]+ \| D loss [\d.]+ \| [\d.]+ s\/it \| ETA/);
+  });
+
+  it("refuses to overwrite a run without --resume, or to resume it as another model or step count", async () => {
+    expectUsageError(adagen("train", ...TINY, "--out", RUN), /already holds a run .*pass --resume/);
+    expectUsageError(await inProcess("train", "--model", "sit-tiny", "--steps", "2", "--out", RUN, "--resume"), /was trained for dit-tiny at 2 steps, not sit-tiny at 2/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "4", "--out", RUN, "--resume"), /was trained for dit-tiny at 2 steps, not dit-tiny at 4/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--batch", "16", "--out", RUN, "--resume"), /--batch 16 differs from the run's 8/);
+    expectUsageError(await inProcess("train", ...TINY, "--out", join(tmp, "empty"), "--resume"), /no checkpoint to resume/);
+    expect(metricsLines(RUN).length).toBe(1);
+  });
+
+  it("--resume --iterations 2 continues at iteration 2, as an uninterrupted 2-iteration run does", () => {
+    const r = adagen("train", "--model", "dit-tiny", "--steps", "2", "--iterations", "2", "--out", RUN, "--resume", "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ iteration: 2, resumedFrom: 1 });
+    const straightDir = join(tmp, "straight");
+    const s = adagen("train", ...TINY, "--iterations", "2", "--out", straightDir, "--quiet");
+    expect(s.code, s.stderr).toBe(0);
+    const [resumed, straight] = [metricsLines(RUN), metricsLines(straightDir)];
+    expect(resumed.map((m) => m.iteration)).toEqual([1, 2]);
+    // Iteration 2's rollouts use the actor, critic and RNG restored from the checkpoint: identical.
+    for (const k of ["rewardMean", "rewardStd", "explorationStd"]) expect(resumed[1][k], k).toBe(straight[1][k]);
+    // The updates agree to float32 rounding: tfjs recomputes Adam's bias-correction powers when its state is restored.
+    for (const k of ["policyLoss", "valueLoss"]) expect(Math.abs((resumed[1][k] as number) - (straight[1][k] as number)), k).toBeLessThan(1e-4);
+    const [dr, ds] = [resumed[1].discriminator, straight[1].discriminator] as Record<string, number>[];
+    expect(Math.abs(dr.discriminatorLoss - ds.discriminatorLoss)).toBeLessThan(1e-4);
+  });
+
+  it("sample with the trained policy and with a schedule: ADM npz, uint8 images, balanced int64 labels", () => {
+    const p = join(tmp, "out", "policy.npz");
+    const r = adagen("sample", "--model", "dit-tiny", "--steps", "2", "--policy", join(RUN, "policy.adagen"), "--n", "20", "--seed", "3", "--out", p, "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ output: p, samples: 20, seed: 3 });
+    const s = join(tmp, "out", "karras.npz");
+    const k = adagen("sample", "--model", "dit-tiny", "--steps", "2", "--schedule", "karras", "--guidance", "0.5", "--n", "20", "--seed", "3", "--out", s, "--quiet");
+    expect(k.code, k.stderr).toBe(0);
+    for (const file of [p, s]) {
+      const npz = readNpz(file);
+      const images = npz.get("arr_0")!;
+      const labels = npz.get("arr_1")!;
+      expect(images.dtype).toBe("uint8");
+      expect(images.shape).toEqual([20, 28, 28, 1]);
+      expect(labels.dtype).toBe("int64");
+      expect(Array.from(labels.data as BigInt64Array, Number)).toEqual(Array.from({ length: 20 }, (_, i) => Math.floor(i / 2)));
+      const mean = (images.data as Uint8Array).reduce((a, b) => a + b, 0) / images.data.length;
+      expect(mean).toBeGreaterThan(10); // images, not an empty canvas
+    }
+    expect(readdirSync(join(tmp, "out")).sort()).toEqual(["karras.npz", "policy.npz"]);
+  });
+
+  it("a policy trained for another model or step count is refused", () => {
+    const base = ["--policy", join(RUN, "policy.adagen"), "--n", "4", "--seed", "0", "--out", join(tmp, "wrong.npz")];
+    expectUsageError(adagen("sample", "--model", "sit-tiny", "--steps", "2", ...base), /policy was trained for dit-tiny at 2 steps, not sit-tiny at 2 steps/);
+    expectUsageError(adagen("sample", "--model", "dit-tiny", "--steps", "4", ...base), /policy was trained for dit-tiny at 2 steps, not dit-tiny at 4 steps/);
+    expect(existsSync(join(tmp, "wrong.npz"))).toBe(false);
+  });
+
+  it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {
+    const r = adagen("compare", "--model", "dit-tiny", "--steps", "2,3", "--n", "16", "--policy-dir", POLICIES, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ model: "dit-tiny", samples: 16 });
+    const [two, three] = j.rows;
+    expect(two.steps).toBe(2);
+    expect(two.adagen.policy).toBe(join(RUN, "policy.adagen"));
+    for (const s of [two.baseline, two.adagen, three.baseline]) {
+      expect(s.fid).toBeGreaterThan(0);
+      expect(s.classAccuracy).toBeGreaterThanOrEqual(0);
+      expect(s.classAccuracy).toBeLessThanOrEqual(1);
+    }
+    expect(two.fidRatio).toBeCloseTo(two.adagen.fid / two.baseline.fid, 12);
+    expect(three).toMatchObject({ steps: 3, adagen: null, fidRatio: null });
+    expect(three.note).toContain("dit-tiny-3");
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Sample generation shared by `sample` and `compare`: N class-balanced images from a trained policy or a fixed
+ * schedule, in chunks, as uint8 `[N,28,28,1]`.
+ *
+ * Seeding: chunk i (CHUNK images, in order) gets the i-th uint32 of `new Random(seed)` as its env seed, so the
+ * output depends only on the seed and N, and a policy and a baseline run with the same seed start from the same
+ * noise for the same labels.
+ */
+import { existsSync } from "node:fs";
+import { ActionDecoder, Random, balancedLabels, loadPolicy, rollout, type ActionSpec, type PolicyNetwork } from "@adagen/core";
+import { UsageError, type ModelEntry, type OpenedModel, type ScheduleRequest } from "./models.js";
+
+/** Images per env call. */
+export const CHUNK = 64;
+
+export type SampleSource =
+  | { kind: "policy"; actor: PolicyNetwork; actionSpec: ActionSpec; path: string }
+  | { kind: "schedule"; schedule: ScheduleRequest };
+
+export interface GeneratedImages {
+  /** uint8 `[N,28,28,1]`, round(255·x) of the rendered [0,1] images. */
+  images: Uint8Array;
+  labels: Int32Array;
+  shape: [number, number, number, number];
+}
+
+export async function generateImages(
+  model: OpenedModel,
+  source: SampleSource,
+  n: number,
+  seed: number,
+  onProgress?: (done: number) => void,
+): Promise<GeneratedImages> {
+  const labels = balancedLabels(n, model.env.numClasses);
+  const rng = new Random(seed);
+  const decoder = source.kind === "policy" ? new ActionDecoder(source.actionSpec) : undefined;
+  let images: Uint8Array | undefined;
+  let shape: [number, number, number, number] = [n, 0, 0, 0];
+  for (let start = 0; start < n; start += CHUNK) {
+    const chunkLabels = labels.slice(start, Math.min(n, start + CHUNK));
+    const chunkSeed = rng.nextUint32();
+    const batch =
+      source.kind === "policy"
+        ? (await rollout(model.env, source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed)).samples
+        : await model.sampleSchedule(source.schedule, chunkLabels, chunkSeed);
+    if (batch.shape.length !== 4 || batch.shape[0] !== chunkLabels.length)
+      throw new Error(`expected rendered images [${chunkLabels.length},H,W,C], got [${batch.shape.join(",")}]`);
+    if (!images) {
+      shape = [n, batch.shape[1], batch.shape[2], batch.shape[3]];
+      images = new Uint8Array(n * shape[1] * shape[2] * shape[3]);
+    }
+    const offset = start * shape[1] * shape[2] * shape[3];
+    for (let i = 0; i < batch.data.length; i++) images[offset + i] = Math.round(255 * Math.min(1, Math.max(0, batch.data[i])));
+    onProgress?.(start + chunkLabels.length);
+  }
+  return { images: images as Uint8Array, labels, shape };
+}
+
+/**
+ * Loads a policy file and checks it belongs to this model and step count: its info (written by `adagen train`) must
+ * name them, and its action spec must be the env's (same keys, heuristic and smoothing, T+1 decisions).
+ */
+export async function loadPolicyFor(path: string, entry: ModelEntry, steps: number, model: OpenedModel): Promise<SampleSource> {
+  if (!existsSync(path)) throw new UsageError(`${path}: no such policy file`);
+  let loaded: Awaited<ReturnType<typeof loadPolicy>>;
+  try {
+    loaded = await loadPolicy(path);
+  } catch (err) {
+    throw new UsageError(`${path}: not a readable policy (${(err as Error).message})`);
+  }
+  const { actor, actionSpec, meta } = loaded;
+  const fail = (why: string): never => {
+    actor.dispose();
+    throw new UsageError(`${path}: ${why}`);
+  };
+  const trainedFor = (m: unknown, s: unknown) => `${String(m)} at ${String(s)} steps`;
+  if (meta.model !== undefined || meta.steps !== undefined) {
+    if (meta.model !== entry.name || meta.steps !== steps)
+      fail(`policy was trained for ${trainedFor(meta.model, meta.steps)}, not ${trainedFor(entry.name, steps)}`);
+  }
+  if (JSON.stringify(actionSpec) !== JSON.stringify(model.env.actionSpec))
+    fail(`policy's action spec (${actionSpec.heuristic.length} decisions) does not match ${trainedFor(entry.name, steps)}`);
+  const [tokens, featureDim] = model.env.featureShape;
+  const cfg = actor.config;
+  if (cfg.tokens !== tokens || cfg.featureDim !== featureDim)
+    fail(`policy reads features [${cfg.tokens},${cfg.featureDim}], ${entry.name} gives [${tokens},${featureDim}]`);
+  return { kind: "policy", actor, actionSpec, path };
+}

@@ -1,0 +1,199 @@
+/**
+ * The adagen commands. `runCli(argv)` returns the exit code; stdout carries only the result (one JSON object with
+ * --json), stderr carries progress and errors.
+ */
+import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
+import { compare, formatCompare } from "./compare.js";
+import { DEFAULT_SHIFT, MODELS, UsageError } from "./models.js";
+import { sample } from "./sample.js";
+import { DISCRIMINATOR_STEPS, TRAIN_DEFAULTS, train } from "./train.js";
+
+const MODEL_LIST = Object.values(MODELS)
+  .map((m) => `  ${m.name.padEnd(9)} ${m.description}; schedules: ${m.schedules.join(", ")}`)
+  .join("\n");
+
+const STEPS = { kind: "int", min: STEPS_RANGE.min, max: STEPS_RANGE.max } as const;
+const COMMON: Record<string, FlagSpec> = { model: { kind: "string" }, quiet: { kind: "bool" }, json: { kind: "bool" } };
+
+const SPECS: Record<string, Record<string, FlagSpec>> = {
+  train: {
+    ...COMMON,
+    steps: STEPS,
+    iterations: { kind: "int", min: 1 },
+    batch: { kind: "int", min: 1, max: 4096 },
+    trajectories: { kind: "int", min: 1 },
+    out: { kind: "string" },
+    resume: { kind: "bool" },
+    seed: { kind: "seed" },
+  },
+  sample: {
+    ...COMMON,
+    steps: STEPS,
+    policy: { kind: "string" },
+    schedule: { kind: "string" },
+    guidance: { kind: "number", min: 0 },
+    shift: { kind: "number", min: 1e-6 },
+    n: { kind: "int", min: 1 },
+    seed: { kind: "seed" },
+    out: { kind: "string" },
+  },
+  compare: {
+    ...COMMON,
+    steps: { kind: "intList", min: STEPS_RANGE.min, max: STEPS_RANGE.max },
+    n: { kind: "int", min: 2 },
+    seed: { kind: "seed" },
+    "policy-dir": { kind: "string" },
+  },
+};
+
+const COMMON_HELP = `Common options:
+  --json     print exactly one JSON object on stdout
+  --quiet    no progress on stderr
+  -h, --help this help
+
+Errors (unknown options or models, bad values, unusable checkpoints or policies) print one line on
+stderr and exit with code 2; nothing is written. Exit code 1 is a bug.`;
+
+const HELP: Record<string, string> = {
+  main: `adagen: learned per-sample sampling schedules (AdaGen) for the zoo's Fashion-MNIST generators
+
+Usage:
+  adagen train   --model M --steps T [options]     train a policy (PPO + adversarial reward)
+  adagen sample  --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
+  adagen compare --model M --steps 4,8 --n N        FID and class accuracy: baseline vs trained policy
+  adagen COMMAND --help                              options of one command
+
+Models:
+${MODEL_LIST}
+
+${COMMON_HELP}`,
+  train: `adagen train --model M --steps T [options]
+
+Trains an AdaGen policy for model M at T guided model evaluations (METHOD.md §10): each iteration rolls out
+--trajectories exploring trajectories, scores them with a ViT discriminator (patch 4, width 64, depth 2),
+takes a PPO update of the policy and critic (about 0.3M parameters each), then ${DISCRIMINATOR_STEPS} discriminator
+updates of --batch generated vs --batch Fashion-MNIST training images.
+
+  --model M            ${Object.keys(MODELS).join(", ")}
+  --steps T            guided model evaluations per sample, ${STEPS_RANGE.min}..${STEPS_RANGE.max}
+  --iterations N       train until N iterations in total (default ${TRAIN_DEFAULTS.iterations}; with --resume, counts the
+                       iterations already done)
+  --batch B            trajectories per env call, and images per discriminator update (default ${TRAIN_DEFAULTS.batch})
+  --trajectories N     trajectories per iteration (default ${TRAIN_DEFAULTS.trajectories})
+  --seed S             seed of every random draw (default ${TRAIN_DEFAULTS.seed})
+  --out DIR            run directory (default runs/M-T); created if missing
+  --resume             continue the run in DIR from DIR/checkpoint.adagen, exactly where it stopped, with
+                       its own --batch, --trajectories and --seed (giving different ones is an error)
+
+The run directory holds run.json (the settings), checkpoint.adagen (rewritten atomically after every
+iteration), metrics.jsonl (one JSON line per iteration) and, at the end, policy.adagen for
+"adagen sample --policy". Without --resume an existing run in DIR is never overwritten.
+Progress on stderr: iteration, reward mean ± std, discriminator loss, seconds per iteration, ETA.
+
+Output: "wrote DIR/policy.adagen (iteration N)", or with --json {"dir", "policy", "iteration",
+"resumedFrom", "rewardMean", "discriminatorLoss"}.
+
+${COMMON_HELP}`,
+  sample: `adagen sample --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
+
+Generates N class-balanced samples (label i is floor(10·i/N)) and writes them in the ADM npz layout:
+arr_0 uint8 [N,28,28,1], arr_1 int64 [N] labels. The file is written to a temporary name and renamed.
+The same --seed gives the same labels and initial noise whatever the sampler.
+
+  --model M            ${Object.keys(MODELS).join(", ")}
+  --steps T            guided model evaluations per sample, ${STEPS_RANGE.min}..${STEPS_RANGE.max}
+  --policy PATH        a policy.adagen written by "adagen train" for this model and step count
+                       ("default", the shipped policy, is not available yet: none are shipped)
+  --schedule NAME      a fixed schedule with constant guidance, no policy:
+                         dit-tiny: uniform (time-uniform 0.9 → 0.01, the DiT heuristic), logsnr, karras (rho 7)
+                         sit-tiny: uniform (time-uniform 0.01 → 0.99, the SiT heuristic), shifted
+  --guidance W         constant CFG weight w ≥ 0 for --schedule (eps = eps_c + w(eps_c − eps_u));
+                       default: the model's heuristic (dit-tiny 1.0, sit-tiny 1.5)
+  --shift S            time shift of --schedule shifted (default ${DEFAULT_SHIFT}; S > 1 puts finer steps near data)
+  --n N                number of samples
+  --seed S             sampling seed, 0..4294967295
+  --out FILE.npz       output file; its folder is created if missing
+
+Output: "wrote FILE.npz (N samples)", or with --json {"output", "model", "steps", "samples", "seed", "sampler"}.
+
+${COMMON_HELP}`,
+  compare: `adagen compare --model M --steps 4,8 --n N [options]
+
+For each step count: FID and class accuracy of the model's heuristic schedule (time-uniform, constant
+guidance: what an untrained policy executes) and of the trained policy at DIR/M-T/policy.adagen (skipped
+with a note when absent), on the same N class-balanced labels and initial noise.
+FID: fmnist-features' 128-d features of the uint8 samples against the Fashion-MNIST test statistics
+(packages/zoo/stats/fmnist-test-stats.npz). Class accuracy: share of samples that fmnist-features
+classifies as their conditioning class. Small N biases FID upwards (use 10,000 for reported figures).
+
+  --model M            ${Object.keys(MODELS).join(", ")}
+  --steps LIST         comma-separated step counts, e.g. 4,8,16
+  --n N                samples per sampler and step count (≥ 2)
+  --seed S             sampling seed (default 0)
+  --policy-dir DIR     where trained runs live (default runs, as "adagen train" writes them)
+
+Output: a markdown table, or with --json {"model", "samples", "seed", "reference", "rows": [{"steps",
+"baseline": {"fid", "classAccuracy", "sampler"}, "adagen": {"fid", "classAccuracy", "policy"} | null,
+"fidRatio", "note"?}]}.
+
+${COMMON_HELP}`,
+};
+
+export async function runCli(argv: string[]): Promise<number> {
+  const out = (s: string): void => {
+    process.stdout.write(s + "\n");
+  };
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === "-h" || command === "--help") {
+      if (command === undefined) throw new UsageError("no command given (train, sample, compare); see adagen --help");
+      out(HELP.main);
+      return 0;
+    }
+    if (!(command in SPECS)) throw new UsageError(`unknown command "${command}" (train, sample, compare); see adagen --help`);
+    const values = parseFlags(rest, SPECS[command], command);
+    if (values.get("help") === true) {
+      out(HELP[command]);
+      return 0;
+    }
+    const flags = new Flags(values);
+    const json = flags.bool("json");
+    const quiet = flags.bool("quiet");
+    switch (command) {
+      case "train": {
+        const r = await train(flags, quiet);
+        if (json)
+          out(
+            JSON.stringify({
+              dir: r.dir,
+              policy: r.policy,
+              iteration: r.iteration,
+              resumedFrom: r.resumedFrom ?? null,
+              rewardMean: r.last?.rewardMean ?? null,
+              discriminatorLoss: r.last?.discriminator?.discriminatorLoss ?? null,
+            }),
+          );
+        else out(`wrote ${r.policy} (iteration ${r.iteration})`);
+        return 0;
+      }
+      case "sample": {
+        const r = await sample(flags, quiet);
+        if (json) out(JSON.stringify(r));
+        else out(`wrote ${r.output} (${r.samples} samples, ${r.sampler})`);
+        return 0;
+      }
+      case "compare": {
+        const r = await compare(flags, quiet);
+        out(json ? JSON.stringify(r) : formatCompare(r));
+        return 0;
+      }
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`adagen: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

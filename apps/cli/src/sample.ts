@@ -1,0 +1,79 @@
+/**
+ * `adagen sample`: N class-balanced samples from a trained policy or a baseline schedule, written as an ADM-layout
+ * npz (`arr_0` uint8 [N,28,28,1], `arr_1` int64 labels), atomically.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { initTensorflow } from "@adagen/core";
+import { writeNpz } from "@adagen/metrics";
+import { Flags } from "./args.js";
+import { generateImages, loadPolicyFor, type SampleSource } from "./generate.js";
+import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, openModel, type ModelEntry } from "./models.js";
+import { ProgressBar } from "./progress.js";
+
+export interface SampleResult {
+  output: string;
+  model: string;
+  steps: number;
+  samples: number;
+  seed: number;
+  sampler: string;
+}
+
+/** The shipped-policy lookup of `--policy default`: none are shipped yet (issue 5). */
+export function shippedPolicy(entry: ModelEntry, steps: number): never {
+  throw new UsageError(
+    `no shipped policy for ${entry.name} at ${steps} steps yet (see issue 5); train one with "adagen train --model ${entry.name} --steps ${steps}" and pass --policy runs/${entry.name}-${steps}/policy.adagen`,
+  );
+}
+
+export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult> {
+  const entry = getModel(flags.require("model", flags.string, "sample"));
+  const steps = flags.require("steps", flags.number, "sample");
+  const n = flags.require("n", flags.number, "sample");
+  const seed = flags.require("seed", flags.number, "sample");
+  const output = flags.require("out", flags.string, "sample");
+  const policy = flags.string("policy");
+  const scheduleName = flags.string("schedule");
+  if ((policy === undefined) === (scheduleName === undefined)) throw new UsageError("sample needs exactly one of --policy PATH or --schedule NAME");
+  if (scheduleName === "best") throw new UsageError("--schedule best is not available yet (no searched baselines; see issue 5); choose a named schedule");
+  if (policy !== undefined) {
+    for (const f of ["guidance", "shift"]) if (flags.has(f)) throw new UsageError(`--${f} applies to --schedule, not to --policy`);
+    if (policy === "default") shippedPolicy(entry, steps);
+  }
+  const schedule = scheduleName === undefined ? undefined : checkSchedule(entry, scheduleName);
+  if (flags.has("shift") && schedule !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
+
+  await initTensorflow();
+  const model = await openModel(entry, steps);
+  let source: SampleSource | undefined;
+  try {
+    source =
+      policy !== undefined
+        ? await loadPolicyFor(policy, entry, steps, model)
+        : { kind: "schedule", schedule: { name: schedule!, guidance: flags.number("guidance"), shift: flags.number("shift") } };
+    const bar = new ProgressBar(`sample ${entry.name} T=${steps}`, n, "images", !quiet);
+    let result;
+    try {
+      result = await generateImages(model, source, n, seed, (done) => bar.update(done));
+    } catch (err) {
+      bar.abort();
+      throw err;
+    }
+    mkdirSync(dirname(output), { recursive: true });
+    writeNpz(output, {
+      arr_0: { dtype: "uint8", shape: result.shape, data: result.images },
+      arr_1: { dtype: "int64", shape: [n], data: BigInt64Array.from(result.labels, (l) => BigInt(l)) },
+    });
+    bar.done(`${n} images written to ${output}`);
+    const sampler =
+      source.kind === "policy"
+        ? `policy ${source.path}`
+        : `${source.schedule.name} schedule, w = ${source.schedule.guidance ?? entry.guidance}` +
+          (source.schedule.name === "shifted" ? `, shift ${source.schedule.shift ?? DEFAULT_SHIFT}` : "");
+    return { output, model: entry.name, steps, samples: n, seed, sampler };
+  } finally {
+    if (source?.kind === "policy") source.actor.dispose();
+    await model.dispose();
+  }
+}
