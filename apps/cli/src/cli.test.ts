@@ -153,7 +153,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(Math.abs(dr.discriminatorLoss - ds.discriminatorLoss)).toBeLessThan(1e-4);
   });
 
-  it("sample with the trained policy and with a schedule: ADM npz, uint8 images, balanced int64 labels", () => {
+  it("sample with the trained policy and with a schedule: ADM npz, uint8 images, balanced int64 labels", async () => {
     const p = join(tmp, "out", "policy.npz");
     const r = adagen("sample", "--model", "dit-tiny", "--steps", "2", "--policy", join(RUN, "policy.adagen"), "--n", "20", "--seed", "3", "--out", p, "--json");
     expect(r.code, r.stderr).toBe(0);
@@ -173,6 +173,12 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
       expect(mean).toBeGreaterThan(10); // images, not an empty canvas
     }
     expect(readdirSync(join(tmp, "out")).sort()).toEqual(["karras.npz", "policy.npz"]);
+    // An --out that cannot be written (here a folder) is one line, exit 2, and leaves no temporary file.
+    expectUsageError(
+      await inProcess("sample", "--model", "dit-tiny", "--steps", "2", "--schedule", "uniform", "--n", "2", "--seed", "0", "--out", join(tmp, "out")),
+      /out: cannot write \(EISDIR\)/,
+    );
+    expect(readdirSync(tmp).filter((f) => f.includes(".tmp"))).toEqual([]);
   });
 
   it("a policy trained for another model or step count is refused", () => {

@@ -60,11 +60,15 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       bar.abort();
       throw err;
     }
-    mkdirSync(dirname(output), { recursive: true });
-    writeNpz(output, {
-      arr_0: { dtype: "uint8", shape: result.shape, data: result.images },
-      arr_1: { dtype: "int64", shape: [n], data: BigInt64Array.from(result.labels, (l) => BigInt(l)) },
-    });
+    try {
+      mkdirSync(dirname(output), { recursive: true });
+      writeNpz(output, {
+        arr_0: { dtype: "uint8", shape: result.shape, data: result.images },
+        arr_1: { dtype: "int64", shape: [n], data: BigInt64Array.from(result.labels, (l) => BigInt(l)) },
+      });
+    } catch (err) {
+      throw new UsageError(`${output}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
     bar.done(`${n} images written to ${output}`);
     const sampler =
       source.kind === "policy"

@@ -162,8 +162,12 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       resumedFrom = trainer.iteration;
       truncateMetrics(metricsFile, trainer.iteration);
     } else {
-      await mkdir(dir, { recursive: true });
-      writeFileAtomic(runFile, Buffer.from(JSON.stringify(info, null, 2) + "\n", "utf8"));
+      try {
+        await mkdir(dir, { recursive: true });
+        writeFileAtomic(runFile, Buffer.from(JSON.stringify(info, null, 2) + "\n", "utf8"));
+      } catch (err) {
+        throw new UsageError(`${dir}: cannot write the run (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
       // Iteration 0, so a run stopped during its first iteration can still be resumed.
       await trainer.save(checkpoint);
     }
