@@ -82,8 +82,9 @@ updates of --batch generated vs --batch Fashion-MNIST training images.
   --trajectories N     trajectories per iteration (default ${TRAIN_DEFAULTS.trajectories})
   --seed S             seed of every random draw (default ${TRAIN_DEFAULTS.seed})
   --out DIR            run directory (default runs/M-T); created if missing
-  --resume             continue the run in DIR from DIR/checkpoint.adagen, exactly where it stopped, with
-                       its own --batch, --trajectories and --seed (giving different ones is an error)
+  --resume             continue the run in DIR from DIR/checkpoint.adagen where it stopped (weights, Adam
+                       states, RNG, iteration), with its own --batch, --trajectories and --seed (giving
+                       different ones is an error)
 
 The run directory holds run.json (the settings), checkpoint.adagen (rewritten atomically after every
 iteration), metrics.jsonl (one JSON line per iteration) and, at the end, policy.adagen for
