@@ -145,12 +145,9 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(s.code, s.stderr).toBe(0);
     const [resumed, straight] = [metricsLines(RUN), metricsLines(straightDir)];
     expect(resumed.map((m) => m.iteration)).toEqual([1, 2]);
-    // Iteration 2's rollouts use the actor, critic and RNG restored from the checkpoint: identical.
-    for (const k of ["rewardMean", "rewardStd", "explorationStd"]) expect(resumed[1][k], k).toBe(straight[1][k]);
-    // The updates agree to float32 rounding: tfjs recomputes Adam's bias-correction powers when its state is restored.
-    for (const k of ["policyLoss", "valueLoss"]) expect(Math.abs((resumed[1][k] as number) - (straight[1][k] as number)), k).toBeLessThan(1e-4);
-    const [dr, ds] = [resumed[1].discriminator, straight[1].discriminator] as Record<string, number>[];
-    expect(Math.abs(dr.discriminatorLoss - ds.discriminatorLoss)).toBeLessThan(1e-4);
+    // Iteration 2 restores actor, critic, discriminator, both Adam states and the RNG: identical figures.
+    for (const k of ["rewardMean", "rewardStd", "explorationStd", "policyLoss", "valueLoss"]) expect(resumed[1][k], k).toBe(straight[1][k]);
+    expect(resumed[1].discriminator).toEqual(straight[1].discriminator);
   });
 
   it("sample with the trained policy and with a schedule: ADM npz, uint8 images, balanced int64 labels", async () => {
