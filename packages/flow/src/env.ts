@@ -28,10 +28,10 @@
  * tau = 1. A `renderTransform` (e.g. `@adagen/diffusion`'s `statesToImages`: `[B,H,W,C]` in [0, 1]) maps it to the
  * reward's input space.
  */
-import { Random, type ActionSpec, type Batch, type ExecutedActions, type GenerationEnv, type Observation } from "@adagen/core";
-import { classifierFreeGuidance } from "@adagen/diffusion";
+import type { Batch } from "@adagen/core";
+import { GuidedOdeEnv, classifierFreeGuidance } from "@adagen/diffusion";
 import { dataFromVelocity } from "./path.js";
-import { sizeOf, type VelocityPredictor } from "./predictor.js";
+import type { VelocityPredictor } from "./predictor.js";
 import { eulerStep, flowDpmSolver2S, flowDpmSolverFirstOrder, rk2Step } from "./solvers.js";
 
 /** Ceiling of every time point (METHOD.md §5.4: clamp to ≤ 0.99). */
@@ -71,137 +71,53 @@ export function uniformTimes(n: number, from = DEFAULT_START_TIME, to = MAX_TIME
   return Array.from({ length: n + 1 }, (_, k) => (k === n ? to : from + (k * (to - from)) / n));
 }
 
-export class FlowEnv implements GenerationEnv {
-  readonly horizon: number;
-  readonly actionSpec: ActionSpec;
-  readonly featureShape: readonly [number, number];
-  readonly numClasses: number;
-  readonly stochastic = false;
-  readonly steps: number;
+export class FlowEnv extends GuidedOdeEnv {
   readonly solver: FlowSolverName;
-  private readonly dim: number;
-  private readonly renderTransform: ((states: Batch) => Batch) | undefined;
-
-  private B = 0;
-  private k = 0;
-  private labels: Int32Array = new Int32Array(0);
-  private nullLabels: Int32Array = new Int32Array(0);
-  /** Current state and its per-sample time (float64; the predictor gets float32). */
-  private x: Float32Array = new Float32Array(0);
-  private tau: Float64Array = new Float64Array(0);
-  private vCond: Float32Array = new Float32Array(0);
-  private features: Float32Array = new Float32Array(0);
   /** Pair memory of the second-order solvers: start state, its time, and its v (rk2) or x_data (dpm2S). */
   private pairX: Float32Array = new Float32Array(0);
   private pairS: Float64Array = new Float64Array(0);
   private pairPred: Float32Array = new Float32Array(0);
-  private executedTimes: Float64Array[] = [];
-  private executedGuidance: Float32Array[] = [];
 
   constructor(
     readonly predictor: VelocityPredictor,
     options: FlowEnvOptions,
   ) {
     const T = options.steps;
-    if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`steps (NFE) must be a positive integer, got ${T}`);
-    this.steps = T;
-    this.horizon = T + 1;
+    const times = options.heuristicTimes ?? (Number.isInteger(T) && T >= 1 ? uniformTimes(T) : []);
+    super(predictor, {
+      steps: T,
+      heuristicTimes: times,
+      guidanceInit: options.guidanceInit ?? SIT_GUIDANCE,
+      smoothing: options.smoothing ?? SIT_SMOOTHING,
+      renderTransform: options.renderTransform,
+    });
     this.solver = options.solver ?? "dpm2S";
     if (!SOLVERS.includes(this.solver))
       throw new RangeError(`solver must be one of ${SOLVERS.map((s) => `"${s}"`).join(", ")}, got "${String(this.solver)}"`);
-    const fs = predictor.featureShape;
-    if (!(fs.length === 2 && fs.every((d) => Number.isInteger(d) && d > 0)))
-      throw new RangeError(`predictor featureShape must be [N, D] positive integers, got [${fs.join(",")}]`);
-    this.featureShape = [fs[0], fs[1]];
-    if (!(Number.isInteger(predictor.numClasses) && predictor.numClasses >= 1))
-      throw new RangeError(`predictor numClasses must be a positive integer, got ${predictor.numClasses}`);
-    this.numClasses = predictor.numClasses;
-    this.dim = sizeOf(predictor.dataShape);
-    if (!(Number.isInteger(this.dim) && this.dim >= 1))
-      throw new RangeError(`predictor dataShape must hold positive integers, got [${predictor.dataShape.join(",")}]`);
-
-    this.renderTransform = options.renderTransform;
-    const times = options.heuristicTimes ?? uniformTimes(T);
     checkHeuristicTimes(times, T);
-    const w = options.guidanceInit ?? SIT_GUIDANCE;
-    if (!(w > 0)) throw new RangeError(`guidanceInit must be > 0 (softplus range), got ${w}`);
-    const rho = options.smoothing ?? SIT_SMOOTHING;
-    if (!(rho >= 0 && rho < 1)) throw new RangeError(`smoothing (rho) must be in [0, 1), got ${rho}`);
-    this.actionSpec = {
-      keys: [
-        { name: "nextTime", activation: "sigmoid" },
-        { name: "guidanceScale", activation: "softplus" },
-      ],
-      heuristic: times.map((t) => [t, w]),
-      smoothing: rho,
-    };
   }
 
-  async reset(conditions: Int32Array, seed: number): Promise<void> {
-    const B = conditions.length;
-    if (B === 0) throw new RangeError("reset needs at least one condition");
-    for (const c of conditions)
-      if (!(Number.isInteger(c) && c >= 0 && c <= this.numClasses))
-        throw new RangeError(`condition ${c} is out of range 0..${this.numClasses} (${this.numClasses} = unconditional)`);
-    this.B = B;
-    this.k = 0;
-    this.labels = Int32Array.from(conditions);
-    this.nullLabels = new Int32Array(B).fill(this.numClasses);
-    this.x = new Random(seed).fillNormal(new Float32Array(B * this.dim)) as Float32Array;
-    this.tau = new Float64Array(B);
-    this.features = new Float32Array(B * this.featureShape[0] * this.featureShape[1]);
-    this.vCond = new Float32Array(0);
-    this.executedTimes = [];
-    this.executedGuidance = [];
+  /** Start time: only the ceiling applies (METHOD.md §5.4). */
+  protected startTime(proposed: number): number {
+    return Math.min(proposed, MAX_TIME);
   }
 
-  async observe(): Promise<Observation> {
-    if (this.B === 0) throw new Error("observe called before reset");
-    if (this.k > this.steps) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
-    // Decision 0 sees zeros (METHOD.md §5.3 step 2); `features` is zero-filled by reset until the first call.
-    return { features: { data: this.features, shape: [this.B, ...this.featureShape] }, step: this.k };
+  /** Up by at least the gap, then the ceiling: the upper bound wins (METHOD.md §5.4). */
+  protected nextTime(proposed: number, tau: number): number {
+    return Math.min(Math.max(proposed, tau + MIN_TIME_GAP), MAX_TIME);
   }
 
-  async step(actions: ExecutedActions): Promise<void> {
-    if (this.B === 0) throw new Error("step called before reset");
-    if (this.k > this.steps) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
-    const proposed = this.action(actions, "nextTime");
-    const w = this.action(actions, "guidanceScale");
-    this.executedGuidance.push(Float32Array.from(w));
-    if (this.k === 0) {
-      // Start time: only the ceiling applies (METHOD.md §5.4).
-      for (let b = 0; b < this.B; b++) this.tau[b] = Math.min(proposed[b], MAX_TIME);
-      this.executedTimes.push(Float64Array.from(this.tau));
-      await this.conditionalPass();
-      this.k = 1;
-      return;
-    }
-    const next = new Float64Array(this.B);
-    for (let b = 0; b < this.B; b++) next[b] = Math.min(Math.max(proposed[b], this.tau[b] + MIN_TIME_GAP), MAX_TIME);
-    this.executedTimes.push(Float64Array.from(next));
-
-    const { v: vUncond } = await this.predict(this.nullLabels);
-    const v = classifierFreeGuidance(this.vCond, vUncond, w);
-    this.advance(v, next);
-    this.tau = next;
-    if (this.k < this.steps) await this.conditionalPass();
-    this.k++;
+  protected async evaluate(labels: Int32Array) {
+    const { v, features } = await this.predictor.predict(this.x, Float32Array.from(this.tau), labels, this.B);
+    return { output: v, features };
   }
 
-  async render(): Promise<Batch> {
-    if (this.B === 0 || this.k <= this.steps)
-      throw new Error(`render needs a finished trajectory: ${this.k} of ${this.horizon} decisions taken`);
-    const states: Batch = { data: Float32Array.from(this.x), shape: [this.B, ...this.predictor.dataShape] };
-    return this.renderTransform ? this.renderTransform(states) : states;
-  }
-
-  /** Executed schedule so far: per decision, each sample's time point and CFG weight (decision 0: start time). */
-  executedSchedule(): { times: Float64Array[]; guidance: Float32Array[] } {
-    return { times: this.executedTimes.slice(), guidance: this.executedGuidance.slice() };
+  protected guide(vCond: Float32Array, vUncond: Float32Array, w: Float32Array): Float32Array {
+    return classifierFreeGuidance(vCond, vUncond, w);
   }
 
   /** Moves x from the current times to `next` with the guided velocity `v` of evaluation k−1 (0-based). */
-  private advance(v: Float32Array, next: Float64Array): void {
+  protected advance(v: Float32Array, next: Float64Array): void {
     const i = this.k - 1;
     const s = this.tau;
     if (this.solver === "euler") {
@@ -237,31 +153,6 @@ export class FlowEnv implements GenerationEnv {
           ? flowDpmSolverFirstOrder({ x: this.x, xData: dataFromVelocity(this.x, v, s), s, t: next })
           : eulerStep({ x: this.x, v, s, t: next });
     }
-  }
-
-  private async conditionalPass(): Promise<void> {
-    const { v, features } = await this.predict(this.labels);
-    this.vCond = v;
-    this.features = features;
-  }
-
-  private async predict(labels: Int32Array): Promise<{ v: Float32Array; features: Float32Array }> {
-    const out = await this.predictor.predict(this.x, Float32Array.from(this.tau), labels, this.B);
-    const featLen = this.B * this.featureShape[0] * this.featureShape[1];
-    if (out.v.length !== this.x.length)
-      throw new RangeError(`predictor returned v with ${out.v.length} values, expected ${this.x.length}`);
-    if (out.features.length !== featLen)
-      throw new RangeError(
-        `predictor returned ${out.features.length} feature values, expected ${featLen} ([${this.B},${this.featureShape.join(",")}])`,
-      );
-    return out;
-  }
-
-  private action(actions: ExecutedActions, key: string): Float32Array {
-    const a = actions[key];
-    if (!a) throw new RangeError(`missing action "${key}" (expected keys nextTime, guidanceScale)`);
-    if (a.length !== this.B) throw new RangeError(`action "${key}" has ${a.length} values, expected ${this.B} (one per sample)`);
-    return a;
   }
 }
 

@@ -1,0 +1,190 @@
+/**
+ * The decision loop shared by the policy-driven ODE samplers (METHOD.md §5.3 diffusion, §5.4 flow): T guided model
+ * evaluations, T+1 policy decisions with action keys `nextTime` (sigmoid) and `guidanceScale` (softplus, the CFG
+ * weight w of out = out_c + w·(out_c − out_u)).
+ *
+ * - Decision 0 sees all-zero features and picks the start time (`startTime` clamps it); its guidance is unused
+ *   except through the smoothing memory. The initial noise x ~ N(0, I) is the state at that time, unscaled.
+ * - Decision k ≥ 1 belongs to the k-th guided evaluation at (x, tau): the conditional pass gives the features the
+ *   policy sees; the policy picks this evaluation's w and the next time (`nextTime` clamps it); then the
+ *   unconditional pass, guidance, and `advance` moves x to the next time.
+ *
+ * Subclasses say what the model predicts (`evaluate`), how the clamps run (time direction) and how a step is taken.
+ */
+import { Random, type ActionSpec, type Batch, type ExecutedActions, type GenerationEnv, type Observation } from "@adagen/core";
+import { sizeOf } from "./predictor.js";
+
+export interface GuidedModelShape {
+  readonly dataShape: readonly number[];
+  readonly featureShape: readonly [number, number];
+  readonly numClasses: number;
+}
+
+export interface GuidedOdeEnvConfig {
+  steps: number;
+  /** The heuristic's T+1 time points (already validated against the subclass's clamps). */
+  heuristicTimes: readonly number[];
+  /** Constant heuristic CFG weight w > 0. */
+  guidanceInit: number;
+  /** Action smoothing rho in [0, 1). */
+  smoothing: number;
+  renderTransform?: (states: Batch) => Batch;
+}
+
+/** One model evaluation: its prediction (eps, v, …; same size as x) and the features for the policy. */
+export interface Evaluation {
+  output: Float32Array;
+  features: Float32Array;
+}
+
+export abstract class GuidedOdeEnv implements GenerationEnv {
+  readonly horizon: number;
+  readonly actionSpec: ActionSpec;
+  readonly featureShape: readonly [number, number];
+  readonly numClasses: number;
+  readonly stochastic = false;
+  readonly steps: number;
+  protected readonly dim: number;
+  private readonly dataShape: readonly number[];
+  private readonly renderTransform: ((states: Batch) => Batch) | undefined;
+
+  protected B = 0;
+  /** Decisions taken so far; during `advance` the evaluation index (0-based) is k − 1. */
+  protected k = 0;
+  /** Current state and its per-sample time (float64; the model gets float32). */
+  protected x: Float32Array = new Float32Array(0);
+  protected tau: Float64Array = new Float64Array(0);
+  private labels: Int32Array = new Int32Array(0);
+  private nullLabels: Int32Array = new Int32Array(0);
+  private conditional: Float32Array = new Float32Array(0);
+  private features: Float32Array = new Float32Array(0);
+  private executedTimes: Float64Array[] = [];
+  private executedGuidance: Float32Array[] = [];
+
+  protected constructor(model: GuidedModelShape, config: GuidedOdeEnvConfig) {
+    const T = config.steps;
+    if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`steps (NFE) must be a positive integer, got ${T}`);
+    this.steps = T;
+    this.horizon = T + 1;
+    const fs = model.featureShape;
+    if (!(fs.length === 2 && fs.every((d) => Number.isInteger(d) && d > 0)))
+      throw new RangeError(`predictor featureShape must be [N, D] positive integers, got [${fs.join(",")}]`);
+    this.featureShape = [fs[0], fs[1]];
+    if (!(Number.isInteger(model.numClasses) && model.numClasses >= 1))
+      throw new RangeError(`predictor numClasses must be a positive integer, got ${model.numClasses}`);
+    this.numClasses = model.numClasses;
+    this.dataShape = model.dataShape;
+    this.dim = sizeOf(model.dataShape);
+    if (!(Number.isInteger(this.dim) && this.dim >= 1))
+      throw new RangeError(`predictor dataShape must hold positive integers, got [${model.dataShape.join(",")}]`);
+    this.renderTransform = config.renderTransform;
+    const w = config.guidanceInit;
+    if (!(w > 0)) throw new RangeError(`guidanceInit must be > 0 (softplus range), got ${w}`);
+    const rho = config.smoothing;
+    if (!(rho >= 0 && rho < 1)) throw new RangeError(`smoothing (rho) must be in [0, 1), got ${rho}`);
+    this.actionSpec = {
+      keys: [
+        { name: "nextTime", activation: "sigmoid" },
+        { name: "guidanceScale", activation: "softplus" },
+      ],
+      heuristic: config.heuristicTimes.map((t) => [t, w]),
+      smoothing: rho,
+    };
+  }
+
+  /** Clamp of the start time picked by decision 0. */
+  protected abstract startTime(proposed: number): number;
+  /** Clamp of the next time picked at current time `tau`. */
+  protected abstract nextTime(proposed: number, tau: number): number;
+  /** One model call at the current (x, tau) for `labels` (numClasses = unconditional). */
+  protected abstract evaluate(labels: Int32Array): Promise<Evaluation>;
+  /** Guided prediction from the conditional and unconditional ones with per-sample weights w. */
+  protected abstract guide(conditional: Float32Array, unconditional: Float32Array, w: Float32Array): Float32Array;
+  /** Moves `x` from `tau` to `next` with the guided prediction of evaluation k − 1; subclasses keep solver memory. */
+  protected abstract advance(guided: Float32Array, next: Float64Array): void;
+
+  async reset(conditions: Int32Array, seed: number): Promise<void> {
+    const B = conditions.length;
+    if (B === 0) throw new RangeError("reset needs at least one condition");
+    for (const c of conditions)
+      if (!(Number.isInteger(c) && c >= 0 && c <= this.numClasses))
+        throw new RangeError(`condition ${c} is out of range 0..${this.numClasses} (${this.numClasses} = unconditional)`);
+    this.B = B;
+    this.k = 0;
+    this.labels = Int32Array.from(conditions);
+    this.nullLabels = new Int32Array(B).fill(this.numClasses);
+    this.x = new Random(seed).fillNormal(new Float32Array(B * this.dim)) as Float32Array;
+    this.tau = new Float64Array(B);
+    this.features = new Float32Array(B * this.featureShape[0] * this.featureShape[1]);
+    this.conditional = new Float32Array(0);
+    this.executedTimes = [];
+    this.executedGuidance = [];
+  }
+
+  async observe(): Promise<Observation> {
+    if (this.B === 0) throw new Error("observe called before reset");
+    if (this.k > this.steps) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
+    // Decision 0 sees zeros (METHOD.md §5.3 step 2); `features` is zero-filled by reset until the first call.
+    return { features: { data: this.features, shape: [this.B, ...this.featureShape] }, step: this.k };
+  }
+
+  async step(actions: ExecutedActions): Promise<void> {
+    if (this.B === 0) throw new Error("step called before reset");
+    if (this.k > this.steps) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
+    const proposed = this.action(actions, "nextTime");
+    const w = this.action(actions, "guidanceScale");
+    this.executedGuidance.push(Float32Array.from(w));
+    if (this.k === 0) {
+      for (let b = 0; b < this.B; b++) this.tau[b] = this.startTime(proposed[b]);
+      this.executedTimes.push(Float64Array.from(this.tau));
+      await this.conditionalPass();
+      this.k = 1;
+      return;
+    }
+    const next = new Float64Array(this.B);
+    for (let b = 0; b < this.B; b++) next[b] = this.nextTime(proposed[b], this.tau[b]);
+    this.executedTimes.push(Float64Array.from(next));
+    const { output: unconditional } = await this.checkedEvaluate(this.nullLabels);
+    this.advance(this.guide(this.conditional, unconditional, w), next);
+    this.tau = next;
+    if (this.k < this.steps) await this.conditionalPass();
+    this.k++;
+  }
+
+  async render(): Promise<Batch> {
+    if (this.B === 0 || this.k <= this.steps)
+      throw new Error(`render needs a finished trajectory: ${this.k} of ${this.horizon} decisions taken`);
+    const states: Batch = { data: Float32Array.from(this.x), shape: [this.B, ...this.dataShape] };
+    return this.renderTransform ? this.renderTransform(states) : states;
+  }
+
+  /** Executed schedule so far: per decision, each sample's time point and CFG weight (decision 0: start time). */
+  executedSchedule(): { times: Float64Array[]; guidance: Float32Array[] } {
+    return { times: this.executedTimes.slice(), guidance: this.executedGuidance.slice() };
+  }
+
+  private async conditionalPass(): Promise<void> {
+    const { output, features } = await this.checkedEvaluate(this.labels);
+    this.conditional = output;
+    this.features = features;
+  }
+
+  private async checkedEvaluate(labels: Int32Array): Promise<Evaluation> {
+    const out = await this.evaluate(labels);
+    const featLen = this.B * this.featureShape[0] * this.featureShape[1];
+    if (out.output.length !== this.x.length)
+      throw new RangeError(`predictor returned a prediction with ${out.output.length} values, expected ${this.x.length}`);
+    if (out.features.length !== featLen)
+      throw new RangeError(
+        `predictor returned ${out.features.length} feature values, expected ${featLen} ([${this.B},${this.featureShape.join(",")}])`,
+      );
+    return out;
+  }
+
+  private action(actions: ExecutedActions, key: string): Float32Array {
+    const a = actions[key];
+    if (!a) throw new RangeError(`missing action "${key}" (expected keys nextTime, guidanceScale)`);
+    if (a.length !== this.B) throw new RangeError(`action "${key}" has ${a.length} values, expected ${this.B} (one per sample)`);
+    return a;
+  }
+}
