@@ -20,7 +20,6 @@ export {
 export {
   OnnxVelocityPredictor,
   velocityContract,
-  sizeOf,
   MAX_CHUNK,
   type VelocityPredictor,
   type OnnxVelocityPredictorOptions,
@@ -43,3 +42,5 @@ export {
   GaussianVelocityPredictor,
   type GaussianFlowOptions,
 } from "./testbed/gaussian.js";
+/** Values in one sample of a shape (shared with @adagen/diffusion). */
+export { sizeOf } from "@adagen/diffusion";

@@ -13,6 +13,7 @@
  * (≤ 64) images per session call.
  */
 import { OnnxModel, type OnnxContract, type OnnxModelOptions } from "@adagen/core";
+import { sizeOf } from "@adagen/diffusion";
 
 export interface VelocityPredictor {
   /** Shape of one sample, channel axis first ([1, 28, 28] for sit-tiny, [d] for vectors). */
@@ -34,11 +35,6 @@ export interface VelocityPredictor {
     labels: Int32Array,
     batch: number,
   ): Promise<{ v: Float32Array; features: Float32Array }>;
-}
-
-/** Number of values in one sample of `shape`. */
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((p, n) => p * n, 1);
 }
 
 /** Largest chunk of images per session call. */

@@ -6,7 +6,8 @@ import { ActionDecoder, Random, rollout, type GenerationEnv } from "@adagen/core
 import { classifierFreeGuidance } from "@adagen/diffusion";
 import type { FlowSolverName } from "../env.js";
 import { dataFromVelocity } from "../path.js";
-import { sizeOf, type VelocityPredictor } from "../predictor.js";
+import { sizeOf } from "@adagen/diffusion";
+import type { VelocityPredictor } from "../predictor.js";
 import { eulerStep, flowDpmSolver2S, flowDpmSolverFirstOrder, rk2Step } from "../solvers.js";
 
 /**
