@@ -1,0 +1,123 @@
+/**
+ * The policy's share of sampling wall time at batch 256, on the zoo's dit-tiny and sit-tiny.
+ *
+ *   node --conditions=adagen-source --import tsx tooling/bench/policy-share.ts [--steps 4,8] [--repeats 3]
+ *   (or: pnpm bench:policy-share --steps 4,8)
+ *
+ * Goal: policyShare ≤ 2%, i.e. a learned per-sample schedule costs next to nothing on top of the generator.
+ *
+ * Setup: the CLI's envs exactly (apps/cli/src/models.ts: heuristic schedule, DPM-Solver++(2S), images rendered for
+ * the discriminator), an untrained actor of the CLI's size (POLICY_NETWORK; it runs the same forward as a trained
+ * one), the deterministic policy (no exploration, no critic) on 256 class-balanced labels. Per model and step count:
+ * one warm-up rollout (wasm kernels, onnxruntime arenas), then `--repeats` timed ones. Figures are seconds per
+ * rollout of 256 samples, averaged over the repeats: wall time, time inside predictor (ONNX) calls, time inside the
+ * actor's `predict` (what `rollout` calls each decision). policyShare = policy seconds / wall seconds. The first
+ * line echoes the command; the last is one JSON object with every row.
+ */
+import { relative } from "node:path";
+import { ActionDecoder, PolicyNetwork, balancedLabels, initTensorflow, policyNetworkConfig, rollout } from "@adagen/core";
+import { DiffusionEnv } from "@adagen/diffusion";
+import { FlowEnv } from "@adagen/flow";
+import { getModel, openModel } from "../../apps/cli/src/models.js";
+import { POLICY_NETWORK } from "../../apps/cli/src/train.js";
+
+const BATCH = 256;
+const MODELS = ["dit-tiny", "sit-tiny"] as const;
+
+function parseArgs(argv: string[]): { steps: number[]; repeats: number } {
+  const out = { steps: [4], repeats: 3 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    const ints = (value ?? "").split(",").map(Number);
+    if (!ints.every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${flag} needs positive integers, got ${value}`);
+    if (flag === "--steps") out.steps = ints;
+    else if (flag === "--repeats" && ints.length === 1) out.repeats = ints[0];
+    else throw new Error(`unknown flag or value: ${flag} ${value} (expected --steps 4[,8,…], --repeats N)`);
+  }
+  return out;
+}
+
+/** Replaces `obj[method]` on the instance by a wrapper that reports each call's duration in ms (awaited if async). */
+function timeMethod<T extends object>(obj: T, method: keyof T & string, add: (ms: number) => void): void {
+  const original = (obj[method] as (...args: unknown[]) => unknown).bind(obj);
+  (obj as Record<string, unknown>)[method] = (...args: unknown[]) => {
+    const start = performance.now();
+    const result = original(...args);
+    if (result instanceof Promise) return result.finally(() => add(performance.now() - start));
+    add(performance.now() - start);
+    return result;
+  };
+}
+
+console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
+const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--")); // npm-style "--" before flags is harmless
+const backend = await initTensorflow();
+
+interface Row {
+  model: string;
+  steps: number;
+  totalSeconds: number;
+  onnxSeconds: number;
+  policySeconds: number;
+  policyShare: number;
+}
+
+async function measure(model: string, steps: number): Promise<Row> {
+  const opened = await openModel(getModel(model), steps);
+  const env = opened.env;
+  if (!(env instanceof DiffusionEnv || env instanceof FlowEnv)) throw new Error(`${model}: expected a DiffusionEnv or FlowEnv`);
+  const decoder = new ActionDecoder(env.actionSpec);
+  const [tokens, featureDim] = env.featureShape;
+  const actor = new PolicyNetwork(policyNetworkConfig({ tokens, featureDim, outputs: decoder.numKeys }, { seed: 0, ...POLICY_NETWORK }), "actor");
+  const timers = { onnx: 0, policy: 0 };
+
+  // Wrapped on the instances, so the env and rollout call them exactly as they would unwrapped.
+  timeMethod(env.predictor, "predict", (ms) => (timers.onnx += ms));
+  timeMethod(actor, "predict", (ms) => (timers.policy += ms));
+
+  try {
+    const labels = balancedLabels(BATCH, env.numClasses);
+    await rollout(env, actor, decoder, labels, 0);
+    timers.onnx = timers.policy = 0;
+    const start = performance.now();
+    for (let r = 0; r < args.repeats; r++) await rollout(env, actor, decoder, labels, 1 + r);
+    const per = (ms: number) => ms / 1000 / args.repeats;
+    const total = per(performance.now() - start);
+    return {
+      model,
+      steps,
+      totalSeconds: Number(total.toFixed(3)),
+      onnxSeconds: Number(per(timers.onnx).toFixed(3)),
+      policySeconds: Number(per(timers.policy).toFixed(4)),
+      policyShare: Number((per(timers.policy) / total).toFixed(4)),
+    };
+  } finally {
+    actor.dispose();
+    await opened.dispose();
+  }
+}
+
+console.log(
+  `tfjs backend ${backend}; batch ${BATCH}; seconds per rollout, mean of ${args.repeats} after one warm-up; ` +
+    `policy ${JSON.stringify(POLICY_NETWORK)}`,
+);
+const header = ["model", "steps", "total s", "ONNX s", "policy s", "other s", "policy share"];
+console.log(header.map((h) => h.padStart(14)).join(""));
+const rows: Row[] = [];
+for (const model of MODELS)
+  for (const steps of args.steps) {
+    const row = await measure(model, steps);
+    rows.push(row);
+    const other = row.totalSeconds - row.onnxSeconds - row.policySeconds;
+    const cells = [
+      row.model,
+      row.steps,
+      row.totalSeconds.toFixed(3),
+      row.onnxSeconds.toFixed(3),
+      row.policySeconds.toFixed(4),
+      other.toFixed(3),
+      `${(100 * row.policyShare).toFixed(2)}%`,
+    ];
+    console.log(cells.map((c) => String(c).padStart(14)).join(""));
+  }
+console.log(JSON.stringify({ batch: BATCH, rows }));
