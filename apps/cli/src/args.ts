@@ -4,7 +4,7 @@
  */
 import { UsageError } from "./models.js";
 
-export type FlagKind = "bool" | "string" | "int" | "seed" | "number" | "intList";
+export type FlagKind = "bool" | "string" | "int" | "seed" | "number" | "intList" | "numberList";
 
 export interface FlagSpec {
   kind: FlagKind;
@@ -75,6 +75,13 @@ function parseValue(flag: string, v: string, spec: FlagSpec): FlagValue {
           );
         }
       });
+      if (new Set(values).size !== values.length) throw new UsageError(`${flag} lists a value twice: "${v}"`);
+      return values;
+    }
+    case "numberList": {
+      const values = v.split(",").map((p) => Number(p.trim()));
+      if (values.some((n, i) => v.split(",")[i].trim() === "" || !Number.isFinite(n) || n < (spec.min ?? -Infinity) || n > (spec.max ?? Infinity)))
+        throw new UsageError(`${flag} needs comma-separated numbers${spec.min !== undefined ? ` ≥ ${spec.min}` : ""} (e.g. 0.5,1,2), got "${v}"`);
       if (new Set(values).size !== values.length) throw new UsageError(`${flag} lists a value twice: "${v}"`);
       return values;
     }

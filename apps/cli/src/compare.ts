@@ -10,19 +10,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { initTensorflow } from "@adagen/core";
-import { FeatureExtractor, featureStatistics, frechetDistance, readStatistics, type FeatureStatistics } from "@adagen/metrics";
-import { modelPath, zooPath } from "@adagen/zoo";
 import { Flags } from "./args.js";
-import { CHUNK, generateImages, loadPolicyFor, type GeneratedImages, type SampleSource } from "./generate.js";
-import { getModel, openModel } from "./models.js";
+import { bestBaseline, describeSchedule } from "./baselines.js";
+import { generateImages, loadPolicyFor, shippedPolicyPath, type GeneratedImages, type SampleSource } from "./generate.js";
+import { getModel, openModel, type ModelEntry } from "./models.js";
 import { ProgressBar } from "./progress.js";
-
-export const REFERENCE_STATS = "stats/fmnist-test-stats.npz";
-
-export interface Scores {
-  fid: number;
-  classAccuracy: number;
-}
+import { Scorer, TEST_STATS, type Scores } from "./scoring.js";
 
 export interface CompareRow {
   steps: number;
@@ -41,27 +34,53 @@ export interface CompareReport {
   rows: CompareRow[];
 }
 
-async function score(images: GeneratedImages, extractor: FeatureExtractor, reference: FeatureStatistics): Promise<Scores> {
-  const [n, h, w, c] = images.shape;
-  const features = new Float32Array(n * 128);
-  let dims = 0;
-  let correct = 0;
-  for (let start = 0; start < n; start += CHUNK) {
-    const count = Math.min(CHUNK, n - start);
-    const out = await extractor.extract({ data: images.images.subarray(start * h * w * c, (start + count) * h * w * c), count, height: h, width: w, channels: c });
-    dims = out.featureDims;
-    if (dims !== 128) throw new Error(`fmnist-features gave ${dims}-d features, expected 128`);
-    features.set(out.features, start * dims);
-    const logits = out.logits as Float32Array;
-    const k = out.logitDims as number;
-    for (let i = 0; i < count; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
-      if (best === images.labels[start + i]) correct++;
+/** Where compare finds a policy: the zoo's shipped one, or DIR/M-T/policy.adagen of a training run folder. */
+export function policyPathFor(entry: ModelEntry, steps: number, policyDir?: string): string {
+  return policyDir === undefined ? shippedPolicyPath(entry.name, steps) : join(policyDir, `${entry.name}-${steps}`, "policy.adagen");
+}
+
+export interface CompareStepOptions {
+  n: number;
+  seed: number;
+  policyPath: string;
+  scorer: Scorer;
+  /** Searched baselines file (default: the zoo's). */
+  baselinesFile?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One row of the table: the best searched baseline (or the heuristic, if none was searched) vs the policy, same seeds. */
+export async function compareStep(entry: ModelEntry, steps: number, o: CompareStepOptions): Promise<CompareRow & { images: { baseline: GeneratedImages; adagen?: GeneratedImages } }> {
+  const model = await openModel(entry, steps);
+  let policy: SampleSource | undefined;
+  try {
+    if (existsSync(o.policyPath)) policy = await loadPolicyFor(o.policyPath, entry, steps, model);
+    const searched = bestBaseline(entry, steps, o.baselinesFile);
+    const schedule = searched?.best.schedule ?? { name: "uniform" as const, guidance: entry.guidance };
+    const total = policy ? 2 * o.n : o.n;
+    const baselineImages = await generateImages(model, { kind: "schedule", schedule }, o.n, o.seed, (d) => o.onProgress?.(d, total));
+    const baseline = {
+      ...(await o.scorer.score(baselineImages)),
+      sampler: searched ? `${describeSchedule(schedule)} (best of ${searched.grid.length} searched)` : `${describeSchedule(schedule)} (heuristic; no searched baseline)`,
+    };
+    let adagen: CompareRow["adagen"] = null;
+    let adagenImages: GeneratedImages | undefined;
+    if (policy?.kind === "policy") {
+      adagenImages = await generateImages(model, policy, o.n, o.seed, (d) => o.onProgress?.(o.n + d, total));
+      adagen = { ...(await o.scorer.score(adagenImages)), policy: policy.path };
     }
+    return {
+      steps,
+      baseline,
+      adagen,
+      fidRatio: adagen ? adagen.fid / baseline.fid : null,
+      ...(adagen ? {} : { note: `no policy at ${o.policyPath}` }),
+      images: { baseline: baselineImages, adagen: adagenImages },
+    };
+  } finally {
+    if (policy?.kind === "policy") policy.actor.dispose();
+    await model.dispose();
   }
-  const fid = frechetDistance(featureStatistics({ data: features, rows: n, dims }), reference).fid;
-  return { fid, classAccuracy: correct / n };
 }
 
 export async function compare(flags: Flags, quiet: boolean): Promise<CompareReport> {
@@ -69,45 +88,28 @@ export async function compare(flags: Flags, quiet: boolean): Promise<CompareRepo
   const stepList = flags.require("steps", flags.list, "compare");
   const n = flags.require("n", flags.number, "compare");
   const seed = flags.number("seed") ?? 0;
-  const policyDir = flags.string("policy-dir") ?? "runs";
+  const policyDir = flags.string("policy-dir");
 
   await initTensorflow();
-  const reference = readStatistics(zooPath(REFERENCE_STATS));
-  const extractor = await FeatureExtractor.create(modelPath("fmnist-features"));
+  const scorer = await Scorer.create(TEST_STATS);
   const rows: CompareRow[] = [];
   try {
     for (const steps of stepList) {
-      const model = await openModel(entry, steps);
-      let policy: SampleSource | undefined;
+      const policyPath = policyPathFor(entry, steps, policyDir);
+      const bar = new ProgressBar(`compare ${entry.name} T=${steps}`, existsSync(policyPath) ? 2 * n : n, "images", !quiet);
       try {
-        const policyPath = join(policyDir, `${entry.name}-${steps}`, "policy.adagen");
-        if (existsSync(policyPath)) policy = await loadPolicyFor(policyPath, entry, steps, model);
-        const total = policy ? 2 * n : n;
-        const bar = new ProgressBar(`compare ${entry.name} T=${steps}`, total, "images", !quiet);
-        const baselineImages = await generateImages(model, { kind: "schedule", schedule: { name: "uniform" } }, n, seed, (d) => bar.update(d));
-        const baseline = { ...(await score(baselineImages, extractor, reference)), sampler: `uniform, w = ${entry.guidance}` };
-        let adagen: CompareRow["adagen"] = null;
-        if (policy?.kind === "policy") {
-          const images = await generateImages(model, policy, n, seed, (d) => bar.update(n + d));
-          adagen = { ...(await score(images, extractor, reference)), policy: policy.path };
-        }
-        bar.done(`${total} images scored`);
-        rows.push({
-          steps,
-          baseline,
-          adagen,
-          fidRatio: adagen ? adagen.fid / baseline.fid : null,
-          ...(adagen ? {} : { note: `no policy at ${policyPath}` }),
-        });
-      } finally {
-        if (policy?.kind === "policy") policy.actor.dispose();
-        await model.dispose();
+        const { images: _images, ...row } = await compareStep(entry, steps, { n, seed, policyPath, scorer, onProgress: (d) => bar.update(d) });
+        rows.push(row);
+        bar.done(`baseline FID ${row.baseline.fid.toFixed(2)}${row.adagen ? `, AdaGen FID ${row.adagen.fid.toFixed(2)}` : ""}`);
+      } catch (err) {
+        bar.abort();
+        throw err;
       }
     }
   } finally {
-    await extractor.dispose();
+    await scorer.dispose();
   }
-  return { model: entry.name, samples: n, seed, reference: `packages/zoo/${REFERENCE_STATS}`, rows };
+  return { model: entry.name, samples: n, seed, reference: `packages/zoo/${TEST_STATS}`, rows };
 }
 
 export function formatCompare(r: CompareReport): string {
@@ -126,6 +128,6 @@ export function formatCompare(r: CompareReport): string {
   }
   const notes = r.rows.filter((row) => row.note).map((row) => `T=${row.steps}: ${row.note}`);
   if (notes.length) lines.push("", ...notes);
-  lines.push("", `baseline: ${r.rows[0]?.baseline.sampler ?? ""} (the model's heuristic schedule)`);
+  lines.push("", ...r.rows.map((row) => `baseline at T=${row.steps}: ${row.baseline.sampler}`));
   return lines.join("\n");
 }

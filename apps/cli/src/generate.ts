@@ -7,6 +7,7 @@
  * noise for the same labels.
  */
 import { existsSync } from "node:fs";
+import { zooPath } from "@adagen/zoo";
 import { ActionDecoder, Random, balancedLabels, loadPolicy, rollout, type ActionSpec, type PolicyNetwork } from "@adagen/core";
 import { UsageError, type ModelEntry, type OpenedModel, type ScheduleRequest } from "./models.js";
 
@@ -54,6 +55,11 @@ export async function generateImages(
     onProgress?.(start + chunkLabels.length);
   }
   return { images: images as Uint8Array, labels, shape };
+}
+
+/** The zoo's shipped policy for a model and step count (`--policy default`); it may not exist. */
+export function shippedPolicyPath(model: string, steps: number): string {
+  return zooPath(`policies/${model}-${steps}.adagen`);
 }
 
 /**

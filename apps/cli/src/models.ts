@@ -8,6 +8,7 @@ import {
   DiffusionEnv,
   OnnxNoisePredictor,
   karrasGrid,
+  type EndPointNoise,
   logSnrUniformGrid,
   sampleWithSchedule as diffusionSample,
   statesToImages,
@@ -15,6 +16,7 @@ import {
 } from "@adagen/diffusion";
 import {
   FlowEnv,
+  MAX_TIME,
   OnnxVelocityPredictor,
   SIT_GUIDANCE,
   SIT_SMOOTHING,
@@ -43,6 +45,10 @@ export interface OpenedModel {
   env: GenerationEnv;
   /** Images `[B,28,28,1]` in [0,1] from a fixed schedule and constant guidance, no policy. */
   sampleSchedule(schedule: ScheduleRequest, labels: Int32Array, seed: number): Promise<Batch>;
+  /** The T+1 time points of a fixed schedule. */
+  scheduleTimes(schedule: ScheduleRequest): Float64Array;
+  /** The forward noise of the sampler's last time point (real images for the discriminator get the same). */
+  endPointNoise: EndPointNoise;
   dispose(): Promise<void>;
 }
 
@@ -76,15 +82,20 @@ const ditTiny: ModelEntry = {
         renderTransform: statesToImages,
       });
       const vp = env.schedule;
+      const scheduleTimes = (s: ScheduleRequest) =>
+        Float64Array.from(
+          s.name === "uniform"
+            ? diffusionUniformGrid(steps, DIT.tauStart, DIT.tauEnd)
+            : s.name === "logsnr"
+              ? logSnrUniformGrid(vp, steps, DIT.tauStart, DIT.tauEnd)
+              : karrasGrid(vp, steps, DIT.tauStart, DIT.tauEnd),
+        );
       return {
+        scheduleTimes,
         env,
+        endPointNoise: { alpha: vp.alpha(DIT.tauEnd), sigma: vp.sigma(DIT.tauEnd) },
         async sampleSchedule(s, labels, seed) {
-          const times =
-            s.name === "uniform"
-              ? diffusionUniformGrid(steps, DIT.tauStart, DIT.tauEnd)
-              : s.name === "logsnr"
-                ? logSnrUniformGrid(vp, steps, DIT.tauStart, DIT.tauEnd)
-                : karrasGrid(vp, steps, DIT.tauStart, DIT.tauEnd);
+          const times = Array.from(scheduleTimes(s));
           const states = await diffusionSample(predictor, {
             times,
             guidance: s.guidance ?? DIT.guidance,
@@ -120,10 +131,15 @@ const sitTiny: ModelEntry = {
         smoothing: SIT_SMOOTHING,
         renderTransform: statesToImages,
       });
+      const scheduleTimes = (s: ScheduleRequest) =>
+        Float64Array.from(s.name === "shifted" ? shiftedGrid(steps, s.shift ?? DEFAULT_SHIFT) : flowUniformGrid(steps));
       return {
+        scheduleTimes,
         env,
+        // Linear interpolant at the 0.99 ceiling: 0.99·x_data + 0.01·noise.
+        endPointNoise: { alpha: MAX_TIME, sigma: 1 - MAX_TIME },
         async sampleSchedule(s, labels, seed) {
-          const times = s.name === "shifted" ? shiftedGrid(steps, s.shift ?? DEFAULT_SHIFT) : flowUniformGrid(steps);
+          const times = Array.from(scheduleTimes(s));
           return flowSample(predictor, {
             times,
             guidance: s.guidance ?? SIT_GUIDANCE,

@@ -3,10 +3,12 @@
  * --json), stderr carries progress and errors.
  */
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
+import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, describeSchedule, searchBaselines } from "./baselines.js";
 import { compare, formatCompare } from "./compare.js";
+import { TRAIN_STATS } from "./scoring.js";
 import { DEFAULT_SHIFT, MODELS, UsageError } from "./models.js";
 import { sample } from "./sample.js";
-import { DISCRIMINATOR_STEPS, TRAIN_DEFAULTS, train } from "./train.js";
+import { DEFAULT_RECIPE, DEFAULT_VALIDATION, TRAIN_DEFAULTS, train } from "./train.js";
 
 const MODEL_LIST = Object.values(MODELS)
   .map((m) => `  ${m.name.padEnd(9)} ${m.description}; schedules: ${m.schedules.join(", ")}`)
@@ -25,6 +27,12 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     out: { kind: "string" },
     resume: { kind: "bool" },
     seed: { kind: "seed" },
+    lr: { kind: "number", min: 1e-9 },
+    "d-lr": { kind: "number", min: 1e-9 },
+    "d-steps": { kind: "int", min: 0 },
+    "d-warmup": { kind: "int", min: 0 },
+    "eval-every": { kind: "int", min: 0 },
+    "eval-n": { kind: "int", min: 2 },
   },
   sample: {
     ...COMMON,
@@ -35,6 +43,14 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     shift: { kind: "number", min: 1e-6 },
     n: { kind: "int", min: 1 },
     seed: { kind: "seed" },
+    out: { kind: "string" },
+  },
+  baselines: {
+    ...COMMON,
+    steps: { kind: "intList", min: STEPS_RANGE.min, max: STEPS_RANGE.max },
+    n: { kind: "int", min: 2 },
+    seed: { kind: "seed" },
+    guidance: { kind: "numberList", min: 0 },
     out: { kind: "string" },
   },
   compare: {
@@ -61,6 +77,7 @@ Usage:
   adagen train   --model M --steps T [options]     train a policy (PPO + adversarial reward)
   adagen sample  --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
   adagen compare --model M --steps 4,8 --n N        FID and class accuracy: baseline vs trained policy
+  adagen baselines --model M --steps 4,8            search the best fixed schedule × constant guidance
   adagen COMMAND --help                              options of one command
 
 Models:
@@ -71,8 +88,12 @@ ${COMMON_HELP}`,
 
 Trains an AdaGen policy for model M at T guided model evaluations (METHOD.md §10): each iteration rolls out
 --trajectories exploring trajectories, scores them with a ViT discriminator (patch 4, width 64, depth 2),
-takes a PPO update of the policy and critic (about 0.3M parameters each), then ${DISCRIMINATOR_STEPS} discriminator
-updates of --batch generated vs --batch Fashion-MNIST training images.
+takes a PPO update of the policy and critic (about 0.3M parameters each), then --d-steps discriminator
+updates of --batch generated (the rollout's images, reused) vs --batch Fashion-MNIST training images noised
+to the sampler's last time point. Before the first iteration the discriminator is warmed up for --d-warmup
+steps on the heuristic's samples. Every --eval-every iterations the deterministic policy samples --eval-n
+held-out images, scored by FID against the training statistics; the best (iteration 0 = the heuristic)
+becomes policy.adagen.
 
   --model M            ${Object.keys(MODELS).join(", ")}
   --steps T            guided model evaluations per sample, ${STEPS_RANGE.min}..${STEPS_RANGE.max}
@@ -82,6 +103,12 @@ updates of --batch generated vs --batch Fashion-MNIST training images.
   --trajectories N     trajectories per iteration (default ${TRAIN_DEFAULTS.trajectories})
   --seed S             seed of every random draw (default ${TRAIN_DEFAULTS.seed})
   --out DIR            run directory (default runs/M-T); created if missing
+  --lr X               policy/critic Adam learning rate (default ${DEFAULT_RECIPE.learningRate}; the paper's 1e-5 needs its 1000 iterations)
+  --d-lr X             discriminator Adam learning rate (default ${DEFAULT_RECIPE.discriminatorLearningRate})
+  --d-steps N          discriminator steps per iteration (default ${DEFAULT_RECIPE.discriminatorSteps})
+  --d-warmup N         discriminator steps before the first iteration (default ${DEFAULT_RECIPE.discriminatorWarmup})
+  --eval-every K       validation every K iterations; 0: none, policy.adagen is the last policy (default ${DEFAULT_VALIDATION.every})
+  --eval-n N           samples per validation (default ${DEFAULT_VALIDATION.n})
   --resume             continue the run in DIR from DIR/checkpoint.adagen where it stopped (weights, Adam
                        states, RNG, iteration), with its own --batch, --trajectories and --seed (giving
                        different ones is an error)
@@ -118,6 +145,25 @@ The same --seed gives the same labels and initial noise whatever the sampler.
 Output: "wrote FILE.npz (N samples)", or with --json {"output", "model", "steps", "samples", "seed", "sampler"}.
 
 ${COMMON_HELP}`,
+  baselines: `adagen baselines --model M --steps 4,8 [options]
+
+Finds "the baseline" for each step count: every fixed schedule of the model (dit-tiny: uniform, logsnr,
+karras; sit-tiny: uniform, shifted with shift ${SHIFTS.join(" and ")}) × every constant guidance weight of --guidance
+samples --n class-balanced images on the held-out seed --seed, scored by FID against the Fashion-MNIST
+training statistics (packages/zoo/${TRAIN_STATS}; the test statistics are kept for compare). The lowest FID
+wins. Results are merged into --out after each step count (written atomically).
+
+  --model M            ${Object.keys(MODELS).join(", ")}
+  --steps LIST         comma-separated step counts, e.g. 4,8,16
+  --n N                samples per candidate (default ${BASELINE_DEFAULTS.n})
+  --seed S             sampling seed of the search (default ${BASELINE_DEFAULTS.seed}; compare uses 0)
+  --guidance LIST      constant CFG weights to try (default ${BASELINE_DEFAULTS.guidance.join(",")})
+  --out FILE           results file (default runs/baselines.json); the zoo ships packages/zoo/${SHIPPED_BASELINES},
+                       which --schedule best and compare read
+
+Output: one line per step count with the winner, or with --json the whole results file.
+
+${COMMON_HELP}`,
   compare: `adagen compare --model M --steps 4,8 --n N [options]
 
 For each step count: FID and class accuracy of the model's heuristic schedule (time-uniform, constant
@@ -147,11 +193,11 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === "-h" || command === "--help") {
-      if (command === undefined) throw new UsageError("no command given (train, sample, compare); see adagen --help");
+      if (command === undefined) throw new UsageError("no command given (train, sample, compare, baselines); see adagen --help");
       out(HELP.main);
       return 0;
     }
-    if (!(command in SPECS)) throw new UsageError(`unknown command "${command}" (train, sample, compare); see adagen --help`);
+    if (!(command in SPECS)) throw new UsageError(`unknown command "${command}" (train, sample, compare, baselines); see adagen --help`);
     const values = parseFlags(rest, SPECS[command], command);
     if (values.get("help") === true) {
       out(HELP[command]);
@@ -181,6 +227,16 @@ export async function runCli(argv: string[]): Promise<number> {
         const r = await sample(flags, quiet);
         if (json) out(JSON.stringify(r));
         else out(`wrote ${r.output} (${r.samples} samples, ${r.sampler})`);
+        return 0;
+      }
+      case "baselines": {
+        const r = await searchBaselines(flags, quiet);
+        if (json) out(JSON.stringify(r));
+        else {
+          const entry = r.models[flags.string("model") as string] ?? {};
+          for (const steps of flags.list("steps") ?? [])
+            out(`${flags.string("model")} T=${steps}: ${describeSchedule(entry[String(steps)].best.schedule)}, validation FID ${entry[String(steps)].best.fid.toFixed(2)}`);
+        }
         return 0;
       }
       case "compare": {

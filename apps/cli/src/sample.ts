@@ -2,13 +2,15 @@
  * `adagen sample`: N class-balanced samples from a trained policy or a baseline schedule, written as an ADM-layout
  * npz (`arr_0` uint8 [N,28,28,1], `arr_1` int64 labels), atomically.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { initTensorflow } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
 import { Flags } from "./args.js";
-import { generateImages, loadPolicyFor, type SampleSource } from "./generate.js";
-import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, openModel, type ModelEntry } from "./models.js";
+import { SHIPPED_BASELINES, bestBaseline } from "./baselines.js";
+import { generateImages, loadPolicyFor, shippedPolicyPath, type SampleSource } from "./generate.js";
+import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
+import { zooPath } from "@adagen/zoo";
 import { ProgressBar } from "./progress.js";
 
 export interface SampleResult {
@@ -20,11 +22,30 @@ export interface SampleResult {
   sampler: string;
 }
 
-/** The shipped-policy lookup of `--policy default`: none are shipped yet (issue 5). */
-export function shippedPolicy(entry: ModelEntry, steps: number): never {
-  throw new UsageError(
-    `no shipped policy for ${entry.name} at ${steps} steps yet (see issue 5); train one with "adagen train --model ${entry.name} --steps ${steps}" and pass --policy runs/${entry.name}-${steps}/policy.adagen`,
-  );
+/** `--policy default`: the zoo's shipped policy for this model and step count. */
+export function shippedPolicy(entry: ModelEntry, steps: number): string {
+  const path = shippedPolicyPath(entry.name, steps);
+  if (!existsSync(path))
+    throw new UsageError(
+      `no shipped policy for ${entry.name} at ${steps} steps (the zoo ships ${shippedList()}); train one with "adagen train --model ${entry.name} --steps ${steps}" and pass --policy runs/${entry.name}-${steps}/policy.adagen`,
+    );
+  return path;
+}
+
+function shippedList(): string {
+  const dir = zooPath("policies");
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".adagen")) : [];
+  return files.length ? files.map((f) => f.replace(/\.adagen$/, "").replace(/-(\d+)$/, " at $1 steps")).join(", ") : "none";
+}
+
+/** `--schedule best`: the searched best schedule and guidance (packages/zoo/baselines.json). */
+function bestSchedule(entry: ModelEntry, steps: number): ScheduleRequest {
+  const found = bestBaseline(entry, steps);
+  if (!found)
+    throw new UsageError(
+      `no searched baseline for ${entry.name} at ${steps} steps in the zoo's ${SHIPPED_BASELINES}; run "adagen baselines --model ${entry.name} --steps ${steps}" or choose a named schedule`,
+    );
+  return found.best.schedule;
 }
 
 export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult> {
@@ -36,22 +57,23 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   const policy = flags.string("policy");
   const scheduleName = flags.string("schedule");
   if ((policy === undefined) === (scheduleName === undefined)) throw new UsageError("sample needs exactly one of --policy PATH or --schedule NAME");
-  if (scheduleName === "best") throw new UsageError("--schedule best is not available yet (no searched baselines; see issue 5); choose a named schedule");
-  if (policy !== undefined) {
-    for (const f of ["guidance", "shift"]) if (flags.has(f)) throw new UsageError(`--${f} applies to --schedule, not to --policy`);
-    if (policy === "default") shippedPolicy(entry, steps);
-  }
-  const schedule = scheduleName === undefined ? undefined : checkSchedule(entry, scheduleName);
-  if (flags.has("shift") && schedule !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
+  if (policy !== undefined || scheduleName === "best")
+    for (const f of ["guidance", "shift"])
+      if (flags.has(f)) throw new UsageError(`--${f} applies to a named --schedule, not to ${policy !== undefined ? "--policy" : "--schedule best"}`);
+  const policyPath = policy === "default" ? shippedPolicy(entry, steps) : policy;
+  const schedule: ScheduleRequest | undefined =
+    scheduleName === undefined
+      ? undefined
+      : scheduleName === "best"
+        ? bestSchedule(entry, steps)
+        : { name: checkSchedule(entry, scheduleName), guidance: flags.number("guidance"), shift: flags.number("shift") };
+  if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
 
   await initTensorflow();
   const model = await openModel(entry, steps);
   let source: SampleSource | undefined;
   try {
-    source =
-      policy !== undefined
-        ? await loadPolicyFor(policy, entry, steps, model)
-        : { kind: "schedule", schedule: { name: schedule!, guidance: flags.number("guidance"), shift: flags.number("shift") } };
+    source = policyPath !== undefined ? await loadPolicyFor(policyPath, entry, steps, model) : { kind: "schedule", schedule: schedule! };
     const bar = new ProgressBar(`sample ${entry.name} T=${steps}`, n, "images", !quiet);
     let result;
     try {

@@ -19,6 +19,7 @@ import {
   ViTDiscriminator,
   initTensorflow,
   readTensorFile,
+  writeTensorFile,
   type IterationMetrics,
   type PolicyNetworkConfig,
 } from "@adagen/core";
@@ -27,18 +28,111 @@ import { writeFileAtomic } from "@adagen/metrics";
 import { loadFashionMnist } from "@adagen/zoo";
 import { Flags } from "./args.js";
 import { UsageError, getModel, openModel, type OpenedModel } from "./models.js";
+import { generateImages } from "./generate.js";
 import { ProgressBar, formatDuration } from "./progress.js";
+import { Scorer, TRAIN_STATS } from "./scoring.js";
 
 /** Policy and critic size on the 49×128 features: about 0.3M parameters each (tooling/bench/dit-iteration.ts). */
 export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 128, channels: 32, mixedTokens: 13, mlp: [256, 128], stepFeatures: 128 };
 /** The ViT discriminator (patch 4, width 64, depth 2, 4 heads) on 28×28×1 images, 10 classes. */
 export const DISCRIMINATOR = { height: 28, width: 28, channels: 1, numClasses: 10, patch: 4, dim: 64, depth: 2, heads: 4 } as const;
-/** Discriminator updates per iteration (METHOD.md §9.2, paper: 5), each on `batch` fake and `batch` real images. */
-export const DISCRIMINATOR_STEPS = 5;
-
 export const TRAIN_DEFAULTS = { iterations: 100, batch: 64, trajectories: 256, seed: 0 } as const;
 
+/**
+ * The learning recipe for a run of minutes on this machine rather than the paper's 1000 iterations × 4096
+ * trajectories on 8 GPUs (METHOD.md §10): larger learning rates, a discriminator warmed up on the heuristic's samples
+ * before the first reward, and the rollout images reused as its fakes (half the generator calls).
+ */
+export interface Recipe {
+  /** Adam lr of policy + critic (paper 1e-5). */
+  learningRate: number;
+  /** PPO epochs and minibatches per epoch over the buffer (paper 5 × 1). */
+  epochs: number;
+  minibatches: number;
+  /** Adam lr of the discriminator (paper 1e-4). */
+  discriminatorLearningRate: number;
+  discriminatorSteps: number;
+  discriminatorWarmup: number;
+  discriminatorFakes: "fresh" | "rollout";
+  /** Noise real images to the sampler's last time point before the discriminator sees them (ImageRealData). */
+  noisyReals: boolean;
+}
+
+export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
+  learningRate: 1e-4,
+  epochs: 4,
+  minibatches: 4,
+  discriminatorLearningRate: 1e-3,
+  discriminatorSteps: 8,
+  discriminatorWarmup: 100,
+  discriminatorFakes: "rollout",
+  noisyReals: true,
+});
+
+/** Policy selection (AdaNAT keeps its best-FID policy): FID of the deterministic policy on held-out seeds. */
+export interface Validation {
+  /** Iterations between evaluations; 0 turns selection off (policy.adagen is then the last policy). */
+  every: number;
+  /** Samples per evaluation. */
+  n: number;
+  /** Sampling seed of the evaluations, away from compare's default 0. */
+  seed: number;
+}
+
+export const DEFAULT_VALIDATION: Readonly<Validation> = Object.freeze({ every: 5, n: 1000, seed: 7919 });
+
 const RUN_FORMAT = "adagen-run";
+
+interface ValidationScore {
+  fid: number;
+  classAccuracy: number;
+}
+
+/** Drops undefined values, so flags not given leave the defaults alone. */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The best validation score recorded in a run's metrics (for resuming selection). */
+function readBest(metricsFile: string): (ValidationScore & { iteration: number }) | undefined {
+  if (!existsSync(metricsFile)) return undefined;
+  let best: (ValidationScore & { iteration: number }) | undefined;
+  for (const line of readFileSync(metricsFile, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const m = JSON.parse(line) as { iteration: number; validation?: ValidationScore };
+    if (m.validation && (!best || m.validation.fid < best.fid)) best = { ...m.validation, iteration: m.iteration };
+  }
+  return best;
+}
+
+/** Scores the deterministic policy on fixed seeds against the training statistics and keeps the best in a file. */
+class Validator {
+  private constructor(
+    private readonly config: Validation,
+    private readonly model: OpenedModel,
+    private readonly scorer: Scorer,
+    private readonly bestFile: string,
+    public best: (ValidationScore & { iteration: number }) | undefined,
+  ) {}
+
+  static async open(config: Validation, model: OpenedModel, bestFile: string, best: (ValidationScore & { iteration: number }) | undefined): Promise<Validator> {
+    return new Validator(config, model, await Scorer.create(TRAIN_STATS), bestFile, best && existsSync(bestFile) ? best : undefined);
+  }
+
+  async evaluate(trainer: AdaGenTrainer, info: Record<string, unknown>): Promise<ValidationScore> {
+    const source = { kind: "policy", actor: trainer.actor, actionSpec: this.model.env.actionSpec, path: "(training)" } as const;
+    const score = await this.scorer.score(await generateImages(this.model, source, this.config.n, this.config.seed));
+    if (!this.best || score.fid < this.best.fid) {
+      await trainer.exportPolicy(this.bestFile, { ...info, validationFid: score.fid });
+      this.best = { ...score, iteration: trainer.iteration };
+    }
+    return score;
+  }
+
+  dispose(): Promise<void> {
+    return this.scorer.dispose();
+  }
+}
 
 interface RunInfo {
   format: typeof RUN_FORMAT;
@@ -48,13 +142,18 @@ interface RunInfo {
   trajectories: number;
   seed: number;
   network: Partial<PolicyNetworkConfig>;
-  discriminator: typeof DISCRIMINATOR & { steps: number };
+  discriminator: typeof DISCRIMINATOR;
+  recipe: Recipe;
+  validation: Validation;
 }
 
 export interface TrainResult {
   dir: string;
   policy: string;
   iteration: number;
+  /** The iteration whose policy policy.adagen holds (the best validation FID, or the last). */
+  selectedIteration: number;
+  bestValidation?: ValidationScore & { iteration: number };
   resumedFrom?: number;
   last?: IterationMetrics;
 }
@@ -69,6 +168,7 @@ function readRunInfo(dir: string): RunInfo {
     throw new UsageError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   if (info.format !== RUN_FORMAT) throw new UsageError(`${file}: not an adagen run (format ${String(info.format)})`);
+  if (!info.recipe || !info.validation) throw new UsageError(`${file}: written by an older adagen (no recipe); start a new run`);
   return info;
 }
 
@@ -96,6 +196,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
   const checkpoint = join(dir, "checkpoint.adagen");
   const metricsFile = join(dir, "metrics.jsonl");
   const policyFile = join(dir, "policy.adagen");
+  const bestFile = join(dir, "best.adagen");
   const runFile = join(dir, "run.json");
 
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${dir} is a file, not a directory`);
@@ -109,6 +210,8 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       const v = flags.number(k);
       if (v !== undefined && v !== info[k]) throw new UsageError(`--${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
     }
+    for (const k of ["lr", "d-lr", "d-steps", "d-warmup", "eval-every", "eval-n"])
+      if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in ${join(dir, "run.json")}`);
   } else {
     // run.json alone (a run that failed before its first checkpoint) is not a run worth keeping.
     const existing = ["checkpoint.adagen", "metrics.jsonl", "policy.adagen"].filter((f) => existsSync(join(dir, f)));
@@ -122,7 +225,17 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       trajectories: flags.number("trajectories") ?? TRAIN_DEFAULTS.trajectories,
       seed: flags.number("seed") ?? TRAIN_DEFAULTS.seed,
       network: POLICY_NETWORK,
-      discriminator: { ...DISCRIMINATOR, steps: DISCRIMINATOR_STEPS },
+      discriminator: DISCRIMINATOR,
+      recipe: {
+        ...DEFAULT_RECIPE,
+        ...defined({
+          learningRate: flags.number("lr"),
+          discriminatorLearningRate: flags.number("d-lr"),
+          discriminatorSteps: flags.number("d-steps"),
+          discriminatorWarmup: flags.number("d-warmup"),
+        }),
+      },
+      validation: { ...DEFAULT_VALIDATION, ...defined({ every: flags.number("eval-every"), n: flags.number("eval-n") }) },
     };
   }
 
@@ -130,16 +243,21 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
   const model: OpenedModel = await openModel(entry, steps);
   let trainer: AdaGenTrainer | undefined;
   try {
-    const { steps: discriminatorSteps, ...vitConfig } = info.discriminator;
-    const reward = new AdversarialReward(new ViTDiscriminator({ ...vitConfig, seed: info.seed }));
+    const { recipe } = info;
+    const reward = new AdversarialReward(new ViTDiscriminator({ ...info.discriminator, seed: info.seed }), {
+      learningRate: recipe.discriminatorLearningRate,
+    });
     trainer = new AdaGenTrainer({
       env: model.env,
       reward,
-      realData: new ImageRealData(loadFashionMnist("train")),
+      realData: new ImageRealData(loadFashionMnist("train"), [28, 28, 1], recipe.noisyReals ? model.endPointNoise : undefined),
       network: info.network,
+      ppo: { learningRate: recipe.learningRate, epochs: recipe.epochs, minibatches: recipe.minibatches },
       batchSize: info.batch,
       trajectoriesPerIteration: info.trajectories,
-      discriminatorSteps,
+      discriminatorSteps: recipe.discriminatorSteps,
+      discriminatorWarmup: recipe.discriminatorWarmup,
+      discriminatorFakes: recipe.discriminatorFakes,
       discriminatorBatch: info.batch,
       seed: info.seed,
     });
@@ -177,38 +295,54 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     if (!quiet)
       process.stderr.write(
         `${resume ? `resuming ${dir} at iteration ${startIteration}` : `training into ${dir}`}: policy ${trainer.actor.parameterCount} parameters, ` +
-          `${info.trajectories} trajectories per iteration in batches of ${info.batch}\n`,
+          `${info.trajectories} trajectories per iteration in batches of ${info.batch}` +
+          (info.validation.every > 0 ? `; validation FID on ${info.validation.n} samples every ${info.validation.every} iterations\n` : "\n"),
       );
+    const validation = info.validation.every > 0 ? await Validator.open(info.validation, model, bestFile, readBest(metricsFile)) : undefined;
+    const policyInfo = () => ({ model: entry.name, steps, iteration: trainer!.iteration, batch: info.batch, trajectories: info.trajectories, seed: info.seed });
     let last: IterationMetrics | undefined;
     const started = performance.now();
     try {
+      if (validation && !resume) {
+        const v = await validation.evaluate(trainer, policyInfo());
+        await appendFile(metricsFile, JSON.stringify({ iteration: 0, validation: v }) + "\n");
+        bar.line(0, `validation FID ${v.fid.toFixed(2)} (the heuristic)`);
+      }
       while (trainer.iteration < iterations) {
-        const m = await trainer.step();
+        const m: IterationMetrics & { validation?: ValidationScore } = await trainer.step();
+        if (validation && (trainer.iteration % info.validation.every === 0 || trainer.iteration === iterations))
+          m.validation = await validation.evaluate(trainer, policyInfo());
         await appendFile(metricsFile, JSON.stringify(m) + "\n");
         await trainer.save(checkpoint);
         last = m;
         const perIteration = (performance.now() - started) / 1000 / (trainer.iteration - startIteration);
         const dLoss = m.discriminator?.discriminatorLoss;
+        const best = validation?.best;
         bar.line(
           trainer.iteration,
-          `reward ${m.rewardMean.toFixed(4)} ± ${m.rewardStd.toFixed(4)} | D loss ${dLoss === undefined ? "-" : dLoss.toFixed(4)} | ` +
-            `${perIteration.toFixed(1)} s/it | ETA ${formatDuration(perIteration * (iterations - trainer.iteration))}`,
+          `reward ${m.rewardMean.toFixed(4)} ± ${m.rewardStd.toFixed(4)} | D loss ${dLoss === undefined ? "-" : dLoss.toFixed(4)}` +
+            (m.validation ? ` | val FID ${m.validation.fid.toFixed(2)}` : "") +
+            (best ? ` (best ${best.fid.toFixed(2)} @ ${best.iteration})` : "") +
+            ` | ${perIteration.toFixed(1)} s/it | ETA ${formatDuration(perIteration * (iterations - trainer.iteration))}`,
         );
       }
     } catch (err) {
       bar.abort();
       throw err;
+    } finally {
+      await validation?.dispose();
     }
-    await trainer.exportPolicy(policyFile, {
-      model: entry.name,
-      steps,
-      iteration: trainer.iteration,
-      batch: info.batch,
-      trajectories: info.trajectories,
-      seed: info.seed,
-    });
-    bar.done(`iteration ${trainer.iteration}, policy written to ${policyFile}`);
-    return { dir, policy: policyFile, iteration: trainer.iteration, resumedFrom, last };
+    let selected = trainer.iteration;
+    if (validation?.best) {
+      // The best validation policy (possibly the heuristic at iteration 0) is the run's policy.
+      const { meta, tensors } = await readTensorFile(bestFile);
+      await writeTensorFile(policyFile, { meta: { ...meta, selectedBy: `validation FID (${info.validation.n} samples, seed ${info.validation.seed}, vs ${TRAIN_STATS})` }, tensors });
+      selected = validation.best.iteration;
+    } else {
+      await trainer.exportPolicy(policyFile, policyInfo());
+    }
+    bar.done(`iteration ${trainer.iteration}, policy of iteration ${selected} written to ${policyFile}`);
+    return { dir, policy: policyFile, iteration: trainer.iteration, selectedIteration: selected, bestValidation: validation?.best, resumedFrom, last };
   } finally {
     trainer?.dispose();
     await model.dispose();

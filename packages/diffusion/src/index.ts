@@ -60,4 +60,4 @@ export {
   type OnnxNoisePredictorOptions,
 } from "./onnx-predictor.js";
 export { statesToImages } from "./images.js";
-export { ImageRealData, type UInt8Images } from "./real-data.js";
+export { ImageRealData, type EndPointNoise, type UInt8Images } from "./real-data.js";

@@ -16,6 +16,17 @@ export interface UInt8Images {
 }
 
 /**
+ * The sampler's end point as a forward-noising of the data: `x = alpha·x0 + sigma·eps` in the model's [-1,1] space.
+ * A sampler that stops at tau_end > 0 without a final denoise (DiT at 0.01, SiT at 0.99; METHOD.md §5.3-5.4) can at
+ * best produce q(x_tau_end); real images noised the same way make the discriminator judge that, not the leftover
+ * noise the policy cannot remove.
+ */
+export interface EndPointNoise {
+  alpha: number;
+  sigma: number;
+}
+
+/**
  * Samples `[count, H, W, C]` images in [0,1] (`u8 / 255`, the zoo's image convention) with their labels, uniformly
  * with replacement, every draw from the caller's seeded `Random`.
  */
@@ -25,7 +36,10 @@ export class ImageRealData implements RealDataSource {
   private readonly images: Uint8Array;
   private readonly labels: ArrayLike<number>;
 
-  constructor(data: UInt8Images, imageShape: readonly [number, number, number] = [28, 28, 1]) {
+  /** Forward noise applied to every real image, if any. */
+  readonly noise?: EndPointNoise;
+
+  constructor(data: UInt8Images, imageShape: readonly [number, number, number] = [28, 28, 1], noise?: EndPointNoise) {
     const size = imageShape[0] * imageShape[1] * imageShape[2];
     if (!(size > 0 && imageShape.every(Number.isInteger)))
       throw new RangeError(`imageShape must be three positive integers [H,W,C], got [${imageShape.join(",")}]`);
@@ -37,6 +51,8 @@ export class ImageRealData implements RealDataSource {
     this.imageShape = imageShape;
     this.images = data.images;
     this.labels = data.labels;
+    if (noise && !(noise.alpha > 0 && noise.sigma >= 0)) throw new RangeError(`noise needs alpha > 0 and sigma >= 0, got ${JSON.stringify(noise)}`);
+    this.noise = noise;
   }
 
   sample(count: number, rng: Random): LabeledBatch {
@@ -49,6 +65,14 @@ export class ImageRealData implements RealDataSource {
       labels[b] = this.labels[i];
       const src = this.images.subarray(i * size, (i + 1) * size);
       for (let p = 0; p < size; p++) data[b * size + p] = src[p] / 255;
+    }
+    if (this.noise) {
+      // [0,1] → [-1,1], noise, back to [0,1] clamped: what statesToImages does to a sampler's final state.
+      const { alpha, sigma } = this.noise;
+      for (let p = 0; p < data.length; p++) {
+        const v = (alpha * (2 * data[p] - 1) + sigma * rng.normal() + 1) / 2;
+        data[p] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
     }
     return { samples: { data, shape: [count, ...this.imageShape] }, labels };
   }

@@ -88,6 +88,45 @@ describe("AdaGenTrainer", () => {
     trainer.dispose();
   });
 
+  it("warms the discriminator up and reuses the rollout images as fakes", async () => {
+    // Counts generator episodes: "rollout" fakes need none beyond the PPO rollouts, "fresh" fakes one per step.
+    class CountingEnv extends ToyTargetEnv {
+      episodes = 0;
+      override async reset(labels: Int32Array, seed: number): Promise<void> {
+        this.episodes++;
+        return super.reset(labels, seed);
+      }
+    }
+    const options = (env: ToyTargetEnv, fakes: "fresh" | "rollout", warmup: number): TrainerOptions => ({
+      ...adversarialOptions(env, 7),
+      discriminatorFakes: fakes,
+      discriminatorWarmup: warmup,
+    });
+    const rolloutsPerIteration = 64 / 32;
+    const reused = new CountingEnv(2);
+    const a = new AdaGenTrainer(options(reused, "rollout", 0));
+    const m = await a.step();
+    expect(reused.episodes).toBe(rolloutsPerIteration);
+    expect(m.discriminator).toBeDefined();
+    expect(m.discriminatorWarmup).toBeUndefined();
+
+    const fresh = new CountingEnv(2);
+    const b = new AdaGenTrainer(options(fresh, "fresh", 0));
+    await b.step();
+    expect(fresh.episodes).toBe(rolloutsPerIteration + 4);
+
+    // Warm-up: one iteration's worth of fakes, then 50 steps that already separate real from fake before any reward.
+    const warmed = new CountingEnv(2);
+    const c = new AdaGenTrainer(options(warmed, "rollout", 50));
+    const first = await c.step();
+    expect(warmed.episodes).toBe(2 * rolloutsPerIteration);
+    expect(first.discriminatorWarmup!.discriminatorLoss).toBeLessThan(Math.log(4) - 0.1);
+    const second = await c.step();
+    expect(second.discriminatorWarmup).toBeUndefined(); // only before the first iteration
+    expect(() => new AdaGenTrainer({ ...options(new ToyTargetEnv(2), "rollout", 0), discriminatorFakes: "old" as "fresh" })).toThrow(/got old/);
+    [a, b, c].forEach((t) => t.dispose());
+  });
+
   it("resumes from a checkpoint exactly: the next iteration is identical", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "adagen-ckpt-"));
     const file = path.join(dir, "run.ckpt");

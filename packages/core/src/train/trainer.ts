@@ -8,7 +8,7 @@ import { RolloutBuffer } from "../ppo/buffer.js";
 import { explorationStdAt, resolvePPOConfig, type PPOConfig } from "../ppo/config.js";
 import { ppoUpdate } from "../ppo/ppo.js";
 import { Random } from "../random.js";
-import type { RealDataSource, RewardModel } from "../rewards/reward.js";
+import type { LabeledBatch, RealDataSource, RewardModel } from "../rewards/reward.js";
 import { rollout, uniformLabels } from "../rollout.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "./tensor-file.js";
 
@@ -34,6 +34,17 @@ export interface TrainerOptions {
   discriminatorSteps?: number;
   /** Samples per discriminator step, real and fake each. */
   discriminatorBatch?: number;
+  /**
+   * Where the discriminator's fakes come from. "fresh" [N]: new exploring rollouts after the PPO update (METHOD.md
+   * §9.2). "rollout": the iteration's own exploring rollout images, reused in `discriminatorBatch` chunks; they come
+   * from the same policy_old with the same noise, and it saves the generator calls of the fresh batches.
+   */
+  discriminatorFakes?: "fresh" | "rollout";
+  /**
+   * Discriminator steps before the first PPO update, on one iteration's worth of the initial policy's exploring
+   * samples (reused in turn). Without it the first rewards of a short run are a random discriminator's noise.
+   */
+  discriminatorWarmup?: number;
   seed?: number;
 }
 
@@ -47,6 +58,9 @@ export interface IterationMetrics {
   clipFraction: number;
   gradNorm: number;
   discriminator?: Record<string, number>;
+  /** Last warm-up step's discriminator figures (first iteration only). */
+  discriminatorWarmup?: Record<string, number>;
+  /** Seconds per phase; discriminator includes the warm-up. */
   seconds: { rollout: number; ppo: number; discriminator: number; total: number };
 }
 
@@ -74,6 +88,8 @@ export class AdaGenTrainer {
   readonly trajectoriesPerIteration: number;
   readonly discriminatorSteps: number;
   readonly discriminatorBatch: number;
+  readonly discriminatorFakes: "fresh" | "rollout";
+  readonly discriminatorWarmup: number;
   readonly seed: number;
   /** Completed iterations. */
   iteration = 0;
@@ -90,6 +106,10 @@ export class AdaGenTrainer {
     this.trajectoriesPerIteration = positiveInt("trajectoriesPerIteration", options.trajectoriesPerIteration ?? 256);
     this.discriminatorSteps = nonNegativeInt("discriminatorSteps", options.discriminatorSteps ?? 5);
     this.discriminatorBatch = positiveInt("discriminatorBatch", options.discriminatorBatch ?? this.batchSize);
+    this.discriminatorFakes = options.discriminatorFakes ?? "fresh";
+    if (this.discriminatorFakes !== "fresh" && this.discriminatorFakes !== "rollout")
+      throw new RangeError(`discriminatorFakes must be "fresh" or "rollout", got ${String(this.discriminatorFakes)}`);
+    this.discriminatorWarmup = nonNegativeInt("discriminatorWarmup", options.discriminatorWarmup ?? 0);
     this.seed = options.seed ?? 0;
     if (reward.update && !options.realData) throw new Error("a learned reward needs realData for its updates");
     this.decoder = new ActionDecoder(env.actionSpec);
@@ -125,6 +145,10 @@ export class AdaGenTrainer {
     const [N, D] = this.env.featureShape;
     const buffer = new RolloutBuffer(N * D, this.decoder.numKeys);
     const rewards: number[] = [];
+    const fakes: LabeledBatch[] = [];
+    let warmup: Record<string, number> | undefined;
+    if (this.iteration === 0 && this.discriminatorWarmup > 0) warmup = await this.warmUpDiscriminator(std);
+    const t0Rollout = performance.now();
     for (let done = 0; done < this.trajectoriesPerIteration; done += this.batchSize) {
       const B = Math.min(this.batchSize, this.trajectoriesPerIteration - done);
       const labels = uniformLabels(B, this.env.numClasses, this.rng);
@@ -134,6 +158,7 @@ export class AdaGenTrainer {
         record: true,
       });
       const r = await this.reward.score(result.samples, labels);
+      if (this.discriminatorFakes === "rollout") fakes.push({ samples: result.samples, labels });
       const t = result.transitions!;
       const returns = new Float32Array(t.steps.length);
       // Terminal-only reward, gamma = 1: every decision of trajectory b gets r_b (transitions are decision-major).
@@ -154,13 +179,10 @@ export class AdaGenTrainer {
     const t2 = performance.now();
     let discriminator: Record<string, number> | undefined;
     if (this.reward.update && this.realData) {
+      const pool = this.discriminatorFakes === "rollout" ? rebatch(fakes, this.discriminatorBatch) : undefined;
       for (let s = 0; s < this.discriminatorSteps; s++) {
-        const labels = uniformLabels(this.discriminatorBatch, this.env.numClasses, this.rng);
-        const fake = await rollout(this.env, this.actor, this.decoder, labels, this.rng.nextUint32(), {
-          explore: { std: explorationStdAt(this.ppo, this.iteration + 1), rng: this.rng },
-        });
-        const real = await this.realData.sample(this.discriminatorBatch, this.rng);
-        discriminator = await this.reward.update(real, { samples: fake.samples, labels });
+        const fake = pool ? pool[s % pool.length] : await this.exploringFakes(explorationStdAt(this.ppo, this.iteration + 1));
+        discriminator = await this.discriminatorStep(fake);
       }
     }
     const t3 = performance.now();
@@ -177,13 +199,36 @@ export class AdaGenTrainer {
       clipFraction: stats.clipFraction,
       gradNorm: stats.gradNorm,
       discriminator,
+      ...(warmup ? { discriminatorWarmup: warmup } : {}),
       seconds: {
-        rollout: (t1 - t0) / 1000,
+        rollout: (t1 - t0Rollout) / 1000,
         ppo: (t2 - t1) / 1000,
-        discriminator: (t3 - t2) / 1000,
+        discriminator: (t3 - t2 + (t0Rollout - t0)) / 1000,
         total: (t3 - t0) / 1000,
       },
     };
+  }
+
+  /** `discriminatorBatch` fresh exploring samples of the current policy, uniform labels. */
+  private async exploringFakes(std: number): Promise<LabeledBatch> {
+    const labels = uniformLabels(this.discriminatorBatch, this.env.numClasses, this.rng);
+    const fake = await rollout(this.env, this.actor, this.decoder, labels, this.rng.nextUint32(), { explore: { std, rng: this.rng } });
+    return { samples: fake.samples, labels };
+  }
+
+  private async discriminatorStep(fake: LabeledBatch): Promise<Record<string, number>> {
+    const real = await (this.realData as RealDataSource).sample(fake.labels.length, this.rng);
+    return (this.reward.update as NonNullable<RewardModel["update"]>).call(this.reward, real, fake);
+  }
+
+  /** `discriminatorWarmup` steps over one iteration's worth of the initial policy's exploring samples. */
+  private async warmUpDiscriminator(std: number): Promise<Record<string, number> | undefined> {
+    if (!this.reward.update || !this.realData) return undefined;
+    const pool: LabeledBatch[] = [];
+    for (let done = 0; done < this.trajectoriesPerIteration; done += this.discriminatorBatch) pool.push(await this.exploringFakes(std));
+    let last: Record<string, number> | undefined;
+    for (let s = 0; s < this.discriminatorWarmup; s++) last = await this.discriminatorStep(pool[s % pool.length]);
+    return last;
   }
 
   async train(run: TrainOptions): Promise<IterationMetrics[]> {
@@ -229,6 +274,8 @@ export class AdaGenTrainer {
         trajectoriesPerIteration: this.trajectoriesPerIteration,
         discriminatorSteps: this.discriminatorSteps,
         discriminatorBatch: this.discriminatorBatch,
+        discriminatorFakes: this.discriminatorFakes,
+        discriminatorWarmup: this.discriminatorWarmup,
         seed: this.seed,
       },
       tensors,
@@ -341,6 +388,28 @@ async function importOptimizer(optimizer: tf.Optimizer, values: Record<string, N
       t.dispose();
     }
   }
+}
+
+/** Concatenates labeled batches and cuts them into batches of `size` (the last may be smaller). */
+function rebatch(batches: LabeledBatch[], size: number): LabeledBatch[] {
+  if (batches.length === 0) return [];
+  const sampleShape = batches[0].samples.shape.slice(1);
+  const per = sampleShape.reduce((a, b) => a * b, 1);
+  const total = batches.reduce((a, b) => a + b.labels.length, 0);
+  const data = new Float32Array(total * per);
+  const labels = new Int32Array(total);
+  let at = 0;
+  for (const b of batches) {
+    data.set(b.samples.data, at * per);
+    labels.set(b.labels, at);
+    at += b.labels.length;
+  }
+  const out: LabeledBatch[] = [];
+  for (let start = 0; start < total; start += size) {
+    const end = Math.min(total, start + size);
+    out.push({ samples: { data: data.subarray(start * per, end * per), shape: [end - start, ...sampleShape] }, labels: labels.subarray(start, end) });
+  }
+  return out;
 }
 
 function positiveInt(name: string, v: number): number {

@@ -1,0 +1,119 @@
+/**
+ * `adagen baselines`: the strongest hand-designed sampler per model and step count, found by search. Every schedule
+ * the model knows × a grid of constant guidance weights is scored by FID on held-out seeds against the Fashion-MNIST
+ * *training* statistics (the test statistics stay for `compare`); the best per step count is "the baseline" that
+ * `--schedule best` and `compare` use. Results merge into a JSON file (the zoo ships one: packages/zoo/baselines.json).
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { initTensorflow } from "@adagen/core";
+import { writeFileAtomic } from "@adagen/metrics";
+import { zooPath } from "@adagen/zoo";
+import { Flags } from "./args.js";
+import { generateImages } from "./generate.js";
+import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
+import { ProgressBar } from "./progress.js";
+import { Scorer, TRAIN_STATS, type Scores } from "./scoring.js";
+
+export const BASELINES_FORMAT = "adagen-baselines";
+/** The shipped search results, inside @adagen/zoo. */
+export const SHIPPED_BASELINES = "baselines.json";
+export const BASELINE_DEFAULTS = { n: 1000, seed: 7919, guidance: [0.5, 1, 1.5, 2, 3] } as const;
+/** Time shifts tried for `shifted` schedules. */
+export const SHIFTS = [2, 3] as const;
+
+export interface BaselineResult extends Scores {
+  schedule: ScheduleRequest & { guidance: number };
+}
+
+export interface BaselineSearch {
+  /** The winner: lowest validation FID. */
+  best: BaselineResult;
+  samples: number;
+  seed: number;
+  reference: string;
+  grid: BaselineResult[];
+}
+
+export interface BaselinesFile {
+  format: typeof BASELINES_FORMAT;
+  /** model → steps → search. */
+  models: Record<string, Record<string, BaselineSearch>>;
+}
+
+/** `uniform, w = 1.5` / `shifted (shift 3), w = 2`. */
+export function describeSchedule(s: ScheduleRequest & { guidance: number }): string {
+  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}, w = ${s.guidance}`;
+}
+
+export function readBaselines(file: string): BaselinesFile {
+  if (!existsSync(file)) return { format: BASELINES_FORMAT, models: {} };
+  let parsed: BaselinesFile;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as BaselinesFile;
+  } catch (err) {
+    throw new UsageError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (parsed.format !== BASELINES_FORMAT) throw new UsageError(`${file}: not a baselines file (format ${String(parsed.format)})`);
+  return parsed;
+}
+
+/** The searched best sampler for a model and step count, from the zoo's shipped file (or `file`). */
+export function bestBaseline(entry: ModelEntry, steps: number, file = zooPath(SHIPPED_BASELINES)): BaselineSearch | undefined {
+  return readBaselines(file).models[entry.name]?.[String(steps)];
+}
+
+function candidates(entry: ModelEntry, guidance: readonly number[]): (ScheduleRequest & { guidance: number })[] {
+  const out: (ScheduleRequest & { guidance: number })[] = [];
+  for (const name of entry.schedules)
+    for (const shift of name === "shifted" ? SHIFTS : [undefined])
+      for (const w of guidance) out.push({ name, guidance: w, ...(shift === undefined ? {} : { shift }) });
+  return out;
+}
+
+export async function searchBaselines(flags: Flags, quiet: boolean): Promise<BaselinesFile> {
+  const entry = getModel(flags.require("model", flags.string, "baselines"));
+  const stepList = flags.require("steps", flags.list, "baselines");
+  const n = flags.number("n") ?? BASELINE_DEFAULTS.n;
+  const seed = flags.number("seed") ?? BASELINE_DEFAULTS.seed;
+  const guidance = flags.list("guidance") ?? BASELINE_DEFAULTS.guidance;
+  const out = flags.string("out") ?? "runs/baselines.json";
+  const file = readBaselines(out);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${out}: cannot create its folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+
+  await initTensorflow();
+  const scorer = await Scorer.create(TRAIN_STATS);
+  try {
+    for (const steps of stepList) {
+      const grid = candidates(entry, guidance);
+      const model = await openModel(entry, steps);
+      const bar = new ProgressBar(`baselines ${entry.name} T=${steps}`, grid.length * n, "images", !quiet);
+      const results: BaselineResult[] = [];
+      try {
+        for (const [i, schedule] of grid.entries()) {
+          const images = await generateImages(model, { kind: "schedule", schedule }, n, seed, (d) => bar.update(i * n + d));
+          results.push({ schedule, ...(await scorer.score(images)) });
+          const best = results.reduce((a, b) => (b.fid < a.fid ? b : a));
+          bar.line((i + 1) * n, `${describeSchedule(schedule)}: FID ${results[i].fid.toFixed(2)} | best ${describeSchedule(best.schedule)}: ${best.fid.toFixed(2)}`);
+        }
+      } catch (err) {
+        bar.abort();
+        throw err;
+      } finally {
+        await model.dispose();
+      }
+      const best = results.reduce((a, b) => (b.fid < a.fid ? b : a));
+      bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}`);
+      (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: `packages/zoo/${TRAIN_STATS}`, grid: results };
+      // Written after every step count, so a long search keeps what it found.
+      writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
+    }
+  } finally {
+    await scorer.dispose();
+  }
+  return file;
+}
