@@ -49,7 +49,7 @@ const tmp = mkdtempSync(join(tmpdir(), "adagen-cli-"));
 /** Trained runs live at POLICIES/M-T, the layout `compare --policy-dir` reads; the folder does not exist yet. */
 const POLICIES = join(tmp, "nested", "policies");
 const RUN = join(POLICIES, "dit-tiny-2");
-const TINY = ["--model", "dit-tiny", "--steps", "2", "--trajectories", "8", "--batch", "8"];
+const TINY = ["--model", "dit-tiny", "--steps", "2", "--trajectories", "8", "--batch", "8", "--d-warmup", "3", "--eval-every", "1", "--eval-n", "16"];
 
 function metricsLines(dir: string): Record<string, unknown>[] {
   return readFileSync(join(dir, "metrics.jsonl"), "utf8")
@@ -62,12 +62,13 @@ describe("adagen --help", () => {
   it("top-level --help lists the commands and models", () => {
     const r = adagen("--help");
     expect(r.code).toBe(0);
-    for (const s of ["adagen train", "adagen sample", "adagen compare", "dit-tiny", "sit-tiny"]) expect(r.stdout).toContain(s);
+    for (const s of ["adagen train", "adagen sample", "adagen compare", "adagen baselines", "dit-tiny", "sit-tiny"]) expect(r.stdout).toContain(s);
   });
   const flags: Record<string, string[]> = {
-    train: ["--steps", "--iterations", "--batch", "--trajectories", "--out", "--resume", "--seed"],
-    sample: ["--policy", "--schedule", "--guidance", "--shift", "--n", "--seed", "--out", "logsnr", "karras", "shifted"],
-    compare: ["--steps", "--n", "--policy-dir", "--json"],
+    train: ["--steps", "--iterations", "--batch", "--trajectories", "--out", "--resume", "--seed", "--lr", "--d-lr", "--d-steps", "--d-warmup", "--eval-every", "--eval-n"],
+    sample: ["--policy", "--schedule", "--guidance", "--shift", "--n", "--seed", "--out", "logsnr", "karras", "shifted", "best", "default"],
+    compare: ["--steps", "--n", "--policy-dir", "--json", "shipped"],
+    baselines: ["--steps", "--n", "--seed", "--guidance", "--out", "baselines.json"],
   };
   for (const [cmd, expected] of Object.entries(flags)) {
     it(`${cmd} --help`, () => {
@@ -103,13 +104,17 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", "--steps", "2", "--schedule", "uniform", "--n", "4", "--seed", "1"), /sample needs --out/);
   });
 
-  it("sampler choice: exactly one of --policy / --schedule, schedules per model, no shipped policies yet", async () => {
+  it("sampler choice: exactly one of --policy / --schedule, schedules per model, shipped policies and baselines", async () => {
     const base = ["--steps", "2", "--n", "4", "--seed", "0", "--out", join(tmp, "x.npz")];
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base), /exactly one of --policy PATH or --schedule NAME/);
     expectUsageError(await inProcess("sample", "--model", "sit-tiny", ...base, "--schedule", "logsnr"), /--schedule logsnr does not apply to sit-tiny \(choose uniform, shifted\)/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "uniform", "--shift", "2"), /--shift applies to --schedule shifted only/);
-    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--policy", "default"), /no shipped policy for dit-tiny at 2 steps yet \(see issue 5\)/);
-    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /--schedule best is not available yet/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--policy", "default"), /no shipped policy for dit-tiny at 2 steps \(the zoo ships .*\); train one/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /no searched baseline for dit-tiny at 2 steps in the zoo's baselines\.json/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best", "--guidance", "1"), /--guidance applies to a named --schedule, not to --schedule best/);
+    expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,-1"), /--guidance needs comma-separated numbers ≥ 0/);
+    expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,1"), /--guidance lists a value twice/);
+    expectUsageError(await inProcess("train", ...TINY.slice(0, 4), "--out", join(tmp, "never"), "--lr", "0"), /--lr needs a number ≥ 1e-9, got "0"/);
     expect(existsSync(join(tmp, "x.npz"))).toBe(false);
   });
 });
@@ -121,10 +126,15 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ dir: RUN, policy: join(RUN, "policy.adagen"), iteration: 1, resumedFrom: null });
     expect(j.rewardMean).toBeGreaterThan(0);
-    expect(readdirSync(RUN).sort()).toEqual(["checkpoint.adagen", "metrics.jsonl", "policy.adagen", "run.json"]);
-    expect(metricsLines(RUN).map((m) => m.iteration)).toEqual([1]);
-    // Progress on stderr (not a terminal here: one line per iteration) with reward, D loss and timing.
-    expect(r.stderr).toMatch(/1\/1 iterations reward [\d.]+ ± [\d.]+ \| D loss [\d.]+ \| [\d.]+ s\/it \| ETA/);
+    expect(readdirSync(RUN).sort()).toEqual(["best.adagen", "checkpoint.adagen", "metrics.jsonl", "policy.adagen", "run.json"]);
+    // Iteration 0 is the heuristic's validation; iteration 1 carries the warm-up figures and its own validation.
+    const lines = metricsLines(RUN);
+    expect(lines.map((m) => m.iteration)).toEqual([0, 1]);
+    expect((lines[0].validation as { fid: number }).fid).toBeGreaterThan(0);
+    expect(lines[1].discriminatorWarmup).toBeDefined();
+    expect(j.selectedIteration).toBe((lines[1].validation as { fid: number }).fid < (lines[0].validation as { fid: number }).fid ? 1 : 0);
+    // Progress on stderr (not a terminal here: one line per iteration) with reward, D loss, validation and timing.
+    expect(r.stderr).toMatch(/1\/1 iterations reward [\d.]+ ± [\d.]+ \| D loss [\d.]+ \| val FID [\d.]+ \(best [\d.]+ @ [01]\) \| [\d.]+ s\/it \| ETA/);
   });
 
   it("refuses to overwrite a run without --resume, or to resume it as another model or step count", async () => {
@@ -133,7 +143,8 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "4", "--out", RUN, "--resume"), /was trained for dit-tiny at 2 steps, not dit-tiny at 4/);
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--batch", "16", "--out", RUN, "--resume"), /--batch 16 differs from the run's 8/);
     expectUsageError(await inProcess("train", ...TINY, "--out", join(tmp, "empty"), "--resume"), /no checkpoint to resume/);
-    expect(metricsLines(RUN).length).toBe(1);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--lr", "0.1", "--out", RUN, "--resume"), /--lr cannot change on --resume/);
+    expect(metricsLines(RUN).length).toBe(2);
   });
 
   it("--resume --iterations 2 continues at iteration 2, as an uninterrupted 2-iteration run does", () => {
@@ -144,10 +155,10 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     const s = adagen("train", ...TINY, "--iterations", "2", "--out", straightDir, "--quiet");
     expect(s.code, s.stderr).toBe(0);
     const [resumed, straight] = [metricsLines(RUN), metricsLines(straightDir)];
-    expect(resumed.map((m) => m.iteration)).toEqual([1, 2]);
+    expect(resumed.map((m) => m.iteration)).toEqual([0, 1, 2]);
     // Iteration 2 restores actor, critic, discriminator, both Adam states and the RNG: identical figures.
-    for (const k of ["rewardMean", "rewardStd", "explorationStd", "policyLoss", "valueLoss"]) expect(resumed[1][k], k).toBe(straight[1][k]);
-    expect(resumed[1].discriminator).toEqual(straight[1].discriminator);
+    for (const k of ["rewardMean", "rewardStd", "explorationStd", "policyLoss", "valueLoss", "validation"]) expect(resumed[2][k], k).toEqual(straight[2][k]);
+    expect(resumed[2].discriminator).toEqual(straight[2].discriminator);
   });
 
   it("sample with the trained policy and with a schedule: ADM npz, uint8 images, balanced int64 labels", async () => {
@@ -183,6 +194,21 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(adagen("sample", "--model", "sit-tiny", "--steps", "2", ...base), /policy was trained for dit-tiny at 2 steps, not sit-tiny at 2 steps/);
     expectUsageError(adagen("sample", "--model", "dit-tiny", "--steps", "4", ...base), /policy was trained for dit-tiny at 2 steps, not dit-tiny at 4 steps/);
     expect(existsSync(join(tmp, "wrong.npz"))).toBe(false);
+  });
+
+  it("baselines scores every schedule × guidance and keeps the best; sample --schedule best reads the zoo's file", () => {
+    const out = join(tmp, "bl", "baselines.json");
+    const r = adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "16", "--guidance", "0.5,2", "--out", out, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    const search = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["2"];
+    expect(JSON.parse(r.stdout).models["sit-tiny"]["2"]).toEqual(search);
+    // uniform + shifted (shift 2, 3), each at w = 0.5 and 2.
+    expect(search.grid.map((g: { schedule: { name: string; shift?: number; guidance: number } }) => `${g.schedule.name}${g.schedule.shift ?? ""}@${g.schedule.guidance}`)).toEqual([
+      "uniform@0.5", "uniform@2", "shifted2@0.5", "shifted2@2", "shifted3@0.5", "shifted3@2",
+    ]);
+    const best = Math.min(...search.grid.map((g: { fid: number }) => g.fid));
+    expect(search.best.fid).toBe(best);
+    expect(search.reference).toContain("train-stats");
   });
 
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {

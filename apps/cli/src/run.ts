@@ -28,6 +28,8 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     resume: { kind: "bool" },
     seed: { kind: "seed" },
     lr: { kind: "number", min: 1e-9 },
+    std: { kind: "number", min: 1e-6 },
+    group: { kind: "int", min: 1 },
     "d-lr": { kind: "number", min: 1e-9 },
     "d-steps": { kind: "int", min: 0 },
     "d-warmup": { kind: "int", min: 0 },
@@ -104,6 +106,9 @@ becomes policy.adagen.
   --seed S             seed of every random draw (default ${TRAIN_DEFAULTS.seed})
   --out DIR            run directory (default runs/M-T); created if missing
   --lr X               policy/critic Adam learning rate (default ${DEFAULT_RECIPE.learningRate}; the paper's 1e-5 needs its 1000 iterations)
+  --std X              exploration std on the raw policy outputs (default ${DEFAULT_RECIPE.explorationStd})
+  --group G            explore each (label, initial noise) G times and use group-relative advantages
+                       (reward minus the group's mean) instead of the critic's (default ${DEFAULT_RECIPE.groupSize})
   --d-lr X             discriminator Adam learning rate (default ${DEFAULT_RECIPE.discriminatorLearningRate})
   --d-steps N          discriminator steps per iteration (default ${DEFAULT_RECIPE.discriminatorSteps})
   --d-warmup N         discriminator steps before the first iteration (default ${DEFAULT_RECIPE.discriminatorWarmup})
@@ -131,8 +136,11 @@ The same --seed gives the same labels and initial noise whatever the sampler.
   --model M            ${Object.keys(MODELS).join(", ")}
   --steps T            guided model evaluations per sample, ${STEPS_RANGE.min}..${STEPS_RANGE.max}
   --policy PATH        a policy.adagen written by "adagen train" for this model and step count
-                       ("default", the shipped policy, is not available yet: none are shipped)
-  --schedule NAME      a fixed schedule with constant guidance, no policy:
+                       or "default": the zoo's shipped policy for this model and step count
+                       (packages/zoo/policies/M-T.adagen)
+  --schedule NAME      a fixed schedule with constant guidance, no policy; "best": the searched best
+                       schedule and guidance for this step count (packages/zoo/baselines.json, see
+                       adagen baselines), or:
                          dit-tiny: uniform (time-uniform 0.9 → 0.01, the DiT heuristic), logsnr, karras (rho 7)
                          sit-tiny: uniform (time-uniform 0.01 → 0.99, the SiT heuristic), shifted
   --guidance W         constant CFG weight w ≥ 0 for --schedule (eps = eps_c + w(eps_c − eps_u));
@@ -166,18 +174,21 @@ Output: one line per step count with the winner, or with --json the whole result
 ${COMMON_HELP}`,
   compare: `adagen compare --model M --steps 4,8 --n N [options]
 
-For each step count: FID and class accuracy of the model's heuristic schedule (time-uniform, constant
-guidance: what an untrained policy executes) and of the trained policy at DIR/M-T/policy.adagen (skipped
-with a note when absent), on the same N class-balanced labels and initial noise.
-FID: fmnist-features' 128-d features of the uint8 samples against the Fashion-MNIST test statistics
-(packages/zoo/stats/fmnist-test-stats.npz). Class accuracy: share of samples that fmnist-features
-classifies as their conditioning class. Small N biases FID upwards (use 10,000 for reported figures).
+For each step count: FID and class accuracy of the baseline, the best fixed schedule × constant guidance
+found by "adagen baselines" (packages/zoo/baselines.json; the model's heuristic when none was searched),
+and of the policy: the zoo's shipped one (packages/zoo/policies/M-T.adagen), or DIR/M-T/policy.adagen
+with --policy-dir (skipped with a note when absent). Both use the same N class-balanced labels and
+initial noise. FID: fmnist-features' 128-d features of the uint8 samples against the Fashion-MNIST test
+statistics (packages/zoo/stats/fmnist-test-stats.npz). Class accuracy: share of samples that
+fmnist-features classifies as their conditioning class. Small N biases FID upwards (use 10,000 for
+reported figures).
 
   --model M            ${Object.keys(MODELS).join(", ")}
   --steps LIST         comma-separated step counts, e.g. 4,8,16
   --n N                samples per sampler and step count (≥ 2)
   --seed S             sampling seed (default 0)
-  --policy-dir DIR     where trained runs live (default runs, as "adagen train" writes them)
+  --policy-dir DIR     compare the runs in DIR (as "adagen train" writes them, e.g. runs) instead of the
+                       shipped policies
 
 Output: a markdown table, or with --json {"model", "samples", "seed", "reference", "rows": [{"steps",
 "baseline": {"fid", "classAccuracy", "sampler"}, "adagen": {"fid", "classAccuracy", "policy"} | null,

@@ -46,6 +46,10 @@ export const TRAIN_DEFAULTS = { iterations: 100, batch: 64, trajectories: 256, s
 export interface Recipe {
   /** Adam lr of policy + critic (paper 1e-5). */
   learningRate: number;
+  /** Exploration std on raw outputs (paper 0.6, decayed to 0.3 halfway through 1000 iterations). */
+  explorationStd: number;
+  /** Explorations per (label, initial noise); > 1 gives group-relative advantages (AdaGenTrainer.groupSize). */
+  groupSize: number;
   /** PPO epochs and minibatches per epoch over the buffer (paper 5 × 1). */
   epochs: number;
   minibatches: number;
@@ -60,6 +64,8 @@ export interface Recipe {
 
 export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   learningRate: 1e-4,
+  explorationStd: 0.6,
+  groupSize: 1,
   epochs: 4,
   minibatches: 4,
   discriminatorLearningRate: 1e-3,
@@ -210,7 +216,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       const v = flags.number(k);
       if (v !== undefined && v !== info[k]) throw new UsageError(`--${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
     }
-    for (const k of ["lr", "d-lr", "d-steps", "d-warmup", "eval-every", "eval-n"])
+    for (const k of ["lr", "std", "group", "d-lr", "d-steps", "d-warmup", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in ${join(dir, "run.json")}`);
   } else {
     // run.json alone (a run that failed before its first checkpoint) is not a run worth keeping.
@@ -230,6 +236,8 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
         ...DEFAULT_RECIPE,
         ...defined({
           learningRate: flags.number("lr"),
+          explorationStd: flags.number("std"),
+          groupSize: flags.number("group"),
           discriminatorLearningRate: flags.number("d-lr"),
           discriminatorSteps: flags.number("d-steps"),
           discriminatorWarmup: flags.number("d-warmup"),
@@ -252,7 +260,14 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       reward,
       realData: new ImageRealData(loadFashionMnist("train"), [28, 28, 1], recipe.noisyReals ? model.endPointNoise : undefined),
       network: info.network,
-      ppo: { learningRate: recipe.learningRate, epochs: recipe.epochs, minibatches: recipe.minibatches },
+      ppo: {
+        learningRate: recipe.learningRate,
+        explorationStd: recipe.explorationStd,
+        stdDecayAt: [],
+        epochs: recipe.epochs,
+        minibatches: recipe.minibatches,
+      },
+      groupSize: recipe.groupSize,
       batchSize: info.batch,
       trajectoriesPerIteration: info.trajectories,
       discriminatorSteps: recipe.discriminatorSteps,

@@ -16,6 +16,11 @@ export interface Observation {
 /** Executed (post-activation, post-clamp) actions: one value per sample for every action key. */
 export type ExecutedActions = Record<string, Float32Array>;
 
+export interface ResetOptions {
+  /** Consecutive samples sharing one initial noise (1 = every sample its own). */
+  noiseGroup?: number;
+}
+
 /**
  * The generation MDP (METHOD.md §3) that every paradigm adapter implements. One trajectory per sample;
  * all samples of a batch advance in lock step through `horizon` policy decisions.
@@ -33,8 +38,12 @@ export interface GenerationEnv {
   readonly numClasses: number;
   /** True when a transition samples randomness (token sampling); false for deterministic ODE steps. */
   readonly stochastic: boolean;
-  /** Starts a batch of trajectories, one per condition; `seed` fixes every random draw of the env. */
-  reset(conditions: Int32Array, seed: number): Promise<void>;
+  /**
+   * Starts a batch of trajectories, one per condition; `seed` fixes every random draw of the env. With
+   * `options.noiseGroup = g`, each run of g consecutive samples starts from the same initial noise (paired
+   * exploration: the trainer's group-relative advantages); an env without initial noise may ignore it.
+   */
+  reset(conditions: Int32Array, seed: number, options?: ResetOptions): Promise<void>;
   /** Features of the current state. */
   observe(): Promise<Observation>;
   /** Applies one decision (per-sample actions) and advances to the next state. */

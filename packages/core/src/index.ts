@@ -1,4 +1,4 @@
-export type { Batch, Observation, ExecutedActions, GenerationEnv } from "./env.js";
+export type { Batch, Observation, ExecutedActions, GenerationEnv, ResetOptions } from "./env.js";
 export {
   sigmoid,
   logit,

@@ -15,6 +15,8 @@ export interface RolloutOptions {
   /** Also evaluate the critic and keep the transitions for PPO. */
   critic?: PolicyNetwork;
   record?: boolean;
+  /** Runs of this many consecutive samples start from the same initial noise (GenerationEnv.reset). */
+  noiseGroup?: number;
 }
 
 export interface RecordedTransitions {
@@ -57,7 +59,7 @@ export async function rollout(
         values: new Float32Array(H * B),
       }
     : undefined;
-  await env.reset(labels, seed);
+  await env.reset(labels, seed, options.noiseGroup && options.noiseGroup > 1 ? { noiseGroup: options.noiseGroup } : undefined);
   decoder.reset(B);
   const executed: ExecutedActions[] = [];
   for (let k = 0; k < H; k++) {

@@ -182,6 +182,25 @@ describe("DiffusionEnv", () => {
     expect(maxAbsDiff(both.slice(2), again.slice(2))).toBeGreaterThan(1e-3);
   });
 
+  it("starts each run of noiseGroup samples from one initial noise (paired exploration)", async () => {
+    const T = 2;
+    const run = async (noiseGroup: number | undefined) => {
+      const env = new DiffusionEnv(predictor, { steps: T });
+      await env.reset(Int32Array.from([1, 1, 1, 1, 1, 1]), 9, noiseGroup ? { noiseGroup } : undefined);
+      for (let k = 0; k <= T; k++) await env.step({ nextTime: new Float32Array(6).fill([0.9, 0.5, 0.01][k]), guidanceScale: new Float32Array(6).fill(1) });
+      return (await env.render()).data;
+    };
+    const grouped = await run(3);
+    const sample = (x: Float32Array, b: number) => x.slice(2 * b, 2 * b + 2);
+    expect(maxAbsDiff(sample(grouped, 0), sample(grouped, 2))).toBe(0);
+    expect(maxAbsDiff(sample(grouped, 3), sample(grouped, 5))).toBe(0);
+    expect(maxAbsDiff(sample(grouped, 0), sample(grouped, 3))).toBeGreaterThan(1e-3);
+    // Groups of 1 are the plain draw.
+    expect(maxAbsDiff(await run(1), await run(undefined))).toBe(0);
+    const env = new DiffusionEnv(predictor, { steps: T });
+    await expect(env.reset(labels, 1, { noiseGroup: 0 })).rejects.toThrow(/noiseGroup must be a positive integer, got 0/);
+  });
+
   it("guides only the configured channels", async () => {
     const run = async (w: number, guidedChannels?: number[]) => {
       const env = new DiffusionEnv(predictor, { steps: 1, solver: "1", guidedChannels });

@@ -11,7 +11,7 @@
  *
  * Subclasses say what the model predicts (`evaluate`), how the clamps run (time direction) and how a step is taken.
  */
-import { Random, type ActionSpec, type Batch, type ExecutedActions, type GenerationEnv, type Observation } from "@adagen/core";
+import { Random, type ActionSpec, type Batch, type ExecutedActions, type GenerationEnv, type Observation, type ResetOptions } from "@adagen/core";
 import { sizeOf } from "./predictor.js";
 
 export interface GuidedModelShape {
@@ -103,7 +103,7 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
   /** Moves `x` from `tau` to `next` with the guided prediction of evaluation k − 1; subclasses keep solver memory. */
   protected abstract advance(guided: Float32Array, next: Float64Array): void;
 
-  async reset(conditions: Int32Array, seed: number): Promise<void> {
+  async reset(conditions: Int32Array, seed: number, options?: ResetOptions): Promise<void> {
     const B = conditions.length;
     if (B === 0) throw new RangeError("reset needs at least one condition");
     for (const c of conditions)
@@ -113,7 +113,7 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     this.k = 0;
     this.labels = Int32Array.from(conditions);
     this.nullLabels = new Int32Array(B).fill(this.numClasses);
-    this.x = new Random(seed).fillNormal(new Float32Array(B * this.dim)) as Float32Array;
+    this.x = initialNoise(B, this.dim, seed, options?.noiseGroup ?? 1);
     this.tau = new Float64Array(B);
     this.features = new Float32Array(B * this.featureShape[0] * this.featureShape[1]);
     this.conditional = new Float32Array(0);
@@ -187,4 +187,15 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     if (a.length !== this.B) throw new RangeError(`action "${key}" has ${a.length} values, expected ${this.B} (one per sample)`);
     return a;
   }
+}
+
+/** x ~ N(0, I) for B samples; with groups of g, each run of g consecutive samples shares one draw. */
+function initialNoise(B: number, dim: number, seed: number, g: number): Float32Array {
+  if (!(Number.isInteger(g) && g >= 1)) throw new RangeError(`noiseGroup must be a positive integer, got ${g}`);
+  const groups = Math.ceil(B / g);
+  const drawn = new Random(seed).fillNormal(new Float32Array(groups * dim)) as Float32Array;
+  if (g === 1) return drawn;
+  const x = new Float32Array(B * dim);
+  for (let b = 0; b < B; b++) x.set(drawn.subarray(Math.floor(b / g) * dim, (Math.floor(b / g) + 1) * dim), b * dim);
+  return x;
 }

@@ -15,6 +15,8 @@ export interface TransitionBatch {
   values: Float32Array;
   /** Reward-to-go (= terminal reward), `[S]`. */
   returns: Float32Array;
+  /** Precomputed advantages `[S]` (group-relative); without them PPO uses R̂ − V_old. All chunks or none. */
+  advantages?: Float32Array;
 }
 
 export class RolloutBuffer {
@@ -37,6 +39,9 @@ export class RolloutBuffer {
     check("logProbs", chunk.logProbs.length, S);
     check("values", chunk.values.length, S);
     check("returns", chunk.returns.length, S);
+    if (chunk.advantages) check("advantages", chunk.advantages.length, S);
+    if (this.chunks.length > 0 && !!this.chunks[0].advantages !== !!chunk.advantages)
+      throw new RangeError("transition advantages: give them for every chunk or for none");
     this.chunks.push(chunk);
   }
 
@@ -54,6 +59,7 @@ export class RolloutBuffer {
       logProbs: new Float32Array(S),
       values: new Float32Array(S),
       returns: new Float32Array(S),
+      ...(this.chunks[0]?.advantages ? { advantages: new Float32Array(S) } : {}),
     };
     let at = 0;
     for (const c of this.chunks) {
@@ -64,6 +70,7 @@ export class RolloutBuffer {
       out.logProbs.set(c.logProbs, at);
       out.values.set(c.values, at);
       out.returns.set(c.returns, at);
+      if (out.advantages && c.advantages) out.advantages.set(c.advantages, at);
       at += n;
     }
     return out;

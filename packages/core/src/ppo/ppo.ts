@@ -5,9 +5,17 @@ import type { PPOConfig } from "./config.js";
 import { gaussianLogProb } from "./gaussian.js";
 import { standardizeReturns, type RolloutBuffer } from "./buffer.js";
 
+/** Divides by the root mean square, keeping zero at zero (group-relative advantages are already centred). */
+function scaleToUnitStd(a: Float32Array): Float32Array {
+  let ss = 0;
+  for (const v of a) ss += v * v;
+  const rms = Math.sqrt(ss / Math.max(1, a.length));
+  return a.map((v) => v / (rms + 1e-7));
+}
+
 /**
  * The PPO update of METHOD.md §8, top to bottom:
- *   R̂ = standardise(R);  A = R̂ − V_old
+ *   R̂ = standardise(R);  A = R̂ − V_old   (or the buffer's group-relative advantages, scaled to unit std)
  *   repeat `epochs` times, over `minibatches` shuffled minibatches:
  *     q = exp(log π_θ(o|s) − log π_old(o|s))
  *     L = −min(q·A, clip(q, 1−ε, 1+ε)·A) + c_v·(V_θ(s) − R̂)²      (batch means; entropy is constant: omitted)
@@ -66,7 +74,7 @@ export async function ppoUpdate(args: {
   const { tokens: N, featureDim: D } = actor.config;
   const A = buffer.numActions;
   const targets = standardizeReturns(data.returns);
-  const advantages = targets.map((t, i) => t - data.values[i]);
+  const advantages = data.advantages ? scaleToUnitStd(data.advantages) : targets.map((t, i) => t - data.values[i]);
   const varList = [...actor.variables, ...critic.variables];
 
   let last = { policyLoss: 0, valueLoss: 0, clipFraction: 0, gradNorm: 0 };

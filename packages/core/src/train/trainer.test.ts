@@ -77,6 +77,26 @@ describe("AdaGenTrainer", () => {
     trainer.dispose();
   });
 
+  it("learns with group-relative advantages (groups of 4 explorations per label)", async () => {
+    const env = new ToyTargetEnv(3, 0.3);
+    const trainer = new AdaGenTrainer({
+      env,
+      reward: new FunctionReward(toyReward),
+      ppo: { learningRate: 3e-3, explorationStd: 0.4, epochs: 4, minibatches: 2 },
+      network: small,
+      batchSize: 64,
+      trajectoriesPerIteration: 128,
+      groupSize: 4,
+      seed: 1,
+    });
+    const before = await evaluate(trainer, env);
+    await trainer.train({ iterations: 15 });
+    const after = await evaluate(trainer, env);
+    expect(after).toBeGreaterThan(before + 0.5 * (0 - before));
+    trainer.dispose();
+    expect(() => new AdaGenTrainer({ env, reward: new FunctionReward(toyReward), batchSize: 64, groupSize: 3 })).toThrow(/groupSize 3 must divide batchSize 64/);
+  });
+
   it("learns from the adversarial reward with a co-trained discriminator", async () => {
     const env = new ToyTargetEnv(2);
     const trainer = new AdaGenTrainer(adversarialOptions(env, 2));

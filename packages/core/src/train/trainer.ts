@@ -45,6 +45,13 @@ export interface TrainerOptions {
    * samples (reused in turn). Without it the first rewards of a short run are a random discriminator's noise.
    */
   discriminatorWarmup?: number;
+  /**
+   * Group-relative advantages when > 1: each rollout batch holds batchSize / groupSize (label, initial noise) pairs,
+   * each explored groupSize times, and a trajectory's advantage is its reward minus its group's mean (scaled to unit
+   * std) instead of R̂ − V_old. The image content then cancels out of the advantage and only the actions' effect is
+   * left, which a short run on a small buffer needs; the critic still learns R̂. 1 = the paper's critic baseline.
+   */
+  groupSize?: number;
   seed?: number;
 }
 
@@ -90,6 +97,7 @@ export class AdaGenTrainer {
   readonly discriminatorBatch: number;
   readonly discriminatorFakes: "fresh" | "rollout";
   readonly discriminatorWarmup: number;
+  readonly groupSize: number;
   readonly seed: number;
   /** Completed iterations. */
   iteration = 0;
@@ -110,6 +118,11 @@ export class AdaGenTrainer {
     if (this.discriminatorFakes !== "fresh" && this.discriminatorFakes !== "rollout")
       throw new RangeError(`discriminatorFakes must be "fresh" or "rollout", got ${String(this.discriminatorFakes)}`);
     this.discriminatorWarmup = nonNegativeInt("discriminatorWarmup", options.discriminatorWarmup ?? 0);
+    this.groupSize = positiveInt("groupSize", options.groupSize ?? 1);
+    if (this.batchSize % this.groupSize !== 0 || this.trajectoriesPerIteration % this.groupSize !== 0)
+      throw new RangeError(
+        `groupSize ${this.groupSize} must divide batchSize ${this.batchSize} and trajectoriesPerIteration ${this.trajectoriesPerIteration}`,
+      );
     this.seed = options.seed ?? 0;
     if (reward.update && !options.realData) throw new Error("a learned reward needs realData for its updates");
     this.decoder = new ActionDecoder(env.actionSpec);
@@ -151,11 +164,13 @@ export class AdaGenTrainer {
     const t0Rollout = performance.now();
     for (let done = 0; done < this.trajectoriesPerIteration; done += this.batchSize) {
       const B = Math.min(this.batchSize, this.trajectoriesPerIteration - done);
-      const labels = uniformLabels(B, this.env.numClasses, this.rng);
+      const G = this.groupSize;
+      const labels = repeatEach(uniformLabels(B / G, this.env.numClasses, this.rng), G);
       const result = await rollout(this.env, this.actor, this.decoder, labels, this.rng.nextUint32(), {
         explore: { std, rng: this.rng },
         critic: this.critic,
         record: true,
+        noiseGroup: G,
       });
       const r = await this.reward.score(result.samples, labels);
       if (this.discriminatorFakes === "rollout") fakes.push({ samples: result.samples, labels });
@@ -163,7 +178,8 @@ export class AdaGenTrainer {
       const returns = new Float32Array(t.steps.length);
       // Terminal-only reward, gamma = 1: every decision of trajectory b gets r_b (transitions are decision-major).
       for (let i = 0; i < returns.length; i++) returns[i] = r[i % B];
-      buffer.add({ ...t, returns });
+      const groupAdvantage = G > 1 ? groupCentred(r, G) : undefined;
+      buffer.add({ ...t, returns, ...(groupAdvantage ? { advantages: returns.map((_, i) => groupAdvantage[i % B]) } : {}) });
       rewards.push(...r);
     }
     const t1 = performance.now();
@@ -276,6 +292,7 @@ export class AdaGenTrainer {
         discriminatorBatch: this.discriminatorBatch,
         discriminatorFakes: this.discriminatorFakes,
         discriminatorWarmup: this.discriminatorWarmup,
+        groupSize: this.groupSize,
         seed: this.seed,
       },
       tensors,
@@ -388,6 +405,22 @@ async function importOptimizer(optimizer: tf.Optimizer, values: Record<string, N
       t.dispose();
     }
   }
+}
+
+/** [a, b] with n = 2 → [a, a, b, b]. */
+function repeatEach(values: Int32Array, n: number): Int32Array {
+  return Int32Array.from({ length: values.length * n }, (_, i) => values[Math.floor(i / n)]);
+}
+
+/** Each value minus the mean of its run of g consecutive values. */
+function groupCentred(r: Float32Array, g: number): Float32Array {
+  const out = new Float32Array(r.length);
+  for (let start = 0; start < r.length; start += g) {
+    let mean = 0;
+    for (let i = start; i < start + g; i++) mean += r[i] / g;
+    for (let i = start; i < start + g; i++) out[i] = r[i] - mean;
+  }
+  return out;
 }
 
 /** Concatenates labeled batches and cuts them into batches of `size` (the last may be smaller). */
