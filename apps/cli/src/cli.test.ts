@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
-import { readNpz } from "@adagen/metrics";
+import { decodePngImage, readNpz } from "@adagen/metrics";
 import { runCli } from "./run.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -227,5 +227,44 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(two.fidRatio).toBeCloseTo(two.adagen.fid / two.baseline.fid, 12);
     expect(three).toMatchObject({ steps: 3, adagen: null, fidRatio: null });
     expect(three.note).toContain("dit-tiny-3");
+  });
+});
+
+describe("pnpm start (the main job), shrunk: 2 steps, 1 iteration, 16 samples", () => {
+  it("trains, compares and writes the report folder", () => {
+    const out = join(tmp, "report");
+    const r = spawnSync(
+      process.execPath,
+      ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/start.ts", "--", "--out", out, "--steps", "2", "--iterations", "1", "--n", "16",
+        "--trajectories", "8", "--batch", "8", "--eval-n", "16", "--d-warmup", "2", "--quiet"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["comparison.json", "comparison.md", "run", "samples.png", "schedules.png"]);
+    const report = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+    expect(report).toMatchObject({ model: "dit-tiny", steps: 2, samples: 16 });
+    for (const s of [report.heuristic, report.baseline, report.adagen]) expect(s.fid).toBeGreaterThan(0);
+    expect(report.fidRatio).toBeCloseTo(report.adagen.fid / report.baseline.fid, 12);
+    expect(report.adagen.policy).toBe(join(out, "run", "policy.adagen"));
+    const md = readFileSync(join(out, "comparison.md"), "utf8");
+    expect(md).toContain(`| ${report.adagen.fid.toFixed(2)} |`);
+    // 10 classes × 8 samples per panel, two panels side by side with titles above.
+    const grid = decodePngImage(readFileSync(join(out, "samples.png")));
+    expect(grid.width).toBeGreaterThan(2 * 8 * 28);
+    expect(grid.height).toBeGreaterThan(10 * 28);
+    const plot = decodePngImage(readFileSync(join(out, "schedules.png")));
+    expect(plot.width).toBe(720);
+    expect(plot.channels).toBe(3);
+  });
+
+  it("--help tells the options; bad flags are one line and exit 2", () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/start.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    const h = run("--help");
+    expect(h.status).toBe(0);
+    for (const f of ["--out", "--iterations", "--n", "comparison.md", "samples.png", "schedules.png"]) expect(h.stdout).toContain(f);
+    const bad = run("--iterations", "0");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('adagen start: --iterations needs an integer ≥ 1, got "0"');
   });
 });

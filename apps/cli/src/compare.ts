@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { initTensorflow } from "@adagen/core";
 import { Flags } from "./args.js";
 import { bestBaseline, describeSchedule } from "./baselines.js";
-import { generateImages, loadPolicyFor, shippedPolicyPath, type GeneratedImages, type SampleSource } from "./generate.js";
+import { generateImages, loadPolicyFor, policyInitOf, shippedPolicyPath, type GeneratedImages, type SampleSource } from "./generate.js";
 import { getModel, openModel, type ModelEntry } from "./models.js";
 import { ProgressBar } from "./progress.js";
 import { Scorer, TEST_STATS, type Scores } from "./scoring.js";
@@ -51,7 +51,7 @@ export interface CompareStepOptions {
 
 /** One row of the table: the best searched baseline (or the heuristic, if none was searched) vs the policy, same seeds. */
 export async function compareStep(entry: ModelEntry, steps: number, o: CompareStepOptions): Promise<CompareRow & { images: { baseline: GeneratedImages; adagen?: GeneratedImages } }> {
-  const model = await openModel(entry, steps);
+  const model = await openModel(entry, steps, await policyInitOf(o.policyPath));
   let policy: SampleSource | undefined;
   try {
     if (existsSync(o.policyPath)) policy = await loadPolicyFor(o.policyPath, entry, steps, model);

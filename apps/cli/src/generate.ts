@@ -8,8 +8,8 @@
  */
 import { existsSync } from "node:fs";
 import { zooPath } from "@adagen/zoo";
-import { ActionDecoder, Random, balancedLabels, loadPolicy, rollout, type ActionSpec, type PolicyNetwork } from "@adagen/core";
-import { UsageError, type ModelEntry, type OpenedModel, type ScheduleRequest } from "./models.js";
+import { ActionDecoder, Random, balancedLabels, loadPolicy, readTensorFile, rollout, type ActionSpec, type PolicyNetwork } from "@adagen/core";
+import { UsageError, type ModelEntry, type OpenedModel, type PolicyInit, type ScheduleRequest } from "./models.js";
 
 /** Images per env call. */
 export const CHUNK = 64;
@@ -55,6 +55,19 @@ export async function generateImages(
     onProgress?.(start + chunkLabels.length);
   }
   return { images: images as Uint8Array, labels, shape };
+}
+
+/**
+ * The schedule a policy file was trained around (its residual; `adagen train --init`), from its info: open the model
+ * with it so the env's action spec matches the policy's. Undefined for the paper's heuristic or a missing file.
+ */
+export async function policyInitOf(path: string): Promise<PolicyInit | undefined> {
+  if (!existsSync(path)) return undefined;
+  try {
+    return (await readTensorFile(path)).meta.init as PolicyInit | undefined;
+  } catch (err) {
+    throw new UsageError(`${path}: not a readable policy (${(err as Error).message})`);
+  }
 }
 
 /** The zoo's shipped policy for a model and step count (`--policy default`); it may not exist. */

@@ -40,6 +40,17 @@ export interface ScheduleRequest {
   shift?: number;
 }
 
+/**
+ * The schedule an untrained policy reproduces (the residual the policy's outputs are added to, METHOD.md §4.4):
+ * by default the paper's heuristic; `adagen train --init best` starts from the searched best baseline instead.
+ */
+export interface PolicyInit {
+  /** What it is, e.g. "heuristic" or "best: logsnr, w = 2". */
+  name: string;
+  times: number[];
+  guidance: number;
+}
+
 /** A model opened for T guided evaluations. */
 export interface OpenedModel {
   env: GenerationEnv;
@@ -58,7 +69,7 @@ export interface ModelEntry {
   /** The heuristic's constant guidance weight (METHOD.md §4.3). */
   guidance: number;
   schedules: readonly ScheduleName[];
-  open(steps: number): Promise<OpenedModel>;
+  open(steps: number, init?: PolicyInit): Promise<OpenedModel>;
 }
 
 /** DiT heuristic (METHOD.md §4.3): time-uniform 0.9 → 0.01, w = 1.0, smoothing rho = 0.4, DPM-Solver++(2S). */
@@ -69,7 +80,7 @@ const ditTiny: ModelEntry = {
   description: "noise-prediction DiT (diffusion, VP-linear), DPM-Solver++(2S); heuristic time-uniform 0.9 → 0.01, w = 1.0",
   guidance: DIT.guidance,
   schedules: ["uniform", "logsnr", "karras"],
-  async open(steps) {
+  async open(steps, init) {
     const predictor = await OnnxNoisePredictor.load(modelPath("dit-tiny"));
     try {
       const env = new DiffusionEnv(predictor, {
@@ -77,7 +88,8 @@ const ditTiny: ModelEntry = {
         solver: "2S",
         tauStart: DIT.tauStart,
         tauEnd: DIT.tauEnd,
-        guidanceInit: DIT.guidance,
+        heuristicTimes: init?.times,
+        guidanceInit: init?.guidance ?? DIT.guidance,
         smoothing: DIT.smoothing,
         renderTransform: statesToImages,
       });
@@ -120,14 +132,15 @@ const sitTiny: ModelEntry = {
   description: `velocity-prediction SiT (rectified flow), DPM-Solver++(2S); heuristic time-uniform 0.01 → 0.99, w = ${SIT_GUIDANCE}`,
   guidance: SIT_GUIDANCE,
   schedules: ["uniform", "shifted"],
-  async open(steps) {
+  async open(steps, init) {
     const predictor = await OnnxVelocityPredictor.load(modelPath("sit-tiny"));
     try {
       // SiT heuristic (METHOD.md §4.3): time-uniform 0.01 → 0.99 (FlowEnv's default grid), w = 1.5, rho = 0.8.
       const env = new FlowEnv(predictor, {
         steps,
         solver: "dpm2S",
-        guidanceInit: SIT_GUIDANCE,
+        heuristicTimes: init?.times,
+        guidanceInit: init?.guidance ?? SIT_GUIDANCE,
         smoothing: SIT_SMOOTHING,
         renderTransform: statesToImages,
       });
@@ -167,9 +180,9 @@ export function getModel(name: string): ModelEntry {
 }
 
 /** Opens a model, turning the env's step-count checks (e.g. too many steps for the 0.01 time gap) into usage errors. */
-export async function openModel(entry: ModelEntry, steps: number): Promise<OpenedModel> {
+export async function openModel(entry: ModelEntry, steps: number, init?: PolicyInit): Promise<OpenedModel> {
   try {
-    return await entry.open(steps);
+    return await entry.open(steps, init);
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(`${entry.name} at ${steps} steps: ${err.message}`);
     throw err;

@@ -27,6 +27,8 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     out: { kind: "string" },
     resume: { kind: "bool" },
     seed: { kind: "seed" },
+    discriminator: { kind: "string" },
+    init: { kind: "string" },
     lr: { kind: "number", min: 1e-9 },
     std: { kind: "number", min: 1e-6 },
     group: { kind: "int", min: 1 },
@@ -89,8 +91,8 @@ ${COMMON_HELP}`,
   train: `adagen train --model M --steps T [options]
 
 Trains an AdaGen policy for model M at T guided model evaluations (METHOD.md §10): each iteration rolls out
---trajectories exploring trajectories, scores them with a ViT discriminator (patch 4, width 64, depth 2),
-takes a PPO update of the policy and critic (about 0.3M parameters each), then --d-steps discriminator
+--trajectories exploring trajectories, scores them with the discriminator (--discriminator),
+takes a PPO update of the policy and critic (about 58k parameters each), then --d-steps discriminator
 updates of --batch generated (the rollout's images, reused) vs --batch Fashion-MNIST training images noised
 to the sampler's last time point. Before the first iteration the discriminator is warmed up for --d-warmup
 steps on the heuristic's samples. Every --eval-every iterations the deterministic policy samples --eval-n
@@ -106,6 +108,11 @@ becomes policy.adagen.
   --seed S             seed of every random draw (default ${TRAIN_DEFAULTS.seed})
   --out DIR            run directory (default runs/M-T); created if missing
   --lr X               policy/critic Adam learning rate (default ${DEFAULT_RECIPE.learningRate}; the paper's 1e-5 needs its 1000 iterations)
+  --init I             the schedule the untrained policy reproduces: best (default: the searched best baseline
+                       of packages/zoo/baselines.json, the heuristic when there is none) or heuristic (the
+                       paper's)
+  --discriminator D    projected (default: trainable heads on the zoo's frozen pretrained ViT body, as the
+                       paper's frozen-DINO design) or vit (a small ViT trained from scratch)
   --std X              exploration std on the raw policy outputs (default ${DEFAULT_RECIPE.explorationStd})
   --group G            explore each (label, initial noise) G times and use group-relative advantages
                        (reward minus the group's mean) instead of the critic's (default ${DEFAULT_RECIPE.groupSize})

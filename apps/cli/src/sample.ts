@@ -8,7 +8,7 @@ import { initTensorflow } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
 import { Flags } from "./args.js";
 import { SHIPPED_BASELINES, bestBaseline } from "./baselines.js";
-import { generateImages, loadPolicyFor, shippedPolicyPath, type SampleSource } from "./generate.js";
+import { generateImages, loadPolicyFor, policyInitOf, shippedPolicyPath, type SampleSource } from "./generate.js";
 import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { zooPath } from "@adagen/zoo";
 import { ProgressBar } from "./progress.js";
@@ -70,7 +70,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
 
   await initTensorflow();
-  const model = await openModel(entry, steps);
+  const model = await openModel(entry, steps, policyPath !== undefined ? await policyInitOf(policyPath) : undefined);
   let source: SampleSource | undefined;
   try {
     source = policyPath !== undefined ? await loadPolicyFor(policyPath, entry, steps, model) : { kind: "schedule", schedule: schedule! };

@@ -18,7 +18,7 @@ import { writeFileAtomic } from "@adagen/metrics";
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { describeSchedule } from "./baselines.js";
 import { compareStep, type CompareRow } from "./compare.js";
-import { generateImages, loadPolicyFor } from "./generate.js";
+import { generateImages, loadPolicyFor, policyInitOf } from "./generate.js";
 import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { lineChart, stackVertically, textRaster, type Rgb, type Series } from "./plot.js";
 import { encodePng, imageGrid, sideBySide } from "./png.js";
@@ -41,6 +41,11 @@ const SPEC: Record<string, FlagSpec> = {
   model: { kind: "string" },
   steps: { kind: "int", min: STEPS_RANGE.min, max: STEPS_RANGE.max },
   quiet: { kind: "bool" },
+  // Passed to adagen train, for quick trials of the whole job.
+  batch: { kind: "int", min: 1, max: 4096 },
+  trajectories: { kind: "int", min: 1 },
+  "eval-n": { kind: "int", min: 2 },
+  "d-warmup": { kind: "int", min: 0 },
 };
 
 export const START_HELP = `pnpm start [-- options]
@@ -57,7 +62,9 @@ per-sample time points and guidance), run/ (the training run). Running it again 
   --seed S          FID sampling seed (default ${START_DEFAULTS.seed})
   --model M         dit-tiny or sit-tiny (default ${START_DEFAULTS.model})
   --steps T         guided evaluations per sample (default ${START_DEFAULTS.steps})
-  --quiet           no progress on stderr`;
+  --quiet           no progress on stderr
+  --batch, --trajectories, --eval-n, --d-warmup
+                    passed to adagen train (see adagen train --help), e.g. for a quick trial run`;
 
 interface Report {
   model: string;
@@ -81,6 +88,7 @@ const CLASS_COLORS: Rgb[] = [
 const CLASS_NAMES = ["T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot"];
 
 export async function start(argv: string[]): Promise<Report | undefined> {
+  if (argv[0] === "--") argv = argv.slice(1); // `pnpm start -- --n 100` passes the separator on
   const values = parseFlags(argv, SPEC, "start");
   if (values.get("help") === true) {
     process.stdout.write(START_HELP + "\n");
@@ -114,6 +122,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
     ["out", runDir],
   ]);
   if (resume) trainFlags.set("resume", true);
+  else for (const k of ["batch", "trajectories", "eval-n", "d-warmup"]) if (flags.has(k)) trainFlags.set(k, flags.number(k)!);
   const trained = await train(new Flags(trainFlags), o.quiet);
   const t1 = performance.now();
 
@@ -194,7 +203,7 @@ function formatReport(r: Report, iterations: number, resumedFrom: number | undef
 }
 
 async function writePictures(entry: ModelEntry, steps: number, policyPath: string, baselineSampler: string, out: string): Promise<void> {
-  const model = await openModel(entry, steps);
+  const model = await openModel(entry, steps, await policyInitOf(policyPath));
   const source = await loadPolicyFor(policyPath, entry, steps, model);
   if (source.kind !== "policy") throw new Error("expected a policy");
   try {

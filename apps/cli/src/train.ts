@@ -16,6 +16,8 @@ import { join } from "node:path";
 import {
   AdaGenTrainer,
   AdversarialReward,
+  ProjectedDiscriminator,
+  type Discriminator,
   ViTDiscriminator,
   initTensorflow,
   readTensorFile,
@@ -25,17 +27,41 @@ import {
 } from "@adagen/core";
 import { ImageRealData } from "@adagen/diffusion";
 import { writeFileAtomic } from "@adagen/metrics";
-import { loadFashionMnist } from "@adagen/zoo";
+import { loadFashionMnist, zooPath } from "@adagen/zoo";
 import { Flags } from "./args.js";
-import { UsageError, getModel, openModel, type OpenedModel } from "./models.js";
+import { bestBaseline, describeSchedule } from "./baselines.js";
+import { UsageError, getModel, openModel, type ModelEntry, type OpenedModel, type PolicyInit } from "./models.js";
 import { generateImages } from "./generate.js";
 import { ProgressBar, formatDuration } from "./progress.js";
 import { Scorer, TRAIN_STATS } from "./scoring.js";
 
-/** Policy and critic size on the 49×128 features: about 0.3M parameters each (tooling/bench/dit-iteration.ts). */
-export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 128, channels: 32, mixedTokens: 13, mlp: [256, 128], stepFeatures: 128 };
-/** The ViT discriminator (patch 4, width 64, depth 2, 4 heads) on 28×28×1 images, 10 classes. */
-export const DISCRIMINATOR = { height: 28, width: 28, channels: 1, numClasses: 10, patch: 4, dim: 64, depth: 2, heads: 4 } as const;
+/**
+ * Policy and critic size on the 49×128 features: about 58k parameters each. Sized for the policy's share of
+ * sampling time (pnpm bench:policy-share, goal ≤ 2 %): the token embedding runs on all 49 tokens, so its width
+ * dominates the cost; 0.33M parameters (width 128) took about 10 % at batch 256 on the wasm backend.
+ */
+export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 32, channels: 16, mixedTokens: 13, mlp: [128, 64], stepFeatures: 64 };
+/**
+ * The discriminators `--discriminator` chooses from, on 28×28×1 images and 10 classes:
+ * - projected (default): core's ProjectedDiscriminator, trainable heads on the zoo's frozen pretrained ViT body
+ *   (models/fmnist-vit.adagen, tooling/zoo/pretrain-vit-backbone.ts), the paper's design (METHOD.md §9.1);
+ * - vit: core's ViTDiscriminator (patch 4, width 64, depth 2, 4 heads) trained from scratch.
+ */
+export const DISCRIMINATORS = {
+  projected: { kind: "projected", backbone: "models/fmnist-vit.adagen", numClasses: 10, hidden: 64, cmapDim: 32 },
+  vit: { kind: "vit", height: 28, width: 28, channels: 1, numClasses: 10, patch: 4, dim: 64, depth: 2, heads: 4 },
+} as const;
+export type DiscriminatorChoice = (typeof DISCRIMINATORS)[keyof typeof DISCRIMINATORS];
+
+async function makeDiscriminator(choice: DiscriminatorChoice, seed: number): Promise<Discriminator> {
+  if (choice.kind === "vit") {
+    const { kind: _kind, ...config } = choice;
+    return new ViTDiscriminator({ ...config, seed });
+  }
+  const file = zooPath(choice.backbone);
+  if (!existsSync(file)) throw new UsageError(`${file}: the discriminator's backbone is missing (see packages/zoo/README.md)`);
+  return ProjectedDiscriminator.load(file, { numClasses: choice.numClasses, hidden: choice.hidden, cmapDim: choice.cmapDim, seed });
+}
 export const TRAIN_DEFAULTS = { iterations: 100, batch: 64, trajectories: 256, seed: 0 } as const;
 
 /**
@@ -94,6 +120,31 @@ interface ValidationScore {
   classAccuracy: number;
 }
 
+/**
+ * `--init heuristic`: the paper's heuristic (METHOD.md §4.3). `--init best` (default): the searched best baseline
+ * for this step count (packages/zoo/baselines.json), so training starts from the strongest fixed sampler; the
+ * heuristic when none was searched.
+ */
+async function policyInit(entry: ModelEntry, steps: number, name: string): Promise<PolicyInit> {
+  if (name !== "heuristic" && name !== "best") throw new UsageError(`--init ${name} is not one of heuristic, best`);
+  const best = name === "best" ? bestBaseline(entry, steps) : undefined;
+  const model = await openModel(entry, steps);
+  try {
+    if (!best) {
+      const spec = model.env.actionSpec;
+      const t = spec.keys.findIndex((k) => k.name === "nextTime");
+      return { name: "heuristic", times: spec.heuristic.map((row) => row[t]), guidance: entry.guidance };
+    }
+    return { name: `best: ${describeSchedule(best.best.schedule)}`, times: Array.from(model.scheduleTimes(best.best.schedule)), guidance: best.best.schedule.guidance };
+  } finally {
+    await model.dispose();
+  }
+}
+
+function badDiscriminator(name: string): never {
+  throw new UsageError(`--discriminator ${name} is not one of ${Object.keys(DISCRIMINATORS).join(", ")}`);
+}
+
 /** Drops undefined values, so flags not given leave the defaults alone. */
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -148,7 +199,9 @@ interface RunInfo {
   trajectories: number;
   seed: number;
   network: Partial<PolicyNetworkConfig>;
-  discriminator: typeof DISCRIMINATOR;
+  /** The schedule the untrained policy reproduces. */
+  init: PolicyInit;
+  discriminator: DiscriminatorChoice;
   recipe: Recipe;
   validation: Validation;
 }
@@ -216,7 +269,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       const v = flags.number(k);
       if (v !== undefined && v !== info[k]) throw new UsageError(`--${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
     }
-    for (const k of ["lr", "std", "group", "d-lr", "d-steps", "d-warmup", "eval-every", "eval-n"])
+    for (const k of ["init", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in ${join(dir, "run.json")}`);
   } else {
     // run.json alone (a run that failed before its first checkpoint) is not a run worth keeping.
@@ -231,7 +284,8 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       trajectories: flags.number("trajectories") ?? TRAIN_DEFAULTS.trajectories,
       seed: flags.number("seed") ?? TRAIN_DEFAULTS.seed,
       network: POLICY_NETWORK,
-      discriminator: DISCRIMINATOR,
+      init: await policyInit(entry, steps, flags.string("init") ?? "best"),
+      discriminator: DISCRIMINATORS[(flags.string("discriminator") ?? "projected") as keyof typeof DISCRIMINATORS] ?? badDiscriminator(flags.string("discriminator")!),
       recipe: {
         ...DEFAULT_RECIPE,
         ...defined({
@@ -248,11 +302,13 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
   }
 
   await initTensorflow();
-  const model: OpenedModel = await openModel(entry, steps);
+  const model: OpenedModel = await openModel(entry, steps, info.init);
   let trainer: AdaGenTrainer | undefined;
+  let discriminator: Discriminator | undefined;
   try {
     const { recipe } = info;
-    const reward = new AdversarialReward(new ViTDiscriminator({ ...info.discriminator, seed: info.seed }), {
+    discriminator = await makeDiscriminator(info.discriminator, info.seed);
+    const reward = new AdversarialReward(discriminator, {
       learningRate: recipe.discriminatorLearningRate,
     });
     trainer = new AdaGenTrainer({
@@ -314,7 +370,15 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
           (info.validation.every > 0 ? `; validation FID on ${info.validation.n} samples every ${info.validation.every} iterations\n` : "\n"),
       );
     const validation = info.validation.every > 0 ? await Validator.open(info.validation, model, bestFile, readBest(metricsFile)) : undefined;
-    const policyInfo = () => ({ model: entry.name, steps, iteration: trainer!.iteration, batch: info.batch, trajectories: info.trajectories, seed: info.seed });
+    const policyInfo = () => ({
+      model: entry.name,
+      steps,
+      iteration: trainer!.iteration,
+      batch: info.batch,
+      trajectories: info.trajectories,
+      seed: info.seed,
+      init: info.init,
+    });
     let last: IterationMetrics | undefined;
     const started = performance.now();
     try {
@@ -360,6 +424,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     return { dir, policy: policyFile, iteration: trainer.iteration, selectedIteration: selected, bestValidation: validation?.best, resumedFrom, last };
   } finally {
     trainer?.dispose();
+    (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
     await model.dispose();
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * The zoo's pretrained ViT body (tooling/zoo/vit_backbone.py, PyTorch) inside core's ProjectedDiscriminator:
+ * core's ViTEncoder must reproduce the PyTorch hidden states, and the heads must learn real vs fake on top of the
+ * frozen body without changing it.
+ */
+import { readFileSync } from "node:fs";
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AdversarialReward, ProjectedDiscriminator, Random, initTensorflow } from "@adagen/core";
+import { loadFashionMnist, zooPath } from "@adagen/zoo";
+
+beforeAll(async () => {
+  await initTensorflow();
+});
+
+const BACKBONE = zooPath("models/fmnist-vit.adagen");
+
+function images(indices: number[], split: "train" | "test" = "test"): Float32Array {
+  const data = loadFashionMnist(split).images;
+  const out = new Float32Array(indices.length * 784);
+  indices.forEach((i, b) => {
+    for (let p = 0; p < 784; p++) out[b * 784 + p] = data[i * 784 + p] / 255;
+  });
+  return out;
+}
+
+describe("ProjectedDiscriminator on the zoo's ViT backbone", () => {
+  it("reproduces PyTorch's hidden states (fixture) to 1e-4", async () => {
+    const fixture = JSON.parse(readFileSync(zooPath("fixtures/fmnist-vit.fixture.json"), "utf8")) as { images: number[]; hooks: number[][] };
+    const d = await ProjectedDiscriminator.load(BACKBONE, { numClasses: 10 });
+    const states = tf.tidy(() =>
+      d.backbone.hiddenStates(tf.tensor4d(images(fixture.images), [fixture.images.length, 28, 28, 1])).map((h) => h.slice([0, 0, 0], [-1, -1, 8]).dataSync()),
+    );
+    expect(states.length).toBe(fixture.hooks.length);
+    let worst = 0;
+    states.forEach((s, i) => s.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - fixture.hooks[i][j])))));
+    expect(worst).toBeLessThan(1e-4);
+    d.dispose();
+  });
+
+  it("trains only its heads: separates real images from blurred ones, the backbone unchanged", async () => {
+    const d = await ProjectedDiscriminator.load(BACKBONE, { numClasses: 10, seed: 1 });
+    const reward = new AdversarialReward(d, { learningRate: 1e-3 });
+    const backboneBefore = tf.tidy(() => d.backbone.hiddenStates(tf.tensor4d(images([0]), [1, 28, 28, 1])).at(-1)!.dataSync());
+    const train = loadFashionMnist("train");
+    const rng = new Random(3);
+    // Fakes: real images box-blurred (3×3), the kind of loss of detail a short sampler shows.
+    const blur = (x: Float32Array) =>
+      x.map((_, p) => {
+        const [b, r, c] = [Math.floor(p / 784), Math.floor((p % 784) / 28), p % 28];
+        let s = 0;
+        let n = 0;
+        for (let dr = -1; dr <= 1; dr++)
+          for (let dc = -1; dc <= 1; dc++)
+            if (r + dr >= 0 && r + dr < 28 && c + dc >= 0 && c + dc < 28) (s += x[b * 784 + (r + dr) * 28 + c + dc]), n++;
+        return s / n;
+      });
+    const draw = (n: number) => {
+      const idx = Array.from({ length: n }, () => rng.int(60000));
+      return { x: images(idx, "train"), labels: Int32Array.from(idx, (i) => train.labels[i]) };
+    };
+    for (let step = 0; step < 40; step++) {
+      const real = draw(32);
+      const fake = draw(32);
+      await reward.update(
+        { samples: { data: real.x, shape: [32, 28, 28, 1] }, labels: real.labels },
+        { samples: { data: blur(fake.x), shape: [32, 28, 28, 1] }, labels: fake.labels },
+      );
+    }
+    const probe = draw(64);
+    const onReal = await reward.score({ data: probe.x, shape: [64, 28, 28, 1] }, probe.labels);
+    const onFake = await reward.score({ data: blur(probe.x), shape: [64, 28, 28, 1] }, probe.labels);
+    const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+    expect(mean(onReal)).toBeGreaterThan(mean(onFake) + 0.3);
+    const backboneAfter = tf.tidy(() => d.backbone.hiddenStates(tf.tensor4d(images([0]), [1, 28, 28, 1])).at(-1)!.dataSync());
+    expect(Array.from(backboneAfter)).toEqual(Array.from(backboneBefore));
+    // Only the heads are trainable state: (depth + 1) heads × 6 tensors + the class embedding.
+    expect(d.params.names.length).toBe((d.backbone.config.depth + 1) * 6 + 1);
+    d.dispose();
+  });
+
+  it("names a file that is not a backbone", async () => {
+    await expect(ProjectedDiscriminator.load(zooPath("manifest.json"), { numClasses: 10 })).rejects.toThrow(/manifest\.json/);
+  });
+});
