@@ -51,7 +51,7 @@ export interface CompareStepOptions {
 
 /** One row of the table: the best searched baseline (or the heuristic, if none was searched) vs the policy, same seeds. */
 export async function compareStep(entry: ModelEntry, steps: number, o: CompareStepOptions): Promise<CompareRow & { images: { baseline: GeneratedImages; adagen?: GeneratedImages } }> {
-  const model = await openModel(entry, steps, await policyInitOf(o.policyPath));
+  const model = await openModel(entry, steps, await policyInitOf(o.policyPath, entry, steps));
   let policy: SampleSource | undefined;
   try {
     if (existsSync(o.policyPath)) policy = await loadPolicyFor(o.policyPath, entry, steps, model);

@@ -61,13 +61,16 @@ export async function generateImages(
  * The schedule a policy file was trained around (its residual; `adagen train --init`), from its info: open the model
  * with it so the env's action spec matches the policy's. Undefined for the paper's heuristic or a missing file.
  */
-export async function policyInitOf(path: string): Promise<PolicyInit | undefined> {
+export async function policyInitOf(path: string, entry: ModelEntry, steps: number): Promise<PolicyInit | undefined> {
   if (!existsSync(path)) return undefined;
+  let meta: Record<string, unknown>;
   try {
-    return (await readTensorFile(path)).meta.init as PolicyInit | undefined;
+    meta = (await readTensorFile(path)).meta;
   } catch (err) {
     throw new UsageError(`${path}: not a readable policy (${(err as Error).message})`);
   }
+  // A policy for another model or step count is refused by loadPolicyFor, with that reason; its init is not used.
+  return meta.model === entry.name && meta.steps === steps ? (meta.init as PolicyInit | undefined) : undefined;
 }
 
 /** The zoo's shipped policy for a model and step count (`--policy default`); it may not exist. */

@@ -130,8 +130,8 @@ iteration), metrics.jsonl (one JSON line per iteration) and, at the end, policy.
 "adagen sample --policy". Without --resume an existing run in DIR is never overwritten.
 Progress on stderr: iteration, reward mean ± std, discriminator loss, seconds per iteration, ETA.
 
-Output: "wrote DIR/policy.adagen (iteration N)", or with --json {"dir", "policy", "iteration",
-"resumedFrom", "rewardMean", "discriminatorLoss"}.
+Output: "wrote DIR/policy.adagen (iteration K of N, validation FID F)", or with --json {"dir", "policy",
+"iteration", "selectedIteration", "validationFid", "resumedFrom", "rewardMean", "discriminatorLoss"}.
 
 ${COMMON_HELP}`,
   sample: `adagen sample --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
@@ -233,12 +233,14 @@ export async function runCli(argv: string[]): Promise<number> {
               dir: r.dir,
               policy: r.policy,
               iteration: r.iteration,
+              selectedIteration: r.selectedIteration,
+              validationFid: r.bestValidation?.fid ?? null,
               resumedFrom: r.resumedFrom ?? null,
               rewardMean: r.last?.rewardMean ?? null,
               discriminatorLoss: r.last?.discriminator?.discriminatorLoss ?? null,
             }),
           );
-        else out(`wrote ${r.policy} (iteration ${r.iteration})`);
+        else out(`wrote ${r.policy} (iteration ${r.selectedIteration} of ${r.iteration}${r.bestValidation ? `, validation FID ${r.bestValidation.fid.toFixed(2)}` : ""})`);
         return 0;
       }
       case "sample": {

@@ -70,7 +70,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
 
   await initTensorflow();
-  const model = await openModel(entry, steps, policyPath !== undefined ? await policyInitOf(policyPath) : undefined);
+  const model = await openModel(entry, steps, policyPath !== undefined ? await policyInitOf(policyPath, entry, steps) : undefined);
   let source: SampleSource | undefined;
   try {
     source = policyPath !== undefined ? await loadPolicyFor(policyPath, entry, steps, model) : { kind: "schedule", schedule: schedule! };

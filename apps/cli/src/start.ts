@@ -203,7 +203,7 @@ function formatReport(r: Report, iterations: number, resumedFrom: number | undef
 }
 
 async function writePictures(entry: ModelEntry, steps: number, policyPath: string, baselineSampler: string, out: string): Promise<void> {
-  const model = await openModel(entry, steps, await policyInitOf(policyPath));
+  const model = await openModel(entry, steps, await policyInitOf(policyPath, entry, steps));
   const source = await loadPolicyFor(policyPath, entry, steps, model);
   if (source.kind !== "policy") throw new Error("expected a policy");
   try {

@@ -72,7 +72,7 @@ export const TRAIN_DEFAULTS = { iterations: 100, batch: 64, trajectories: 256, s
 export interface Recipe {
   /** Adam lr of policy + critic (paper 1e-5). */
   learningRate: number;
-  /** Exploration std on raw outputs (paper 0.6, decayed to 0.3 halfway through 1000 iterations). */
+  /** Exploration std on raw outputs (paper 0.6, decayed to 0.3 halfway through 1000 iterations; 0.6 overshot here). */
   explorationStd: number;
   /** Explorations per (label, initial noise); > 1 gives group-relative advantages (AdaGenTrainer.groupSize). */
   groupSize: number;
@@ -90,8 +90,8 @@ export interface Recipe {
 
 export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   learningRate: 1e-4,
-  explorationStd: 0.6,
-  groupSize: 1,
+  explorationStd: 0.3,
+  groupSize: 4,
   epochs: 4,
   minibatches: 4,
   discriminatorLearningRate: 1e-3,
@@ -385,7 +385,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       if (validation && !resume) {
         const v = await validation.evaluate(trainer, policyInfo());
         await appendFile(metricsFile, JSON.stringify({ iteration: 0, validation: v }) + "\n");
-        bar.line(0, `validation FID ${v.fid.toFixed(2)} (the heuristic)`);
+        bar.line(0, `validation FID ${v.fid.toFixed(2)} (the starting schedule, ${info.init.name})`);
       }
       while (trainer.iteration < iterations) {
         const m: IterationMetrics & { validation?: ValidationScore } = await trainer.step();
