@@ -74,7 +74,7 @@ interface Report {
   reference: string;
   heuristic: Scores & { sampler: string };
   baseline: CompareRow["baseline"];
-  adagen: NonNullable<CompareRow["adagen"]> & { selectedIteration: number; validationFid?: number };
+  adagen: NonNullable<CompareRow["adagen"]> & { selectedIteration: number; validationFid?: number; init: string };
   fidRatio: number;
   fidRatioVsHeuristic: number;
   seconds: { training: number; evaluation: number; total: number };
@@ -160,7 +160,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
     reference: `packages/zoo/${TEST_STATS}`,
     heuristic,
     baseline: row.baseline,
-    adagen: { ...row.adagen!, selectedIteration: trained.selectedIteration, validationFid: trained.bestValidation?.fid },
+    adagen: { ...row.adagen!, selectedIteration: trained.selectedIteration, validationFid: trained.bestValidation?.fid, init: trained.init.name },
     fidRatio: row.adagen!.fid / row.baseline.fid,
     fidRatioVsHeuristic: row.adagen!.fid / heuristic.fid,
     seconds: { training: (t1 - t0) / 1000, evaluation: (t2 - t1) / 1000, total: (t2 - t0) / 1000 },
@@ -190,7 +190,7 @@ function formatReport(r: Report, iterations: number, resumedFrom: number | undef
     "",
     `Training: ${iterations} iterations${resumedFrom !== undefined ? ` (resumed at ${resumedFrom})` : ""}; the policy kept is iteration ` +
       `${r.adagen.selectedIteration}'s, by validation FID${r.adagen.validationFid !== undefined ? ` ${r.adagen.validationFid.toFixed(2)}` : ""} ` +
-      `(held-out seeds, training statistics; iteration 0 is the heuristic itself). Per-iteration figures: run/metrics.jsonl.`,
+      `(held-out seeds, training statistics; iteration 0 is the starting schedule, ${r.adagen.init}). Per-iteration figures: run/metrics.jsonl.`,
     "",
     `Wall time: training ${formatDuration(r.seconds.training)}, evaluation and pictures ${formatDuration(r.seconds.evaluation)}, ` +
       `total ${formatDuration(r.seconds.total)}.`,

@@ -213,6 +213,8 @@ export interface TrainResult {
   /** The iteration whose policy policy.adagen holds (the best validation FID, or the last). */
   selectedIteration: number;
   bestValidation?: ValidationScore & { iteration: number };
+  /** The schedule the untrained policy reproduced. */
+  init: PolicyInit;
   resumedFrom?: number;
   last?: IterationMetrics;
 }
@@ -421,7 +423,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       await trainer.exportPolicy(policyFile, policyInfo());
     }
     bar.done(`iteration ${trainer.iteration}, policy of iteration ${selected} written to ${policyFile}`);
-    return { dir, policy: policyFile, iteration: trainer.iteration, selectedIteration: selected, bestValidation: validation?.best, resumedFrom, last };
+    return { dir, policy: policyFile, iteration: trainer.iteration, selectedIteration: selected, bestValidation: validation?.best, init: info.init, resumedFrom, last };
   } finally {
     trainer?.dispose();
     (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
