@@ -29,6 +29,8 @@ export interface BaselineResult extends Scores {
 export interface BaselineSearch {
   /** The winner: lowest validation FID. */
   best: BaselineResult;
+  /** Candidates the sampler cannot run at this step count, with the reason. */
+  skipped?: { schedule: ScheduleRequest & { guidance: number }; reason: string }[];
   samples: number;
   seed: number;
   reference: string;
@@ -93,12 +95,22 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
       const model = await openModel(entry, steps);
       const bar = new ProgressBar(`baselines ${entry.name} T=${steps}`, grid.length * n, "images", !quiet);
       const results: BaselineResult[] = [];
+      const skipped: NonNullable<BaselineSearch["skipped"]> = [];
       try {
         for (const [i, schedule] of grid.entries()) {
-          const images = await generateImages(model, { kind: "schedule", schedule }, n, seed, (d) => bar.update(i * n + d));
-          results.push({ schedule, ...(await scorer.score(images)) });
+          let images;
+          try {
+            images = await generateImages(model, { kind: "schedule", schedule }, n, seed, (d) => bar.update(i * n + d));
+          } catch (err) {
+            if (!(err instanceof UsageError)) throw err;
+            skipped.push({ schedule, reason: err.message });
+            bar.line((i + 1) * n, `${describeSchedule(schedule)}: skipped (${err.message})`);
+            continue;
+          }
+          const scored = { schedule, ...(await scorer.score(images)) };
+          results.push(scored);
           const best = results.reduce((a, b) => (b.fid < a.fid ? b : a));
-          bar.line((i + 1) * n, `${describeSchedule(schedule)}: FID ${results[i].fid.toFixed(2)} | best ${describeSchedule(best.schedule)}: ${best.fid.toFixed(2)}`);
+          bar.line((i + 1) * n, `${describeSchedule(schedule)}: FID ${scored.fid.toFixed(2)} | best ${describeSchedule(best.schedule)}: ${best.fid.toFixed(2)}`);
         }
       } catch (err) {
         bar.abort();
@@ -106,9 +118,10 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
       } finally {
         await model.dispose();
       }
+      if (results.length === 0) throw new UsageError(`no schedule of ${entry.name} can run at ${steps} steps (${skipped[0]?.reason ?? "none tried"})`);
       const best = results.reduce((a, b) => (b.fid < a.fid ? b : a));
       bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}`);
-      (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: `packages/zoo/${TRAIN_STATS}`, grid: results };
+      (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: `packages/zoo/${TRAIN_STATS}`, grid: results, ...(skipped.length ? { skipped } : {}) };
       // Written after every step count, so a long search keeps what it found.
       writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
     }

@@ -115,6 +115,11 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,-1"), /--guidance needs comma-separated numbers ≥ 0/);
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,1"), /--guidance lists a value twice/);
     expectUsageError(await inProcess("train", ...TINY.slice(0, 4), "--out", join(tmp, "never"), "--lr", "0"), /--lr needs a number ≥ 1e-9, got "0"/);
+    // logSNR-uniform at 16 steps puts its last two points closer than the sampler's 0.01 minimum gap.
+    expectUsageError(
+      await inProcess("sample", "--model", "dit-tiny", "--steps", "16", "--schedule", "logsnr", "--n", "4", "--seed", "0", "--out", join(tmp, "x.npz")),
+      /the logsnr schedule cannot run at this step count: heuristic time 16 is 0\.01; it must be at most the previous 0\.0177\d* minus 0\.01/,
+    );
     expect(existsSync(join(tmp, "x.npz"))).toBe(false);
   });
 });

@@ -43,7 +43,7 @@ export async function generateImages(
     const batch =
       source.kind === "policy"
         ? (await rollout(model.env, source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed)).samples
-        : await model.sampleSchedule(source.schedule, chunkLabels, chunkSeed);
+        : await sampleFixed(model, source.schedule, chunkLabels, chunkSeed);
     if (batch.shape.length !== 4 || batch.shape[0] !== chunkLabels.length)
       throw new Error(`expected rendered images [${chunkLabels.length},H,W,C], got [${batch.shape.join(",")}]`);
     if (!images) {
@@ -76,6 +76,19 @@ export async function policyInitOf(path: string, entry: ModelEntry, steps: numbe
 /** The zoo's shipped policy for a model and step count (`--policy default`); it may not exist. */
 export function shippedPolicyPath(model: string, steps: number): string {
   return zooPath(`policies/${model}-${steps}.adagen`);
+}
+
+/**
+ * A fixed schedule's samples; the env's time-grid checks (e.g. two points of a logSNR grid closer than the sampler's
+ * 0.01 minimum gap at 16 steps) become a usage error that names the schedule.
+ */
+async function sampleFixed(model: OpenedModel, schedule: ScheduleRequest, labels: Int32Array, seed: number) {
+  try {
+    return await model.sampleSchedule(schedule, labels, seed);
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(`the ${schedule.name} schedule cannot run at this step count: ${err.message}`);
+    throw err;
+  }
 }
 
 /**
