@@ -65,6 +65,14 @@ export function bestBaseline(entry: ModelEntry, steps: number, file = zooPath(SH
   return readBaselines(file).models[entry.name]?.[String(steps)];
 }
 
+/** "The baseline" of compare and the report: the searched best, or the model's heuristic when none was searched. */
+export function baselineFor(entry: ModelEntry, steps: number, file?: string): { schedule: ScheduleRequest & { guidance: number }; sampler: string } {
+  const searched = bestBaseline(entry, steps, file);
+  if (searched) return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched)` };
+  const schedule = { name: "uniform" as const, guidance: entry.guidance };
+  return { schedule, sampler: `${describeSchedule(schedule)} (heuristic; no searched baseline)` };
+}
+
 function candidates(entry: ModelEntry, guidance: readonly number[]): (ScheduleRequest & { guidance: number })[] {
   const out: (ScheduleRequest & { guidance: number })[] = [];
   for (const name of entry.schedules)

@@ -11,8 +11,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { initTensorflow } from "@adagen/core";
 import { Flags } from "./args.js";
-import { bestBaseline, describeSchedule } from "./baselines.js";
-import { generateImages, loadPolicyFor, policyInitOf, shippedPolicyPath, type GeneratedImages, type SampleSource } from "./generate.js";
+import { baselineFor } from "./baselines.js";
+import { generateImages, loadPolicyFor, policyInitOf, shippedPolicyPath, type SampleSource } from "./generate.js";
 import { getModel, openModel, type ModelEntry } from "./models.js";
 import { ProgressBar } from "./progress.js";
 import { Scorer, TEST_STATS, type Scores } from "./scoring.js";
@@ -50,24 +50,19 @@ export interface CompareStepOptions {
 }
 
 /** One row of the table: the best searched baseline (or the heuristic, if none was searched) vs the policy, same seeds. */
-export async function compareStep(entry: ModelEntry, steps: number, o: CompareStepOptions): Promise<CompareRow & { images: { baseline: GeneratedImages; adagen?: GeneratedImages } }> {
+export async function compareStep(entry: ModelEntry, steps: number, o: CompareStepOptions): Promise<CompareRow> {
   const model = await openModel(entry, steps, await policyInitOf(o.policyPath, entry, steps));
   let policy: SampleSource | undefined;
   try {
     if (existsSync(o.policyPath)) policy = await loadPolicyFor(o.policyPath, entry, steps, model);
-    const searched = bestBaseline(entry, steps, o.baselinesFile);
-    const schedule = searched?.best.schedule ?? { name: "uniform" as const, guidance: entry.guidance };
+    const { schedule, sampler } = baselineFor(entry, steps, o.baselinesFile);
     const total = policy ? 2 * o.n : o.n;
     const baselineImages = await generateImages(model, { kind: "schedule", schedule }, o.n, o.seed, (d) => o.onProgress?.(d, total));
-    const baseline = {
-      ...(await o.scorer.score(baselineImages)),
-      sampler: searched ? `${describeSchedule(schedule)} (best of ${searched.grid.length} searched)` : `${describeSchedule(schedule)} (heuristic; no searched baseline)`,
-    };
+    const baseline = { ...(await o.scorer.score(baselineImages)), sampler };
     let adagen: CompareRow["adagen"] = null;
-    let adagenImages: GeneratedImages | undefined;
     if (policy?.kind === "policy") {
-      adagenImages = await generateImages(model, policy, o.n, o.seed, (d) => o.onProgress?.(o.n + d, total));
-      adagen = { ...(await o.scorer.score(adagenImages)), policy: policy.path };
+      const images = await generateImages(model, policy, o.n, o.seed, (d) => o.onProgress?.(o.n + d, total));
+      adagen = { ...(await o.scorer.score(images)), policy: policy.path };
     }
     return {
       steps,
@@ -75,7 +70,6 @@ export async function compareStep(entry: ModelEntry, steps: number, o: CompareSt
       adagen,
       fidRatio: adagen ? adagen.fid / baseline.fid : null,
       ...(adagen ? {} : { note: `no policy at ${o.policyPath}` }),
-      images: { baseline: baselineImages, adagen: adagenImages },
     };
   } finally {
     if (policy?.kind === "policy") policy.actor.dispose();
@@ -98,7 +92,7 @@ export async function compare(flags: Flags, quiet: boolean): Promise<CompareRepo
       const policyPath = policyPathFor(entry, steps, policyDir);
       const bar = new ProgressBar(`compare ${entry.name} T=${steps}`, existsSync(policyPath) ? 2 * n : n, "images", !quiet);
       try {
-        const { images: _images, ...row } = await compareStep(entry, steps, { n, seed, policyPath, scorer, onProgress: (d) => bar.update(d) });
+        const row = await compareStep(entry, steps, { n, seed, policyPath, scorer, onProgress: (d) => bar.update(d) });
         rows.push(row);
         bar.done(`baseline FID ${row.baseline.fid.toFixed(2)}${row.adagen ? `, AdaGen FID ${row.adagen.fid.toFixed(2)}` : ""}`);
       } catch (err) {

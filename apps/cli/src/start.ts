@@ -16,9 +16,9 @@ import { join } from "node:path";
 import { ActionDecoder, balancedLabels, initTensorflow, rollout } from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
-import { describeSchedule } from "./baselines.js";
+import { baselineFor, describeSchedule } from "./baselines.js";
 import { compareStep, type CompareRow } from "./compare.js";
-import { generateImages, loadPolicyFor, policyInitOf } from "./generate.js";
+import { generateImages, loadPolicyFor, policyInitOf, type SampleSource } from "./generate.js";
 import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { lineChart, stackVertically, textRaster, type Rgb, type Series } from "./plot.js";
 import { encodePng, imageGrid, sideBySide } from "./png.js";
@@ -204,11 +204,11 @@ function formatReport(r: Report, iterations: number, resumedFrom: number | undef
 
 async function writePictures(entry: ModelEntry, steps: number, policyPath: string, baselineSampler: string, out: string): Promise<void> {
   const model = await openModel(entry, steps, await policyInitOf(policyPath, entry, steps));
-  const source = await loadPolicyFor(policyPath, entry, steps, model);
-  if (source.kind !== "policy") throw new Error("expected a policy");
+  let source: SampleSource | undefined;
   try {
-    const { bestBaseline } = await import("./baselines.js");
-    const schedule = bestBaseline(entry, steps)?.best.schedule ?? { name: "uniform" as const, guidance: entry.guidance };
+    source = await loadPolicyFor(policyPath, entry, steps, model);
+    if (source.kind !== "policy") throw new Error("expected a policy");
+    const { schedule } = baselineFor(entry, steps);
     const gridN = GRID_PER_CLASS * model.env.numClasses;
     const base = await generateImages(model, { kind: "schedule", schedule }, gridN, PICTURE_SEED);
     const ada = await generateImages(model, source, gridN, PICTURE_SEED);
@@ -252,7 +252,7 @@ async function writePictures(entry: ModelEntry, steps: number, policyPath: strin
     const legend = textRaster(CLASS_NAMES.map((n, i) => `${i}=${n}`).join(" "), 1);
     writeFileAtomic(join(out, "schedules.png"), encodePng(stackVertically([times, guidance, legend], 8)));
   } finally {
-    source.actor.dispose();
+    if (source?.kind === "policy") source.actor.dispose();
     await model.dispose();
   }
 }
