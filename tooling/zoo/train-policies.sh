@@ -1,16 +1,20 @@
 #!/bin/sh
 # Trains the shipped AdaGen policies and copies each into packages/zoo/policies/M-T.adagen.
-#   sh tooling/zoo/train-policies.sh dit-tiny:4 sit-tiny:4 ...      (default: all six)
-# Each run is `pnpm -s adagen train` with the CLI's default recipe; the command, iterations and the selected
-# iteration go to packages/zoo/policies/README.md by hand from the run's metrics (see that file).
+#   sh tooling/zoo/train-policies.sh [M:T[:ITERATIONS] ...]
+# Default: the six shipped ones with the iteration counts in packages/zoo/policies/README.md. Each run is
+# `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
+# policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
 set -eu
-ITERATIONS=${ITERATIONS:-40}
-for spec in ${*:-dit-tiny:4 dit-tiny:8 dit-tiny:16 sit-tiny:4 sit-tiny:8 sit-tiny:16}; do
+for spec in ${*:-dit-tiny:4:25 sit-tiny:4:25 dit-tiny:8:15 sit-tiny:8:15 dit-tiny:16:10 sit-tiny:16:10}; do
   model=${spec%%:*}
-  steps=${spec##*:}
+  rest=${spec#*:}
+  steps=${rest%%:*}
+  iterations=${rest#*:}
+  [ "$iterations" = "$rest" ] && iterations=25
   dir=runs/shipped/$model-$steps
   if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; else resume=; fi
-  pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$ITERATIONS" --out "$dir" $resume
+  echo "== $model $steps steps, $iterations iterations → $dir"
+  pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $resume
   mkdir -p packages/zoo/policies
   cp "$dir/policy.adagen" "packages/zoo/policies/$model-$steps.adagen"
 done

@@ -92,7 +92,7 @@ ${COMMON_HELP}`,
 
 Trains an AdaGen policy for model M at T guided model evaluations (METHOD.md §10): each iteration rolls out
 --trajectories exploring trajectories, scores them with the discriminator (--discriminator),
-takes a PPO update of the policy and critic (about 58k parameters each), then --d-steps discriminator
+takes a PPO update of the policy and critic (about 28k parameters each), then --d-steps discriminator
 updates of --batch generated (the rollout's images, reused) vs --batch Fashion-MNIST training images noised
 to the sampler's last time point. Before the first iteration the discriminator is warmed up for --d-warmup
 steps on the heuristic's samples. Every --eval-every iterations the deterministic policy samples --eval-n

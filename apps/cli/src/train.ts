@@ -36,11 +36,12 @@ import { ProgressBar, formatDuration } from "./progress.js";
 import { Scorer, TRAIN_STATS } from "./scoring.js";
 
 /**
- * Policy and critic size on the 49×128 features: about 58k parameters each. Sized for the policy's share of
+ * Policy and critic size on the 49×128 features: about 28k parameters each. Sized for the policy's share of
  * sampling time (pnpm bench:policy-share, goal ≤ 2 %): the token embedding runs on all 49 tokens, so its width
- * dominates the cost; 0.33M parameters (width 128) took about 10 % at batch 256 on the wasm backend.
+ * dominates the cost. Forward at batch 256 on the wasm backend, measured quietly: width 32 took 19 ms per decision
+ * (4-6 % of a dit-tiny rollout), width 16 7.7 ms, width 8 4.4 ms.
  */
-export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 32, channels: 16, mixedTokens: 13, mlp: [128, 64], stepFeatures: 64 };
+export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 8, channels: 8, mixedTokens: 13, mlp: [128, 64], stepFeatures: 64 };
 /**
  * The discriminators `--discriminator` chooses from, on 28×28×1 images and 10 classes:
  * - projected (default): core's ProjectedDiscriminator, trainable heads on the zoo's frozen pretrained ViT body
@@ -53,7 +54,7 @@ export const DISCRIMINATORS = {
 } as const;
 export type DiscriminatorChoice = (typeof DISCRIMINATORS)[keyof typeof DISCRIMINATORS];
 
-async function makeDiscriminator(choice: DiscriminatorChoice, seed: number): Promise<Discriminator> {
+export async function makeDiscriminator(choice: DiscriminatorChoice, seed: number): Promise<Discriminator> {
   if (choice.kind === "vit") {
     const { kind: _kind, ...config } = choice;
     return new ViTDiscriminator({ ...config, seed });

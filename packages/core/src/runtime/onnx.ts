@@ -44,6 +44,8 @@ export class OnnxModel {
         graphOptimizationLevel: "all",
         intraOpNumThreads: options.intraOpThreads ?? 0,
         interOpNumThreads: 1,
+        // ORT's worker threads otherwise spin after each run, taking the core the policy (tfjs) needs next.
+        extra: { session: { intra_op: { allow_spinning: "0" } } },
       });
     } catch (err) {
       throw new Error(`cannot load ONNX model ${file}: ${(err as Error).message.split("\n")[0]}`);
