@@ -13,10 +13,10 @@
  * The first line echoes the command; the last is one JSON object with every row and Spearman's rho.
  */
 import { relative } from "node:path";
-import { readFileSync } from "node:fs";
 import { AdversarialReward, Random, balancedLabels, initTensorflow, type Batch, type LabeledBatch } from "@adagen/core";
 import { ImageRealData } from "@adagen/diffusion";
-import { loadFashionMnist, zooPath } from "@adagen/zoo";
+import { loadFashionMnist } from "@adagen/zoo";
+import { bestBaseline, describeSchedule } from "../../apps/cli/src/baselines.js";
 import { getModel, openModel, type ScheduleRequest } from "../../apps/cli/src/models.js";
 import { DISCRIMINATORS, makeDiscriminator } from "../../apps/cli/src/train.js";
 
@@ -58,9 +58,7 @@ function spearman(a: number[], b: number[]): number {
 console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
 const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
 const entry = getModel(args.model);
-const search = JSON.parse(readFileSync(zooPath("baselines.json"), "utf8")).models[entry.name]?.[args.steps] as
-  | { samples: number; grid: { schedule: ScheduleRequest; fid: number }[] }
-  | undefined;
+const search = bestBaseline(entry, args.steps);
 if (!search) throw new Error(`packages/zoo/baselines.json has no ${entry.name} grid at ${args.steps} steps`);
 
 await initTensorflow();
@@ -68,7 +66,7 @@ const opened = await openModel(entry, args.steps);
 const start = performance.now();
 const elapsed = () => `${((performance.now() - start) / 1000).toFixed(0)} s`;
 const labels = balancedLabels(args.n, opened.env.numClasses);
-const entries: { schedule: ScheduleRequest; fid: number; train: Batch; heldOut: Batch }[] = [];
+const entries: { schedule: ScheduleRequest & { guidance: number }; fid: number; train: Batch; heldOut: Batch }[] = [];
 for (const { schedule, fid } of search.grid) {
   entries.push({ schedule, fid, train: await opened.sampleSchedule(schedule, labels, 11), heldOut: await opened.sampleSchedule(schedule, labels, 12) });
   process.stderr.write(`\rsampled ${entries.length}/${search.grid.length} samplers (${elapsed()})`);
@@ -105,10 +103,9 @@ const realReward = mean(await reward.score(realHeldOut.samples, realHeldOut.labe
 const rho = spearman(rows.map((r) => r.reward), rows.map((r) => -r.fid));
 rows.sort((a, b) => a.fid - b.fid);
 console.log(`${entry.name} at ${args.steps} steps; FID from packages/zoo/baselines.json (${search.samples} samples, training statistics)`);
-console.log(["sampler", "FID", "mean reward"].map((h, i) => (i ? h.padStart(12) : h.padEnd(20))).join(""));
-const label = (s: ScheduleRequest) => `${s.name}${s.shift !== undefined ? ` ${s.shift}` : ""}, w = ${s.guidance}`;
-for (const r of rows) console.log(label(r.schedule).padEnd(20) + r.fid.toFixed(2).padStart(12) + r.reward.toFixed(3).padStart(12));
-console.log(`real images (held out)`.padEnd(32) + realReward.toFixed(3).padStart(12));
+console.log(["sampler", "FID", "mean reward"].map((h, i) => (i ? h.padStart(12) : h.padEnd(26))).join(""));
+for (const r of rows) console.log(describeSchedule(r.schedule).padEnd(26) + r.fid.toFixed(2).padStart(12) + r.reward.toFixed(3).padStart(12));
+console.log(`real images (held out)`.padEnd(38) + realReward.toFixed(3).padStart(12));
 console.log(`discriminator loss at the last step ${last.discriminatorLoss.toFixed(3)}; Spearman rho(reward, -FID) = ${rho.toFixed(3)}; ${elapsed()}`);
 console.log(JSON.stringify({ model: entry.name, steps: args.steps, dSteps: args.dSteps, n: args.n, dLr: args.dLr, spearman: rho, realReward, rows }));
 await opened.dispose();
