@@ -1,24 +1,46 @@
 /**
- * Does the adversarial reward rank samplers the way FID does? The discriminator the CLI trains with
- * (apps/cli/src/train.ts: DISCRIMINATORS.projected, reals noised to the sampler's end point) is trained on samples of
- * every fixed sampler of the model's baseline grid (packages/zoo/baselines.json), then each sampler's mean reward on
- * held-out samples is set against its FID from that grid. A reward PPO can climb to a better FID needs a clearly
- * positive rank correlation.
+ * Does the adversarial reward rank samplers the way FID does? Every fixed sampler of a baseline grid (schedule ×
+ * constant guidance, with its FID from the grid file) is set against the discriminator the CLI trains with
+ * (apps/cli/src/train.ts: DISCRIMINATORS.projected, Adam at --d-lr). Two instruments:
  *
- *   node --conditions=adagen-source --import tsx tooling/bench/reward-alignment.ts [--model dit-tiny] [--steps 4]
- *        [--d-steps 150] [--n 256] [--d-lr 1e-3]       (or: pnpm bench:reward-alignment …)
+ *   pool        One discriminator, trained on a pool of all samplers' training images vs real images. Each sampler's
+ *               mean reward on its held-out images vs its FID → Spearman rho(mean reward, −FID). This is what PPO
+ *               sees: a reward it can climb to a better FID needs a clearly positive rho.
+ *   two-sample  Per sampler, a fresh discriminator (same construction, same seed, same real batches) trained for
+ *               --d-steps against that sampler's training images only; then the ROC-AUC of held-out reals vs its
+ *               held-out images, scored by the discriminator's mean logit (1 = fully separated, 0.5 = the sampler
+ *               is indistinguishable from data). A sampler closer to the data should be harder to tell apart →
+ *               Spearman rho(AUC, FID); positive = aligned. Costs one discriminator training per grid entry.
+ *
+ *   node --conditions=adagen-source --import tsx tooling/bench/reward-alignment.ts   (or: pnpm -s bench:reward-alignment …)
+ *        [--model dit-tiny] [--steps 4]          model and step count; the grid is the one searched at these
+ *        [--instrument both]                     pool | two-sample | both
+ *        [--grid FILE]                           a baselines file (`adagen baselines --out FILE`); default: the zoo's
+ *                                                packages/zoo/baselines.json
+ *        [--reals clean]                         clean: real images as they are; noisy: forward-noised to the sampler's
+ *                                                end point (the model's endPointNoise; clean if it has none)
+ *        [--d-steps 150] [--n 256] [--d-lr 1e-3] discriminator steps, batch / per-sampler image count, learning rate
  *
  * Per grid entry: --n training and --n held-out class-balanced images (seeds 11 and 12). Each discriminator step:
- * --n reals vs --n fakes drawn uniformly from all entries' training images, Adam at --d-lr (the CLI's default).
- * The first line echoes the command; the last is one JSON object with every row and Spearman's rho.
+ * --n training reals (Fashion-MNIST train split) vs --n fakes drawn uniformly from the training images (pool: of all
+ * entries), one Random(5) stream for both. Held-out reals: --n images of the test split (Random(12)), with the same
+ * --reals treatment, so no held-out real was seen in training.
+ * Output: the command line first; a table (sampler, FID, mean reward, AUC; "-" where the instrument did not run);
+ * the rhos; last, one JSON line with the settings, both rhos (null when not run) and every row.
  */
-import { relative } from "node:path";
-import { AdversarialReward, Random, balancedLabels, initTensorflow, type Batch, type LabeledBatch } from "@adagen/core";
+import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import { AdversarialReward, Random, balancedLabels, initTensorflow, type Batch, type Discriminator, type LabeledBatch } from "@adagen/core";
 import { ImageRealData } from "@adagen/diffusion";
-import { loadFashionMnist } from "@adagen/zoo";
-import { bestBaseline, describeSchedule } from "../../apps/cli/src/baselines.js";
+import { rocAuc, spearman } from "@adagen/metrics";
+import { loadFashionMnist, zooPath } from "@adagen/zoo";
+import { SHIPPED_BASELINES, bestBaseline, describeSchedule } from "../../apps/cli/src/baselines.js";
 import { getModel, openModel, type ScheduleRequest } from "../../apps/cli/src/models.js";
 import { DISCRIMINATORS, makeDiscriminator } from "../../apps/cli/src/train.js";
+
+const INSTRUMENTS = ["pool", "two-sample", "both"] as const;
+const REALS = ["clean", "noisy"] as const;
 
 interface Args {
   model: string;
@@ -26,45 +48,49 @@ interface Args {
   dSteps: number;
   n: number;
   dLr: number;
+  instrument: (typeof INSTRUMENTS)[number];
+  grid?: string;
+  reals: (typeof REALS)[number];
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { model: "dit-tiny", steps: 4, dSteps: 150, n: 256, dLr: 1e-3 };
+  const out: Args = { model: "dit-tiny", steps: 4, dSteps: 150, n: 256, dLr: 1e-3, instrument: "both", reals: "clean" };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const num = Number(value);
     if (flag === "--model" && value) out.model = value;
+    else if (flag === "--grid" && value) out.grid = value;
+    else if (flag === "--instrument" && (INSTRUMENTS as readonly string[]).includes(value)) out.instrument = value as Args["instrument"];
+    else if (flag === "--reals" && (REALS as readonly string[]).includes(value)) out.reals = value as Args["reals"];
     else if (flag === "--d-lr" && num > 0) out.dLr = num;
     else if (["--steps", "--d-steps", "--n"].includes(flag) && Number.isInteger(num) && num >= 1)
       out[flag === "--steps" ? "steps" : flag === "--n" ? "n" : "dSteps"] = num;
-    else throw new Error(`unknown flag or bad value: ${flag} ${value} (expected --model M, --steps T, --d-steps K, --n N, --d-lr X)`);
+    else
+      throw new Error(
+        `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --instrument ${INSTRUMENTS.join("|")}, ` +
+          `--grid FILE, --reals ${REALS.join("|")}, --d-steps K, --n N, --d-lr X)`,
+      );
   }
   return out;
 }
 
-/** Spearman's rank correlation (no ties expected among float rewards and FIDs). */
-function spearman(a: number[], b: number[]): number {
-  const ranks = (v: number[]) => {
-    const r = new Array<number>(v.length);
-    v.map((x, i) => [x, i]).sort((p, q) => p[0] - q[0]).forEach(([, i], k) => (r[i] = k));
-    return r;
-  };
-  const [ra, rb] = [ranks(a), ranks(b)];
-  const n = a.length;
-  const d2 = ra.reduce((s, r, i) => s + (r - rb[i]) ** 2, 0);
-  return 1 - (6 * d2) / (n * (n * n - 1));
-}
-
 console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
 const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+const runPool = args.instrument !== "two-sample";
+const runTwoSample = args.instrument !== "pool";
 const entry = getModel(args.model);
-const search = bestBaseline(entry, args.steps);
-if (!search) throw new Error(`packages/zoo/baselines.json has no ${entry.name} grid at ${args.steps} steps`);
+const gridFile = args.grid === undefined ? zooPath(SHIPPED_BASELINES) : resolve(args.grid);
+if (!existsSync(gridFile)) throw new Error(`--grid ${args.grid}: no such file`);
+const gridName = relative(process.cwd(), gridFile);
+const search = bestBaseline(entry, args.steps, gridFile);
+if (!search) throw new Error(`${gridName} has no ${entry.name} grid at ${args.steps} steps`);
+if (search.grid.length < 2) throw new Error(`${gridName}: the ${entry.name} grid at ${args.steps} steps has ${search.grid.length} sampler(s); a rank correlation needs 2`);
 
 await initTensorflow();
 const opened = await openModel(entry, args.steps);
 const start = performance.now();
 const elapsed = () => `${((performance.now() - start) / 1000).toFixed(0)} s`;
+const size = 28 * 28;
 const labels = balancedLabels(args.n, opened.env.numClasses);
 const entries: { schedule: ScheduleRequest & { guidance: number }; fid: number; train: Batch; heldOut: Batch }[] = [];
 for (const { schedule, fid } of search.grid) {
@@ -73,39 +99,124 @@ for (const { schedule, fid } of search.grid) {
 }
 process.stderr.write("\n");
 
-const reward = new AdversarialReward(await makeDiscriminator(DISCRIMINATORS.projected, 0), { learningRate: args.dLr });
-const reals = new ImageRealData(loadFashionMnist("train"), [28, 28, 1], opened.endPointNoise);
-const rng = new Random(5);
-const size = 28 * 28;
-function mixedFakes(): LabeledBatch {
+// `?? undefined`: endPointNoise may be optional on some models; a model without one has clean reals either way.
+const noise = args.reals === "noisy" ? (opened.endPointNoise ?? undefined) : undefined;
+const reals = new ImageRealData(loadFashionMnist("train"), [28, 28, 1], noise);
+const realHeldOut = new ImageRealData(loadFashionMnist("test"), [28, 28, 1], noise).sample(args.n, new Random(12));
+
+/** Fakes for one discriminator step: --n training images drawn uniformly from `from` (one entry or all). */
+function fakes(from: typeof entries, rng: Random): LabeledBatch {
   const data = new Float32Array(args.n * size);
   const fakeLabels = new Int32Array(args.n);
   for (let i = 0; i < args.n; i++) {
-    const e = entries[rng.int(entries.length)];
+    const e = from[rng.int(from.length)];
     const j = rng.int(args.n);
     data.set(e.train.data.subarray(j * size, (j + 1) * size), i * size);
     fakeLabels[i] = labels[j];
   }
   return { samples: { data, shape: [args.n, 28, 28, 1] }, labels: fakeLabels };
 }
-let last: Record<string, number> = {};
-for (let k = 1; k <= args.dSteps; k++) {
-  last = await reward.update(reals.sample(args.n, rng), mixedFakes());
-  process.stderr.write(`\rdiscriminator step ${k}/${args.dSteps}: loss ${last.discriminatorLoss.toFixed(3)} (${elapsed()})`);
+
+/** The per-sample mean logit (the reward before its sigmoid, which saturates to ties in float32). */
+function meanLogits(d: Discriminator, samples: Batch, sampleLabels: Int32Array): Float32Array {
+  return tf.tidy(() => tf.mean(d.apply(tf.tensor(samples.data, samples.shape), sampleLabels), 1).dataSync() as Float32Array);
 }
-process.stderr.write("\n");
+
+/** The discriminator's weights (and the frozen backbone of a projected one) and Adam's moments. */
+function disposeReward(reward: AdversarialReward): void {
+  reward.optimizer.dispose();
+  const d = reward.discriminator as Discriminator & { dispose?: () => void };
+  if (d.dispose) d.dispose();
+  else d.params.dispose();
+}
+
+/**
+ * Trains a fresh discriminator (seed 0, Random(5) for the batches) against fakes from `from`, hands it to `use`, and
+ * disposes of it. Returns what `use` returns and the loss of the last step.
+ */
+async function withTrainedReward<T>(from: typeof entries, what: string, use: (reward: AdversarialReward) => Promise<T>): Promise<{ result: T; dLoss: number }> {
+  const reward = new AdversarialReward(await makeDiscriminator(DISCRIMINATORS.projected, 0), { learningRate: args.dLr });
+  try {
+    const rng = new Random(5);
+    let dLoss = NaN;
+    for (let k = 1; k <= args.dSteps; k++) {
+      dLoss = (await reward.update(reals.sample(args.n, rng), fakes(from, rng))).discriminatorLoss;
+      process.stderr.write(`\r${what}: discriminator step ${k}/${args.dSteps}, loss ${dLoss.toFixed(3)} (${elapsed()})`.padEnd(100));
+    }
+    return { result: await use(reward), dLoss };
+  } finally {
+    disposeReward(reward);
+  }
+}
 
 const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
-const rows = [];
-for (const e of entries) rows.push({ schedule: e.schedule, fid: e.fid, reward: mean(await reward.score(e.heldOut, labels)) });
-const realHeldOut = reals.sample(args.n, new Random(12));
-const realReward = mean(await reward.score(realHeldOut.samples, realHeldOut.labels));
-const rho = spearman(rows.map((r) => r.reward), rows.map((r) => -r.fid));
+const tensorsBefore = tf.memory().numTensors;
+interface Row {
+  schedule: ScheduleRequest & { guidance: number };
+  fid: number;
+  /** pool: mean reward on the held-out images. */
+  reward?: number;
+  /** two-sample: held-out ROC-AUC of reals vs this sampler, and that discriminator's last loss. */
+  auc?: number;
+  dLoss?: number;
+}
+const rows: Row[] = entries.map((e) => ({ schedule: e.schedule, fid: e.fid }));
+
+let pool: { spearman: number; realReward: number; dLoss: number } | undefined;
+if (runPool) {
+  const { result, dLoss } = await withTrainedReward(entries, "pool", async (reward) => {
+    for (const [i, e] of entries.entries()) rows[i].reward = mean(await reward.score(e.heldOut, labels));
+    return mean(await reward.score(realHeldOut.samples, realHeldOut.labels));
+  });
+  process.stderr.write("\n");
+  pool = { spearman: spearman(rows.map((r) => r.reward!), rows.map((r) => -r.fid)), realReward: result, dLoss };
+}
+
+let twoSample: { spearman: number } | undefined;
+if (runTwoSample) {
+  for (const [i, e] of entries.entries()) {
+    const what = `two-sample ${i + 1}/${entries.length} (${describeSchedule(e.schedule)})`;
+    const { result, dLoss } = await withTrainedReward([e], what, async (reward) =>
+      rocAuc(meanLogits(reward.discriminator, realHeldOut.samples, realHeldOut.labels), meanLogits(reward.discriminator, e.heldOut, labels)),
+    );
+    Object.assign(rows[i], { auc: result, dLoss });
+  }
+  process.stderr.write("\n");
+  twoSample = { spearman: spearman(rows.map((r) => r.auc!), rows.map((r) => r.fid)) };
+}
+const leaked = tf.memory().numTensors - tensorsBefore;
+
 rows.sort((a, b) => a.fid - b.fid);
-console.log(`${entry.name} at ${args.steps} steps; FID from packages/zoo/baselines.json (${search.samples} samples, training statistics)`);
-console.log(["sampler", "FID", "mean reward"].map((h, i) => (i ? h.padStart(12) : h.padEnd(26))).join(""));
-for (const r of rows) console.log(describeSchedule(r.schedule).padEnd(26) + r.fid.toFixed(2).padStart(12) + r.reward.toFixed(3).padStart(12));
-console.log(`real images (held out)`.padEnd(38) + realReward.toFixed(3).padStart(12));
-console.log(`discriminator loss at the last step ${last.discriminatorLoss.toFixed(3)}; Spearman rho(reward, -FID) = ${rho.toFixed(3)}; ${elapsed()}`);
-console.log(JSON.stringify({ model: entry.name, steps: args.steps, dSteps: args.dSteps, n: args.n, dLr: args.dLr, spearman: rho, realReward, rows }));
+const cell = (v: number | undefined, digits: number) => (v === undefined ? "-" : v.toFixed(digits)).padStart(12);
+console.log(`${entry.name} at ${args.steps} steps; FID from ${gridName} (${search.samples} samples vs ${search.reference}); ${args.reals} reals`);
+console.log("sampler".padEnd(26) + ["FID", "mean reward", "AUC"].map((h) => h.padStart(12)).join(""));
+for (const r of rows) console.log(describeSchedule(r.schedule).padEnd(26) + r.fid.toFixed(2).padStart(12) + cell(r.reward, 3) + cell(r.auc, 3));
+if (pool) {
+  console.log(`real images (held out)`.padEnd(38) + pool.realReward.toFixed(3).padStart(12));
+  console.log(`pool: discriminator loss at the last step ${pool.dLoss.toFixed(3)}; Spearman rho(mean reward, -FID) = ${pool.spearman.toFixed(3)}`);
+}
+if (twoSample) {
+  const losses = rows.map((r) => r.dLoss!);
+  console.log(
+    `two-sample: last-step discriminator losses ${Math.min(...losses).toFixed(3)}..${Math.max(...losses).toFixed(3)}; ` +
+      `Spearman rho(AUC, FID) = ${twoSample.spearman.toFixed(3)}`,
+  );
+}
+console.log(`${elapsed()}${leaked ? `; WARNING: ${leaked} tensors not disposed` : ""}`);
+console.log(
+  JSON.stringify({
+    model: entry.name,
+    steps: args.steps,
+    instrument: args.instrument,
+    reals: args.reals,
+    grid: gridName,
+    dSteps: args.dSteps,
+    n: args.n,
+    dLr: args.dLr,
+    spearman: { pool: pool?.spearman ?? null, twoSample: twoSample?.spearman ?? null },
+    realReward: pool?.realReward ?? null,
+    leakedTensors: leaked,
+    rows,
+  }),
+);
 await opened.dispose();

@@ -31,6 +31,7 @@ export { readStatistics, writeStatistics, statisticsFromArrays } from "./stats-f
 export { frechetDistance, traceSqrtProduct, type FrechetOptions, type FrechetResult } from "./fid.js";
 export { kernelInceptionDistance, mmd2Unbiased, type KidOptions, type KidResult } from "./kid.js";
 export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from "./inception-score.js";
+export { averageRanks, rocAuc, spearman } from "./rank.js";
 export { precisionRecall, type PrecisionRecallOptions, type PrecisionRecallResult } from "./precision-recall.js";
 export { NumpyRandomState } from "./numpy-random.js";
 export {
