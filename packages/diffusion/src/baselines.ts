@@ -3,10 +3,13 @@
  * so baselines and the policy-driven sampler share every line of solver code.
  *
  * Every grid has nfe+1 decreasing time points from tauStart to tauEnd (tau = 0 is data): the start time plus one
- * point per guided model evaluation, the same layout as the env's decisions (METHOD.md §5.3).
+ * point per guided model evaluation, the same layout as the env's decisions (METHOD.md §5.3). With the data
+ * endpoint (the default) the grid's last point is where the paper's sampler stops; ours lands on tau = 0 instead,
+ * so only the start and the interior points are used.
  */
 import type { Batch, ExecutedActions } from "@adagen/core";
 import { DiffusionEnv, MIN_TIME, uniformTimes, type SolverName } from "./env.js";
+import type { Endpoint } from "./guided-ode-env.js";
 import type { NoisePredictor } from "./predictor.js";
 import type { NoiseSchedule } from "./schedules.js";
 
@@ -59,6 +62,8 @@ export interface ScheduledSamplingOptions {
   solver?: SolverName;
   schedule?: NoiseSchedule;
   guidedChannels?: readonly number[];
+  /** "data" (default): the last step lands on tau = 0; "last-time": it stops at the grid's last point. */
+  endpoint?: Endpoint;
 }
 
 /** Runs the sampler on a fixed schedule (no policy) and returns the final states `[B, ...dataShape]`. */
@@ -78,6 +83,7 @@ export async function sampleWithSchedule(predictor: NoisePredictor, options: Sch
     solver: options.solver,
     schedule: options.schedule,
     guidedChannels: options.guidedChannels,
+    endpoint: options.endpoint,
   });
   const B = options.conditions.length;
   await env.reset(options.conditions, options.seed);

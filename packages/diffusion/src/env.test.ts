@@ -2,6 +2,7 @@ import { ActionDecoder, Random, residualTable, type GenerationEnv } from "@adage
 import { describe, expect, it } from "vitest";
 import { dataPrediction, dpmSolver2M, dpmSolver2S, dpmSolverFirstOrder } from "./dpm-solver.js";
 import { DiffusionEnv, type SolverName } from "./env.js";
+import type { Endpoint } from "./guided-ode-env.js";
 import { classifierFreeGuidance } from "./guidance.js";
 import type { NoisePredictor } from "./predictor.js";
 import { VPLinearSchedule } from "./schedules.js";
@@ -14,7 +15,8 @@ const labels = Int32Array.from([0, 1, 2, 3, 4, 1]); // 4 = null class: unconditi
 
 /**
  * The METHOD.md §5.3 procedure written out directly: one guided model call per time point but the last, 2S in
- * pairs (odd count: last step first order), 2M from the second step on, DDIM for "1".
+ * pairs (odd count: last step first order), 2M from the second step on, DDIM for "1". With the data endpoint the
+ * step that would end at the last time point returns the last call's data prediction instead.
  */
 async function referenceSampler(
   pred: NoisePredictor,
@@ -23,7 +25,9 @@ async function referenceSampler(
   solver: SolverName,
   conds: Int32Array,
   seed: number,
+  endpoint: Endpoint = "data",
 ): Promise<Float32Array> {
+  const toData = endpoint === "data";
   const B = conds.length;
   const dim = pred.dataShape[0];
   const T = times.length - 1;
@@ -46,10 +50,10 @@ async function referenceSampler(
         const [s1, t] = [tf[i + 1], tf[i + 2]];
         const xm = dpmSolverFirstOrder(schedule, { x, x0: x0s, s: full(s), t: full(s1) });
         const x0m = await x0At(xm, s1);
-        x = dpmSolver2S(schedule, { x, x0: x0s, x0Mid: x0m, s: full(s), s1: full(s1), t: full(t) });
+        x = toData && i + 2 === T ? x0m : dpmSolver2S(schedule, { x, x0: x0s, x0Mid: x0m, s: full(s), s1: full(s1), t: full(t) });
         i += 2;
       } else {
-        x = dpmSolverFirstOrder(schedule, { x, x0: x0s, s: full(s), t: full(tf[T]) });
+        x = toData ? x0s : dpmSolverFirstOrder(schedule, { x, x0: x0s, s: full(s), t: full(tf[T]) });
         i += 1;
       }
     }
@@ -59,7 +63,9 @@ async function referenceSampler(
       const x0 = await x0At(x, tf[i]);
       const [s, t] = [full(tf[i]), full(tf[i + 1])];
       x =
-        solver === "2M" && prev
+        toData && i === T - 1
+          ? x0
+          : solver === "2M" && prev
           ? dpmSolver2M(schedule, { x, x0, x0Prev: prev, tPrev: full(tf[i - 1]), s, t })
           : dpmSolverFirstOrder(schedule, { x, x0, s, t });
       prev = x0;
@@ -102,24 +108,71 @@ describe("DiffusionEnv", () => {
     h.forEach((row) => expect(row[1]).toBeCloseTo(0.541325, 5));
   });
 
-  const cases: [SolverName, number][] = [
-    ["2S", 4],
-    ["2S", 3],
-    ["2M", 5],
-    ["1", 3],
+  const cases: [SolverName, number, Endpoint][] = [
+    ["2S", 4, "data"],
+    ["2S", 3, "data"],
+    ["2M", 5, "data"],
+    ["1", 3, "data"],
+    ["2S", 4, "last-time"],
+    ["2M", 5, "last-time"],
   ];
-  it.each(cases)("an untrained policy reproduces the heuristic %s sampler with %i NFE sample for sample", async (solver, T) => {
+  it.each(cases)("an untrained policy reproduces the heuristic %s sampler with %i NFE sample for sample (endpoint %s)", async (solver, T, endpoint) => {
     const w = 0.75;
-    const env = new DiffusionEnv(predictor, { steps: T, solver, guidanceInit: w, smoothing: 0.4 });
+    const env = new DiffusionEnv(predictor, { steps: T, solver, guidanceInit: w, smoothing: 0.4, endpoint });
     const got = await rolloutUntrained(env, labels, 11);
     const times = Array.from({ length: T + 1 }, (_, k) => 0.9 - (k * 0.89) / T);
-    const want = await referenceSampler(predictor, times, w, solver, labels, 11);
+    const want = await referenceSampler(predictor, times, w, solver, labels, 11, endpoint);
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
-    // The comparison has teeth: a different guidance weight or solver moves the samples far more.
-    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w + 0.5, solver, labels, 11))).toBeGreaterThan(1e-2);
-    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w, solver === "1" ? "2S" : "1", labels, 11))).toBeGreaterThan(1e-4);
+    // The comparison has teeth: a different guidance weight, solver or endpoint moves the samples far more.
+    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w + 0.5, solver, labels, 11, endpoint))).toBeGreaterThan(1e-2);
+    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w, solver === "1" ? "2S" : "1", labels, 11, endpoint))).toBeGreaterThan(1e-4);
+    const other: Endpoint = endpoint === "data" ? "last-time" : "data";
+    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w, solver, labels, 11, other))).toBeGreaterThan(1e-3);
     const executed = env.executedSchedule().times.map((t) => t[0]);
-    executed.forEach((t, k) => expect(t).toBeCloseTo(times[k], 6));
+    executed.forEach((t, k) => expect(t).toBeCloseTo(k === T && endpoint === "data" ? 0 : times[k], 6));
+  });
+
+  it("lands on the exact data when the model is exact (Gaussian data, closed-form x0)", async () => {
+    // Data x0 ~ N(m, s²) per coordinate, VP forward x_tau = alpha·x0 + sigma·n. The exact denoiser is the posterior
+    // mean E[x0 | x_tau] = m + alpha·s²·(x_tau − alpha·m)/(alpha²s² + sigma²); eps = (x − alpha·x0_hat)/sigma. At the
+    // data end the sampler must return exactly that posterior mean of its last state, not a state with noise left.
+    const [m, sd] = [0.3, 0.5];
+    const gaussian: NoisePredictor = {
+      dataShape: [2],
+      featureShape: [1, 1],
+      numClasses: 1,
+      async predict(x, tau, _labels, B) {
+        const eps = new Float32Array(x.length);
+        for (let b = 0; b < B; b++) {
+          const [a, sg] = [schedule.alpha(tau[b]), schedule.sigma(tau[b])];
+          for (let i = 2 * b; i < 2 * b + 2; i++) {
+            const x0 = m + (a * sd * sd * (x[i] - a * m)) / (a * a * sd * sd + sg * sg);
+            eps[i] = (x[i] - a * x0) / sg;
+          }
+        }
+        return { eps, features: new Float32Array(B) };
+      },
+    };
+    const steps = 3;
+    const env = new DiffusionEnv(gaussian, { steps, solver: "1", smoothing: 0 });
+    const B = 4;
+    await env.reset(new Int32Array(B), 2);
+    const times = [0.9, 0.5, 0.2, 0.01];
+    let lastX = new Float32Array(0);
+    for (let k = 0; k <= steps; k++) {
+      if (k === steps) lastX = Float32Array.from((env as unknown as { x: Float32Array }).x);
+      await env.step({ nextTime: new Float32Array(B).fill(times[k]), guidanceScale: new Float32Array(B).fill(0) });
+    }
+    const out = (await env.render()).data;
+    const tau = Math.fround(0.2);
+    const [a, sg] = [schedule.alpha(tau), schedule.sigma(tau)];
+    for (let i = 0; i < out.length; i++)
+      expect(out[i]).toBeCloseTo(m + (a * sd * sd * (lastX[i] - a * m)) / (a * a * sd * sd + sg * sg), 4);
+    // The noisy endpoint instead keeps sigma(0.01)·eps of noise: a different state.
+    const noisy = new DiffusionEnv(gaussian, { steps, solver: "1", smoothing: 0, endpoint: "last-time" });
+    await noisy.reset(new Int32Array(B), 2);
+    for (let k = 0; k <= steps; k++) await noisy.step({ nextTime: new Float32Array(B).fill(times[k]), guidanceScale: new Float32Array(B).fill(0) });
+    expect(maxAbsDiff((await noisy.render()).data, out)).toBeGreaterThan(1e-3);
   });
 
   it("shows zero features at decision 0, then the conditional pass's features", async () => {
@@ -136,7 +189,8 @@ describe("DiffusionEnv", () => {
   });
 
   it("clamps each proposed time to [0.01, tau − 0.01], the lower bound winning, and then stands still", async () => {
-    const env = new DiffusionEnv(predictor, { steps: 4, solver: "1" });
+    // The noisy endpoint, so the last decision's time goes through the clamps too.
+    const env = new DiffusionEnv(predictor, { steps: 4, solver: "1", endpoint: "last-time" });
     const B = 3;
     await env.reset(Int32Array.from([0, 1, 2]), 5);
     const w = new Float32Array(B).fill(1);

@@ -12,14 +12,17 @@
  * Solvers: "2S" runs the paper's pairs (odd decisions pick an intermediate point, even ones the end of a
  * second-order step; an odd T ends with one first-order step), "2M" makes every decision the next point of a
  * multistep solver (first step first order), "1" is DDIM.
- * Time runs downwards (tau = 0 is data). `render` returns the final state x at the last time (≈ 0.01), as the
- * paper decodes it; there is no final denoising step. A `renderTransform` (e.g. `statesToImages`) maps it to the
- * reward's input space.
+ * Time runs downwards (tau = 0 is data). By default (`endpoint: "data"`) the last step lands on tau = 0: the state
+ * becomes the last evaluation's guided data prediction x0 = (x − sigma·eps)/alpha, the tau → 0 limit of the
+ * first-order update (sigma_t → 0, alpha_t(1 − e^−h) → 1; the second-order corrections have no finite limit there),
+ * and the last decision's time is ignored. `endpoint: "last-time"` stops at the last time point (≈ 0.01) as the
+ * paper does, without a final denoise, which leaves that point's noise in the image. A `renderTransform` (e.g.
+ * `statesToImages`) maps the state to the reward's input space.
  */
 import type { Batch } from "@adagen/core";
 import { dataPrediction, dpmSolver2M, dpmSolver2S, dpmSolverFirstOrder } from "./dpm-solver.js";
 import { channelMask, classifierFreeGuidance } from "./guidance.js";
-import { GuidedOdeEnv } from "./guided-ode-env.js";
+import { GuidedOdeEnv, type Endpoint } from "./guided-ode-env.js";
 import type { NoisePredictor } from "./predictor.js";
 import { VPLinearSchedule, type NoiseSchedule } from "./schedules.js";
 
@@ -53,6 +56,8 @@ export interface DiffusionEnvOptions {
    * (`[B,H,W,C]` in [0,1]). Default: the states themselves.
    */
   renderTransform?: (states: Batch) => Batch;
+  /** "data" (default): the last step returns the data prediction at tau = 0; "last-time": it stops at its time point. */
+  endpoint?: Endpoint;
 }
 
 /** Time-uniform grid of n+1 points from `from` down to `to` (the DiT heuristic, METHOD.md §4.3). */
@@ -63,6 +68,7 @@ export function uniformTimes(n: number, from: number, to: number): number[] {
 export class DiffusionEnv extends GuidedOdeEnv {
   readonly solver: SolverName;
   readonly schedule: NoiseSchedule;
+  protected readonly dataEnd = 0;
   private readonly mask: Uint8Array | undefined;
   /** Solver memory: 2S pair start (x_s, s, x0_s); 2M previous data prediction and its time. */
   private pairX: Float32Array = new Float32Array(0);
@@ -86,6 +92,7 @@ export class DiffusionEnv extends GuidedOdeEnv {
       guidanceInit: options.guidanceInit ?? 1.0,
       smoothing: options.smoothing ?? 0.4,
       renderTransform: options.renderTransform,
+      endpoint: options.endpoint,
     });
     checkHeuristicTimes(times, T, schedule);
     this.solver = options.solver ?? "2S";
@@ -111,6 +118,10 @@ export class DiffusionEnv extends GuidedOdeEnv {
 
   protected guide(epsCond: Float32Array, epsUncond: Float32Array, w: Float32Array): Float32Array {
     return classifierFreeGuidance(epsCond, epsUncond, w, this.mask);
+  }
+
+  protected predictData(eps: Float32Array): Float32Array {
+    return dataPrediction(this.schedule, this.x, eps, this.tau);
   }
 
   /** Moves x from the current times to `next` with the guided eps of evaluation k−1 (0-based). */

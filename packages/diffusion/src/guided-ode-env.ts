@@ -9,7 +9,14 @@
  *   policy sees; the policy picks this evaluation's w and the next time (`nextTime` clamps it); then the
  *   unconditional pass, guidance, and `advance` moves x to the next time.
  *
- * Subclasses say what the model predicts (`evaluate`), how the clamps run (time direction) and how a step is taken.
+ * - Endpoint: by default (`endpoint: "data"`) the last decision's time is not the policy's to pick: the sampler
+ *   lands on the data end (tau = 0 for diffusion, 1 for flow) and the state becomes the last evaluation's guided
+ *   data prediction, the limit of the data-prediction update there (no extra model call). Stopping at the last
+ *   time point instead (`"last-time"`, the paper's samplers: 0.01 / 0.99) leaves that point's noise in every
+ *   image. The policy still picks the start and every interior time point.
+ *
+ * Subclasses say what the model predicts (`evaluate`), how the clamps run (time direction), how a step is taken
+ * and what the data prediction of a guided output is.
  */
 import { Random, type ActionSpec, type Batch, type ExecutedActions, type GenerationEnv, type Observation, type ResetOptions } from "@adagen/core";
 import { sizeOf } from "./predictor.js";
@@ -29,7 +36,13 @@ export interface GuidedOdeEnvConfig {
   /** Action smoothing rho in [0, 1). */
   smoothing: number;
   renderTransform?: (states: Batch) => Batch;
+  /** Where the last step lands: "data" (default) or "last-time" (the heuristic's last point, no final denoise). */
+  endpoint?: Endpoint;
 }
+
+/** "data": the last step returns the last evaluation's data prediction; "last-time": it stops at its time point. */
+export type Endpoint = "data" | "last-time";
+export const ENDPOINTS: readonly Endpoint[] = ["data", "last-time"];
 
 /** One model evaluation: its prediction (eps, v, …; same size as x) and the features for the policy. */
 export interface Evaluation {
@@ -44,6 +57,7 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
   readonly numClasses: number;
   readonly stochastic = false;
   readonly steps: number;
+  readonly endpoint: Endpoint;
   protected readonly dim: number;
   private readonly dataShape: readonly number[];
   private readonly renderTransform: ((states: Batch) => Batch) | undefined;
@@ -78,6 +92,9 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     if (!(Number.isInteger(this.dim) && this.dim >= 1))
       throw new RangeError(`predictor dataShape must hold positive integers, got [${model.dataShape.join(",")}]`);
     this.renderTransform = config.renderTransform;
+    this.endpoint = config.endpoint ?? "data";
+    if (!ENDPOINTS.includes(this.endpoint))
+      throw new RangeError(`endpoint must be ${ENDPOINTS.map((e) => `"${e}"`).join(" or ")}, got "${String(this.endpoint)}"`);
     const w = config.guidanceInit;
     if (!(w > 0)) throw new RangeError(`guidanceInit must be > 0 (softplus range), got ${w}`);
     const rho = config.smoothing;
@@ -102,6 +119,10 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
   protected abstract guide(conditional: Float32Array, unconditional: Float32Array, w: Float32Array): Float32Array;
   /** Moves `x` from `tau` to `next` with the guided prediction of evaluation k − 1; subclasses keep solver memory. */
   protected abstract advance(guided: Float32Array, next: Float64Array): void;
+  /** The data end of the time axis (diffusion 0, flow 1). */
+  protected abstract readonly dataEnd: number;
+  /** The data prediction of the guided output at the current (x, tau): where a step to the data end lands. */
+  protected abstract predictData(guided: Float32Array): Float32Array;
 
   async reset(conditions: Int32Array, seed: number, options?: ResetOptions): Promise<void> {
     const B = conditions.length;
@@ -141,11 +162,15 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
       this.k = 1;
       return;
     }
+    const toData = this.k === this.steps && this.endpoint === "data";
     const next = new Float64Array(this.B);
-    for (let b = 0; b < this.B; b++) next[b] = this.nextTime(proposed[b], this.tau[b]);
+    if (toData) next.fill(this.dataEnd);
+    else for (let b = 0; b < this.B; b++) next[b] = this.nextTime(proposed[b], this.tau[b]);
     this.executedTimes.push(Float64Array.from(next));
     const { output: unconditional } = await this.checkedEvaluate(this.nullLabels);
-    this.advance(this.guide(this.conditional, unconditional, w), next);
+    const guided = this.guide(this.conditional, unconditional, w);
+    if (toData) this.x = this.predictData(guided);
+    else this.advance(guided, next);
     this.tau = next;
     if (this.k < this.steps) await this.conditionalPass();
     this.k++;
@@ -158,7 +183,8 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     return this.renderTransform ? this.renderTransform(states) : states;
   }
 
-  /** Executed schedule so far: per decision, each sample's time point and CFG weight (decision 0: start time). */
+  /** Executed schedule so far: per decision, each sample's time point and CFG weight (decision 0: start time; with
+   * the data endpoint the last decision's time is the data end). */
   executedSchedule(): { times: Float64Array[]; guidance: Float32Array[] } {
     return { times: this.executedTimes.slice(), guidance: this.executedGuidance.slice() };
   }

@@ -19,7 +19,7 @@ export {
 } from "./dpm-solver.js";
 export { classifierFreeGuidance, channelMask } from "./guidance.js";
 export { sizeOf, type NoisePredictor } from "./predictor.js";
-export { GuidedOdeEnv, type GuidedOdeEnvConfig, type GuidedModelShape, type Evaluation } from "./guided-ode-env.js";
+export { ENDPOINTS, GuidedOdeEnv, type Endpoint, type GuidedOdeEnvConfig, type GuidedModelShape, type Evaluation } from "./guided-ode-env.js";
 export {
   DiffusionEnv,
   uniformTimes,

@@ -17,9 +17,10 @@ export interface UInt8Images {
 
 /**
  * The sampler's end point as a forward-noising of the data: `x = alpha·x0 + sigma·eps` in the model's [-1,1] space.
- * A sampler that stops at tau_end > 0 without a final denoise (DiT at 0.01, SiT at 0.99; METHOD.md §5.3-5.4) can at
- * best produce q(x_tau_end); real images noised the same way make the discriminator judge that, not the leftover
- * noise the policy cannot remove.
+ * Only for samplers that stop at tau_end > 0 without a final denoise (`endpoint: "last-time"`: DiT at 0.01, SiT at
+ * 0.99; METHOD.md §5.3-5.4): they can at best produce q(x_tau_end), and real images noised the same way make the
+ * discriminator judge that, not the leftover noise the policy cannot remove. Samplers that land on the data end
+ * (the default) need no noise.
  */
 export interface EndPointNoise {
   alpha: number;

@@ -7,6 +7,7 @@
  * (METHOD.md §5.4).
  */
 import type { Batch, ExecutedActions } from "@adagen/core";
+import type { Endpoint } from "@adagen/diffusion";
 import { DEFAULT_START_TIME, FlowEnv, MAX_TIME, uniformTimes, type FlowSolverName } from "./env.js";
 import type { VelocityPredictor } from "./predictor.js";
 
@@ -55,6 +56,8 @@ export interface ScheduledSamplingOptions {
   solver?: FlowSolverName;
   /** Applied to the final states, as `FlowEnv`'s option of the same name (e.g. `statesToImages`). */
   renderTransform?: (states: Batch) => Batch;
+  /** "data" (default): the last step lands on tau = 1; "last-time": it stops at the grid's last point. */
+  endpoint?: Endpoint;
 }
 
 /** Runs the flow sampler on a fixed schedule (no policy) and returns the final states `[B, ...dataShape]` (transformed). */
@@ -79,6 +82,7 @@ export async function sampleWithSchedule(predictor: VelocityPredictor, options: 
     smoothing: 0,
     solver: options.solver,
     renderTransform: options.renderTransform,
+    endpoint: options.endpoint,
   });
   const B = options.conditions.length;
   await env.reset(options.conditions, options.seed);

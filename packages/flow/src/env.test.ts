@@ -1,3 +1,4 @@
+import type { Endpoint } from "@adagen/diffusion";
 import { ActionDecoder, residualTable } from "@adagen/core";
 import { describe, expect, it } from "vitest";
 import { sampleWithSchedule, shiftedGrid, timeUniformGrid } from "./baselines.js";
@@ -43,26 +44,30 @@ describe("FlowEnv action spec", () => {
 });
 
 describe("FlowEnv sampling", () => {
-  const cases: [FlowSolverName, number][] = [
-    ["dpm2S", 4],
-    ["dpm2S", 3],
-    ["rk2", 4],
-    ["rk2", 5],
-    ["euler", 3],
+  const cases: [FlowSolverName, number, Endpoint][] = [
+    ["dpm2S", 4, "data"],
+    ["dpm2S", 3, "data"],
+    ["rk2", 4, "data"],
+    ["rk2", 5, "data"],
+    ["euler", 3, "data"],
+    ["dpm2S", 4, "last-time"],
+    ["rk2", 5, "last-time"],
   ];
-  it.each(cases)("an untrained policy reproduces the heuristic %s sampler with %i NFE sample for sample", async (solver, T) => {
+  it.each(cases)("an untrained policy reproduces the heuristic %s sampler with %i NFE sample for sample (endpoint %s)", async (solver, T, endpoint) => {
     const w = 0.75;
-    const env = new FlowEnv(predictor, { steps: T, solver, guidanceInit: w, smoothing: 0.8 });
+    const env = new FlowEnv(predictor, { steps: T, solver, guidanceInit: w, smoothing: 0.8, endpoint });
     const got = await rolloutUntrained(env, labels, 11);
     const times = uniformTimes(T);
-    const want = await referenceSampler(predictor, times, w, solver, labels, 11);
+    const want = await referenceSampler(predictor, times, w, solver, labels, 11, endpoint);
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
-    // The comparison has teeth: another guidance weight or solver moves the samples far more.
-    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w + 0.5, solver, labels, 11))).toBeGreaterThan(1e-2);
+    // The comparison has teeth: another guidance weight, solver or endpoint moves the samples far more.
+    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w + 0.5, solver, labels, 11, endpoint))).toBeGreaterThan(1e-2);
     const other: FlowSolverName = solver === "euler" ? "dpm2S" : "euler";
-    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w, other, labels, 11))).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w, other, labels, 11, endpoint))).toBeGreaterThan(1e-4);
+    const otherEnd: Endpoint = endpoint === "data" ? "last-time" : "data";
+    expect(maxAbsDiff(got, await referenceSampler(predictor, times, w, solver, labels, 11, otherEnd))).toBeGreaterThan(1e-4);
     const executed = env.executedSchedule();
-    executed.times.forEach((t, k) => expect(t[0]).toBeCloseTo(times[k], 6));
+    executed.times.forEach((t, k) => expect(t[0]).toBeCloseTo(k === T && endpoint === "data" ? 1 : times[k], 6));
     executed.guidance.forEach((g) => expect(g[0]).toBeCloseTo(w, 6));
   });
 
@@ -81,7 +86,8 @@ describe("FlowEnv sampling", () => {
   });
 
   it("clamps the start only to ≤ 0.99, later times to [tau + 0.01, 0.99] with the upper bound winning", async () => {
-    const env = new FlowEnv(predictor, { steps: 4, solver: "euler" });
+    // The noisy endpoint, so the last decision's time goes through the clamps too.
+    const env = new FlowEnv(predictor, { steps: 4, solver: "euler", endpoint: "last-time" });
     const B = 3;
     await env.reset(Int32Array.from([0, 1, 2]), 5);
     const w = new Float32Array(B).fill(1);

@@ -23,13 +23,14 @@
  * - "euler": every decision is the next point of an Euler step.
  * With an odd T the pair solvers end with one first-order (Euler) step.
  *
- * `render` returns the final state x at the last time (≈ 0.99, still 0.99·x_data + 0.01·noise), in the model's
- * data space ([-1, 1] for the zoo's images), shaped `[B, ...dataShape]`; as in the paper there is no final step to
- * tau = 1. A `renderTransform` (e.g. `@adagen/diffusion`'s `statesToImages`: `[B,H,W,C]` in [0, 1]) maps it to the
+ * By default (`endpoint: "data"`) the last step lands on tau = 1: the last guided velocity carries the state there,
+ * x_data = x + (1 − tau)·v (no extra model call), and the last decision's time is ignored. `endpoint: "last-time"`
+ * stops at the last time point (≈ 0.99, still 0.99·x_data + 0.01·noise) as the paper does. `render` returns the
+ * state in the model's data space ([-1, 1] for the zoo's images), shaped `[B, ...dataShape]`. A `renderTransform` (e.g. `@adagen/diffusion`'s `statesToImages`: `[B,H,W,C]` in [0, 1]) maps it to the
  * reward's input space.
  */
 import type { Batch } from "@adagen/core";
-import { GuidedOdeEnv, classifierFreeGuidance } from "@adagen/diffusion";
+import { GuidedOdeEnv, classifierFreeGuidance, type Endpoint } from "@adagen/diffusion";
 import { dataFromVelocity } from "./path.js";
 import type { VelocityPredictor } from "./predictor.js";
 import { eulerStep, flowDpmSolver2S, flowDpmSolverFirstOrder, rk2Step } from "./solvers.js";
@@ -63,6 +64,8 @@ export interface FlowEnvOptions {
    * (`[B,H,W,C]` in [0,1]). Default: the states themselves.
    */
   renderTransform?: (states: Batch) => Batch;
+  /** "data" (default): the last step lands on tau = 1; "last-time": it stops at its time point (≈ 0.99). */
+  endpoint?: Endpoint;
 }
 
 /** Time-uniform grid of n+1 points from `from` up to `to` (the SiT heuristic, METHOD.md §4.3: 0.01 → 0.99). */
@@ -73,6 +76,7 @@ export function uniformTimes(n: number, from = DEFAULT_START_TIME, to = MAX_TIME
 
 export class FlowEnv extends GuidedOdeEnv {
   readonly solver: FlowSolverName;
+  protected readonly dataEnd = 1;
   /** Pair memory of the second-order solvers: start state, its time, and its v (rk2) or x_data (dpm2S). */
   private pairX: Float32Array = new Float32Array(0);
   private pairS: Float64Array = new Float64Array(0);
@@ -90,6 +94,7 @@ export class FlowEnv extends GuidedOdeEnv {
       guidanceInit: options.guidanceInit ?? SIT_GUIDANCE,
       smoothing: options.smoothing ?? SIT_SMOOTHING,
       renderTransform: options.renderTransform,
+      endpoint: options.endpoint,
     });
     this.solver = options.solver ?? "dpm2S";
     if (!SOLVERS.includes(this.solver))
@@ -114,6 +119,10 @@ export class FlowEnv extends GuidedOdeEnv {
 
   protected guide(vCond: Float32Array, vUncond: Float32Array, w: Float32Array): Float32Array {
     return classifierFreeGuidance(vCond, vUncond, w);
+  }
+
+  protected predictData(v: Float32Array): Float32Array {
+    return dataFromVelocity(this.x, v, this.tau);
   }
 
   /** Moves x from the current times to `next` with the guided velocity `v` of evaluation k−1 (0-based). */

@@ -209,4 +209,37 @@ describe("tensor files", () => {
     ).rejects.toThrow(/shape \[3\] needs 3 values, got 2/);
     expect(readdirSync(dir).sort()).toEqual(["nested"]);
   });
+
+  it("augments the real and the fake batch of every discriminator step with the same function, and nothing else", async () => {
+    const env = new ToyTargetEnv(3);
+    const seen: { real: Float32Array; fake: Float32Array }[] = [];
+    const scored: Float32Array[] = [];
+    const recording = {
+      async score(samples: { data: Float32Array }) {
+        scored.push(Float32Array.from(samples.data));
+        return new Float32Array(samples.data.length / 6).fill(0.5);
+      },
+      async update(real: { samples: { data: Float32Array } }, fake: { samples: { data: Float32Array } }) {
+        seen.push({ real: Float32Array.from(real.samples.data), fake: Float32Array.from(fake.samples.data) });
+        return {};
+      },
+    };
+    const trainer = new AdaGenTrainer({
+      ...adversarialOptions(env, 2),
+      reward: recording as unknown as TrainerOptions["reward"],
+      discriminatorSteps: 2,
+      // A marker augmentation: every value becomes −7, which no toy sample or action reaches.
+      discriminatorAugment: (images) => ({ data: new Float32Array(images.data.length).fill(-7), shape: images.shape }),
+    });
+    await trainer.train({ iterations: 1 });
+    expect(seen).toHaveLength(2);
+    for (const { real, fake } of seen) {
+      expect(real.every((v) => v === -7)).toBe(true);
+      expect(fake.every((v) => v === -7)).toBe(true);
+    }
+    expect(scored.length).toBeGreaterThan(0);
+    expect(scored.every((s) => s.every((v) => v !== -7))).toBe(true);
+    trainer.dispose();
+  });
 });
+

@@ -8,6 +8,7 @@ import { RolloutBuffer } from "../ppo/buffer.js";
 import { explorationStdAt, resolvePPOConfig, type PPOConfig } from "../ppo/config.js";
 import { ppoUpdate } from "../ppo/ppo.js";
 import { Random } from "../random.js";
+import type { ImageAugment } from "../rewards/augment.js";
 import type { LabeledBatch, RealDataSource, RewardModel } from "../rewards/reward.js";
 import { rollout, uniformLabels } from "../rollout.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "./tensor-file.js";
@@ -40,6 +41,11 @@ export interface TrainerOptions {
    * from the same policy_old with the same noise, and it saves the generator calls of the fresh batches.
    */
   discriminatorFakes?: "fresh" | "rollout";
+  /**
+   * Augmentation of both the real and the fake batch of every discriminator step (e.g. `translateCutout()`), drawn
+   * from the trainer's generator; the rewards PPO sees are computed on the unaugmented samples. None by default.
+   */
+  discriminatorAugment?: ImageAugment;
   /**
    * Discriminator steps before the first PPO update, on one iteration's worth of the initial policy's exploring
    * samples (reused in turn). Without it the first rewards of a short run are a random discriminator's noise.
@@ -96,6 +102,7 @@ export class AdaGenTrainer {
   readonly discriminatorSteps: number;
   readonly discriminatorBatch: number;
   readonly discriminatorFakes: "fresh" | "rollout";
+  readonly discriminatorAugment?: ImageAugment;
   readonly discriminatorWarmup: number;
   readonly groupSize: number;
   readonly seed: number;
@@ -117,6 +124,7 @@ export class AdaGenTrainer {
     this.discriminatorFakes = options.discriminatorFakes ?? "fresh";
     if (this.discriminatorFakes !== "fresh" && this.discriminatorFakes !== "rollout")
       throw new RangeError(`discriminatorFakes must be "fresh" or "rollout", got ${String(this.discriminatorFakes)}`);
+    this.discriminatorAugment = options.discriminatorAugment;
     this.discriminatorWarmup = nonNegativeInt("discriminatorWarmup", options.discriminatorWarmup ?? 0);
     this.groupSize = positiveInt("groupSize", options.groupSize ?? 1);
     if (this.batchSize % this.groupSize !== 0 || this.trajectoriesPerIteration % this.groupSize !== 0)
@@ -233,7 +241,12 @@ export class AdaGenTrainer {
   }
 
   private async discriminatorStep(fake: LabeledBatch): Promise<Record<string, number>> {
-    const real = await (this.realData as RealDataSource).sample(fake.labels.length, this.rng);
+    let real = await (this.realData as RealDataSource).sample(fake.labels.length, this.rng);
+    const augment = this.discriminatorAugment;
+    if (augment) {
+      real = { samples: augment(real.samples, this.rng), labels: real.labels };
+      fake = { samples: augment(fake.samples, this.rng), labels: fake.labels };
+    }
     return (this.reward.update as NonNullable<RewardModel["update"]>).call(this.reward, real, fake);
   }
 

@@ -3,6 +3,7 @@
  * constant CFG weight of a small grid, scored by class-conditional SW2 to exact samples with the same labels.
  * The best of these is "the baseline" a learned schedule has to beat.
  */
+import type { Endpoint } from "../guided-ode-env.js";
 import { Random } from "@adagen/core";
 import { karrasGrid, logSnrUniformGrid, sampleWithSchedule, timeUniformGrid } from "../baselines.js";
 import type { SolverName } from "../env.js";
@@ -25,6 +26,8 @@ export interface GmmBaselineOptions {
   seed?: number;
   /** SW2 random projections (their seed is fixed at 7 so all rows share directions). */
   projections?: number;
+  /** Where every sampler's last step lands (DiffusionEnv's option; default "data"). */
+  endpoint?: Endpoint;
 }
 
 export interface GmmBaselineRow {
@@ -67,7 +70,7 @@ export async function measureGmmBaselines(mixture: GaussianMixture, options: Gmm
   for (const solver of options.solvers ?? ["2S"]) {
     for (const [grid, times] of grids) {
       for (const w of options.guidance ?? [0, 0.25, 0.5, 1, 1.5, 2]) {
-        const out = await sampleWithSchedule(predictor, { times, guidance: w, conditions: labels, seed, solver, schedule });
+        const out = await sampleWithSchedule(predictor, { times, guidance: w, conditions: labels, seed, solver, schedule, endpoint: options.endpoint });
         rows.push({ grid, solver, guidance: w, times, swd: swd(out.data) });
       }
     }
@@ -80,6 +83,7 @@ export async function measureGmmBaselines(mixture: GaussianMixture, options: Gmm
     seed,
     solver: "2M",
     schedule,
+    endpoint: options.endpoint,
   });
   return {
     rows,

@@ -3,6 +3,7 @@
  * discriminator against exact samples) for DiffusionEnv on the Gaussian-mixture testbed, starting from the best
  * baseline schedule, and compare class-conditional SW2 to exact samples with that baseline on paired seeds.
  */
+import type { Endpoint } from "../guided-ode-env.js";
 import {
   ActionDecoder,
   AdaGenTrainer,
@@ -41,6 +42,8 @@ export interface GmmExperimentOptions {
    * hardly moves it; a small positive start such as 0.1 lets the policy learn guidance.
    */
   heuristicGuidance?: number;
+  /** Where the samplers' last step lands, for the baselines and the policy alike (default "data"). */
+  endpoint?: Endpoint;
   /**
    * Model selection as AdaNAT does (it keeps the best-FID policy): every `every` iterations, score the
    * deterministic policy on a validation set (its own seeds, never the test seeds) and keep the best weights.
@@ -70,6 +73,7 @@ export async function runGmmExperiment(o: GmmExperimentOptions): Promise<GmmExpe
     samples: o.evalSamples,
     solvers: ["2S", "2M"],
     seed: evalSeed,
+    endpoint: o.endpoint,
   });
   const baseline = report.best;
   const predictor = new GmmNoisePredictor(mixture, schedule);
@@ -79,6 +83,7 @@ export async function runGmmExperiment(o: GmmExperimentOptions): Promise<GmmExpe
     heuristicTimes: baseline.times,
     guidanceInit: o.heuristicGuidance ?? Math.max(baseline.guidance, 0.01),
     smoothing: 0, // METHOD.md §11: smoothing is for horizons over 10 steps
+    endpoint: o.endpoint,
   });
   const trainer = new AdaGenTrainer({
     env,

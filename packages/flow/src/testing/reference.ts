@@ -4,6 +4,7 @@
  */
 import { ActionDecoder, Random, rollout, type GenerationEnv } from "@adagen/core";
 import { classifierFreeGuidance } from "@adagen/diffusion";
+import type { Endpoint } from "@adagen/diffusion";
 import type { FlowSolverName } from "../env.js";
 import { dataFromVelocity } from "../path.js";
 import { sizeOf } from "@adagen/diffusion";
@@ -12,7 +13,8 @@ import { eulerStep, flowDpmSolver2S, flowDpmSolverFirstOrder, rk2Step } from "..
 
 /**
  * One guided evaluation per time point but the last; the pair solvers take (s, s1, t) triples (odd count: last step
- * first order), Euler every consecutive pair. Times are rounded to float32 first, as executed actions are.
+ * first order), Euler every consecutive pair. Times are rounded to float32 first, as executed actions are. With the
+ * data endpoint the step that would end at the last time point instead returns x + (1 − tau)·v of the last call.
  */
 export async function referenceSampler(
   pred: VelocityPredictor,
@@ -21,7 +23,9 @@ export async function referenceSampler(
   solver: FlowSolverName,
   conds: Int32Array,
   seed: number,
+  endpoint: Endpoint = "data",
 ): Promise<Float32Array> {
+  const toData = endpoint === "data";
   const B = conds.length;
   const T = times.length - 1;
   const tf = times.map(Math.fround);
@@ -35,7 +39,10 @@ export async function referenceSampler(
   };
   let x = new Random(seed).fillNormal(new Float32Array(B * sizeOf(pred.dataShape))) as Float32Array;
   if (solver === "euler") {
-    for (let i = 0; i < T; i++) x = eulerStep({ x, v: await guided(x, tf[i]), s: full(tf[i]), t: full(tf[i + 1]) });
+    for (let i = 0; i < T; i++) {
+      const v = await guided(x, tf[i]);
+      x = toData && i === T - 1 ? dataFromVelocity(x, v, full(tf[i])) : eulerStep({ x, v, s: full(tf[i]), t: full(tf[i + 1]) });
+    }
     return x;
   }
   let i = 0;
@@ -48,16 +55,18 @@ export async function referenceSampler(
         const xData = dataFromVelocity(x, v, s);
         const xm = flowDpmSolverFirstOrder({ x, xData, s, t: s1 });
         const xDataMid = dataFromVelocity(xm, await guided(xm, tf[i + 1]), s1);
-        x = flowDpmSolver2S({ x, xData, xDataMid, s, s1, t });
+        x = toData && i + 2 === T ? xDataMid : flowDpmSolver2S({ x, xData, xDataMid, s, s1, t });
       } else {
         const xm = eulerStep({ x, v, s, t: s1 });
-        x = rk2Step({ x, v, vStage: await guided(xm, tf[i + 1]), s, s1, t });
+        const vStage = await guided(xm, tf[i + 1]);
+        x = toData && i + 2 === T ? dataFromVelocity(xm, vStage, s1) : rk2Step({ x, v, vStage, s, s1, t });
       }
       i += 2;
     } else {
       const t = full(tf[T]);
-      x =
-        solver === "dpm2S"
+      x = toData
+        ? dataFromVelocity(x, v, s)
+        : solver === "dpm2S"
           ? flowDpmSolverFirstOrder({ x, xData: dataFromVelocity(x, v, s), s, t })
           : eulerStep({ x, v, s, t });
       i += 1;
