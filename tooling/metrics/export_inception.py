@@ -11,7 +11,7 @@
 The ONNX contract (also written to <output>.json, which FeatureExtractor reads):
 - input "images": float32 [B, 3, H, W], RGB in [0, 1], any H and W (uint8 / 255; adagen-bench does this);
 - inside the graph: PyTorch bilinear resize to 299 x 299 (align_corners=False), then 2x - 1
-  (METHOD.md 13.1: the AdaGen evaluation resize, not torch-fidelity's TF1-compatible one);
+  (docs/method.md 13.1: the AdaGen evaluation resize, not torch-fidelity's TF1-compatible one);
 - output "features": [B, 2048], the pool3 features (FID, KID, precision/recall);
 - output "logits": [B, 1008], the fc output without bias ("logits_unbiased", Inception Score).
 

@@ -9,7 +9,7 @@ It writes packages/metrics/fixtures/ (committed, so CI needs no Python):
 
 - reference.json: FID by the pytorch-fid formula (scipy.linalg.sqrtm) at 64 dims (from features, full rank and
   rank-deficient) and 2048 dims (covariances built from a hash generator that the tests reproduce bit-exactly,
-  full rank and rank-deficient); KID by torch-fidelity's algorithm; IS by torch-fidelity's/METHOD.md 13.1
+  full rank and rank-deficient); KID by torch-fidelity's algorithm; IS by torch-fidelity's/docs/method.md 13.1
   algorithm; precision/recall (k = 3) by brute force; numpy RandomState(2020) permutations.
 - feats_*.npy, logits.npy, pr_*.npy, kid_*.npy: the inputs, float64.
 - stats_a.npz / stats_b.npz: pytorch-fid statistics files (np.savez, keys mu, sigma) of the 64-dim features.
@@ -119,7 +119,7 @@ def kid_torch_fidelity(f1, f2, subsets, subset_size, degree=3, gamma=None, coef0
 
 
 def inception_score(logits, splits=10, seed=2020):
-    """torch_fidelity.metric_isc.isc_featuresdict_to_metric / METHOD.md 13.1, float64."""
+    """torch_fidelity.metric_isc.isc_featuresdict_to_metric / docs/method.md 13.1, float64."""
     n = len(logits)
     x = logits[np.random.RandomState(seed).permutation(n)]
     log_p = log_softmax(x, axis=1)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 import common as C
 
-# VP "linear" schedule of METHOD.md 5.3: beta_0 = 0.1, beta_1 = 20, T = 1.
+# VP "linear" schedule of docs/method.md 5.3: beta_0 = 0.1, beta_1 = 20, T = 1.
 BETA0, BETA1 = 0.1, 20.0
 
 
@@ -102,7 +102,7 @@ def guided(model, x, tau, y, w, paradigm):
 
 
 def heuristic_points(T, paradigm):
-    """METHOD.md 4.3: T+1 points uniform from 0.9 down to 0.01 (DiT) or from 0.01 up to 0.99 (SiT)."""
+    """docs/method.md 4.3: T+1 points uniform from 0.9 down to 0.01 (DiT) or from 0.01 up to 0.99 (SiT)."""
     if paradigm == "diffusion":
         return [0.9 - k * 0.89 / T for k in range(T + 1)]
     return [0.01 + k * 0.98 / T for k in range(T + 1)]
@@ -110,7 +110,7 @@ def heuristic_points(T, paradigm):
 
 @torch.no_grad()
 def dpm_solver_2s(model, x, y, T, w, paradigm):
-    """DPM-Solver++(2S) of METHOD.md 5.3/5.4 with the heuristic time points; T guided evaluations (T even).
+    """DPM-Solver++(2S) of docs/method.md 5.3/5.4 with the heuristic time points; T guided evaluations (T even).
     x is N(0, I), taken as the state at the first point; the state at the last point is returned."""
     sch = VP if paradigm == "diffusion" else Linear
     p = heuristic_points(T, paradigm)
@@ -267,7 +267,7 @@ def evaluate(model, paradigm, name, out, dev, args):
     ev = C.Evaluator(dev)
     n = args.eval_n
     y = C.balanced_labels(n, dev)
-    w_default = 1.0 if paradigm == "diffusion" else 1.5  # METHOD.md 4.3 cfg_init (DiT 1.0, SiT 1.5)
+    w_default = 1.0 if paradigm == "diffusion" else 1.5  # docs/method.md 4.3 cfg_init (DiT 1.0, SiT 1.5)
     fid, acc = {}, {}
     runs = [(f"dpm2s_T{T}", "dpm", T, w_default) for T in (4, 8, 16, args.generous)]
     runs.append((f"dpm2s_T{args.generous}_cfg0", "dpm", args.generous, 0.0))

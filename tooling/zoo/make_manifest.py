@@ -106,7 +106,7 @@ SAMPLING = {
     "dit-tiny": {
         "schedule": {"type": "vp-linear", "beta0": 0.1, "beta1": 20.0, "time_input": "1000 * tau", "T": 1,
                      "log_alpha": "-(beta1 - beta0) tau^2 / 4 - beta0 tau / 2", "sigma": "sqrt(1 - alpha^2)"},
-        "reference_sampler": "DPM-Solver++(2S), METHOD.md 5.3; T guided evaluations, T+1 points uniform from 0.9 down to 0.01; "
+        "reference_sampler": "DPM-Solver++(2S), docs/method.md 5.3; T guided evaluations, T+1 points uniform from 0.9 down to 0.01; "
                              "x ~ N(0, I) is the state at 0.9; the state at 0.01 is the output (no final denoising)",
         "guidance": "eps = eps_c + w (eps_c - eps_u), on the single channel", "default_cfg": 1.0,
         "decode": "clamp((x + 1) / 2, 0, 1)",
@@ -114,14 +114,14 @@ SAMPLING = {
     "sit-tiny": {
         "schedule": {"type": "linear-interpolant", "alpha": "tau", "sigma": "1 - tau", "time_input": "tau",
                      "direction": "tau = 0 noise, tau = 1 data (increasing)"},
-        "reference_sampler": "DPM-Solver++(2S) on alpha = tau, sigma = 1 - tau (METHOD.md 5.4), T+1 points uniform from 0.01 up to 0.99; "
+        "reference_sampler": "DPM-Solver++(2S) on alpha = tau, sigma = 1 - tau (docs/method.md 5.4), T+1 points uniform from 0.01 up to 0.99; "
                              "data prediction x + (1 - tau) v; also Euler and Heun on dx/dtau = v over [0, 1]",
         "guidance": "v = v_c + w (v_c - v_u), on the single channel", "default_cfg": 1.5,
         "decode": "clamp((x + 1) / 2, 0, 1)",
     },
     "maskgit-tiny": {
         "tokens": 49, "grid": [7, 7], "codebook": 512, "mask_id": 512,
-        "reference_sampler": "METHOD.md 5.1 with the cosine heuristic of 4.3 (mask ratio cos(pi/2 r_k), masking temperature "
+        "reference_sampler": "docs/method.md 5.1 with the cosine heuristic of 4.3 (mask ratio cos(pi/2 r_k), masking temperature "
                              "temp_init (1 - r_k), sampling temperature 1, CFG ramp cfg_init (k + 0.001) / T), n = min(floor(49 m), 48)",
         "guidance": "L = L_c + w (L_c - L_u)", "defaults": {"cfg_init": 1.0, "temp_init": 1.0, "samp_temp": 1.0},
         "decode": "decoder(sampled ids) then clamp((x + 1) / 2, 0, 1)",
@@ -129,7 +129,7 @@ SAMPLING = {
     "var-tiny": {
         "reference_sampler": "one pass per scale: for k = 0..5: x_in = next(ids).x_in; run var-tiny on x_in[:, :offsets[k+1]] for "
                              "the conditional and the null class; take rows offsets[k]..offsets[k+1]-1; t = cfg k / 5; "
-                             "L = (1 + t) L_c - t L_u; top-k, then top-p (METHOD.md 5.2), / temperature; sample into ids. "
+                             "L = (1 + t) L_c - t L_u; top-k, then top-p (docs/method.md 5.2), / temperature; sample into ids. "
                              "Then image = decoder(next(ids).f_hat)",
         "decode": "clamp((x + 1) / 2, 0, 1)",
     },

@@ -1,6 +1,6 @@
 """maskgit-tiny: a VQ tokenizer (28x28 -> 7x7 = 49 tokens, codebook 512) and a bidirectional class-conditional
 transformer over the 49 tokens with a mask token (id 512). Reference sampler: MaskGIT cosine schedule as in
-METHOD.md 4.3 / 5.1.
+docs/method.md 4.3 / 5.1.
 
     /usr/bin/python3 tooling/zoo/maskgit_tiny.py --vq-steps N --steps M
 """
@@ -74,7 +74,7 @@ class EncodeIds(nn.Module):
 
 @torch.no_grad()
 def sample(net, y, T, cfg_init=1.0, temp_init=1.0, samp_temp=1.0, gen=None):
-    """METHOD.md 5.1 with the heuristic schedule of 4.3 (49 tokens instead of 256). Returns the sampled ids."""
+    """docs/method.md 5.1 with the heuristic schedule of 4.3 (49 tokens instead of 256). Returns the sampled ids."""
     B, N = y.shape[0], 49
     ids = torch.full((B, N), MASK_ID, dtype=torch.long, device=y.device)
     yy = torch.cat([y, torch.full_like(y, C.NULL_CLASS)])

@@ -1,6 +1,6 @@
 """var-tiny: multi-scale residual VQ (scales 1,2,3,4,5,7 of a 7x7x32 latent, one codebook of 512) and a
 class-conditional transformer with block-causal attention over the 104 tokens of all scales (next-scale
-prediction). Reference sampler: VAR's defaults (METHOD.md 4.3 / 5.2), one pass per scale.
+prediction). Reference sampler: VAR's defaults (docs/method.md 4.3 / 5.2), one pass per scale.
 
     /usr/bin/python3 tooling/zoo/var_tiny.py --vq-steps N --steps M
 """
@@ -23,7 +23,7 @@ CDIM = 32
 SCALES = (1, 2, 3, 4, 5, 7)
 TOP_K = 112  # VAR's 900 of 4096 codes, scaled to 512 codes
 TOP_P = 0.96
-CFG = 1.5  # METHOD.md 4.3, var_d16.yaml
+CFG = 1.5  # docs/method.md 4.3, var_d16.yaml
 
 
 class VARNet(nn.Module):
@@ -79,7 +79,7 @@ class NextInputs(nn.Module):
 
 
 def filter_logits(L, top_k, top_p):
-    """Top-k then top-p (METHOD.md 5.2 steps 4-5), on [M,K] logits."""
+    """Top-k then top-p (docs/method.md 5.2 steps 4-5), on [M,K] logits."""
     if top_k > 0:
         kth = L.topk(top_k, -1).values[:, -1:]
         L = L.masked_fill(L < kth, float("-inf"))

@@ -1,5 +1,5 @@
 """Pretrains the frozen ViT body of the projected discriminator (core's ProjectedDiscriminator; the paper uses a
-frozen DINO ViT-S/16 there, METHOD.md §9.1) as a Fashion-MNIST classifier, in PyTorch (about 15x faster here than
+frozen DINO ViT-S/16 there, docs/method.md §9.1) as a Fashion-MNIST classifier, in PyTorch (about 15x faster here than
 TensorFlow.js on wasm), and writes it in core's tensor-file format for `ProjectedDiscriminator.load`:
 
     /usr/bin/python3 tooling/zoo/vit_backbone.py --epochs 6

@@ -22,7 +22,7 @@ export interface ResetOptions {
 }
 
 /**
- * The generation MDP (METHOD.md §3) that every paradigm adapter implements. One trajectory per sample;
+ * The generation MDP (docs/method.md §3) that every paradigm adapter implements. One trajectory per sample;
  * all samples of a batch advance in lock step through `horizon` policy decisions.
  *
  * Call order: `reset` → (`observe` → `step`) × horizon → `render`.

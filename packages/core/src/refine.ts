@@ -6,7 +6,7 @@ import type { RewardModel } from "./rewards/reward.js";
 import { rollout } from "./rollout.js";
 
 /**
- * Inference-time refinement by repeated sampling (METHOD.md §12.1, paper Algorithm 2): generate `candidates`
+ * Inference-time refinement by repeated sampling (docs/method.md §12.1, paper Algorithm 2): generate `candidates`
  * samples per condition with the deterministic policy (they differ through the generator's randomness, i.e.
  * the env seed), score each with the reward model (the trained discriminator), keep the best per condition.
  * `candidates = 1` is plain sampling.

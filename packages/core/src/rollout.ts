@@ -94,7 +94,7 @@ export function uniformLabels(count: number, numClasses: number, rng: Random): I
   return Int32Array.from({ length: count }, () => rng.int(numClasses));
 }
 
-/** Class-balanced labels: label i is floor(i·numClasses / count) (METHOD.md §13.1). */
+/** Class-balanced labels: label i is floor(i·numClasses / count) (docs/method.md §13.1). */
 export function balancedLabels(count: number, numClasses: number): Int32Array {
   return Int32Array.from({ length: count }, (_, i) => Math.floor((i * numClasses) / count));
 }

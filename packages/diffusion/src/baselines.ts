@@ -3,7 +3,7 @@
  * so baselines and the policy-driven sampler share every line of solver code.
  *
  * Every grid has nfe+1 decreasing time points from tauStart to tauEnd (tau = 0 is data): the start time plus one
- * point per guided model evaluation, the same layout as the env's decisions (METHOD.md §5.3). With the data
+ * point per guided model evaluation, the same layout as the env's decisions (docs/method.md §5.3). With the data
  * endpoint (the default) the grid's last point is where the paper's sampler stops; ours lands on tau = 0 instead,
  * so only the start and the interior points are used.
  */
@@ -18,7 +18,7 @@ function checkGrid(nfe: number, tauStart: number, tauEnd: number): void {
   if (!(tauStart > tauEnd && tauEnd > 0)) throw new RangeError(`need tauStart > tauEnd > 0, got ${tauStart} and ${tauEnd}`);
 }
 
-/** Uniform in tau (the DiT heuristic, METHOD.md §4.3). */
+/** Uniform in tau (the DiT heuristic, docs/method.md §4.3). */
 export function timeUniformGrid(nfe: number, tauStart = 0.9, tauEnd = MIN_TIME): number[] {
   checkGrid(nfe, tauStart, tauEnd);
   return uniformTimes(nfe, tauStart, tauEnd);
@@ -53,7 +53,7 @@ export function karrasGrid(schedule: NoiseSchedule, nfe: number, tauStart = 0.9,
 export interface ScheduledSamplingOptions {
   /** nfe+1 decreasing time points, e.g. from one of the grids above. */
   times: readonly number[];
-  /** Constant CFG weight w (METHOD.md convention, 0 = unguided), or one per model evaluation (nfe values). */
+  /** Constant CFG weight w (docs/method.md convention, 0 = unguided), or one per model evaluation (nfe values). */
   guidance: number | readonly number[];
   /** Per-sample class labels (numClasses = unconditional). */
   conditions: Int32Array;

@@ -1,5 +1,5 @@
 /**
- * DPM-Solver++ in data-prediction form (Lu et al. 2022; METHOD.md §5.3), as pure per-sample functions.
+ * DPM-Solver++ in data-prediction form (Lu et al. 2022; docs/method.md §5.3), as pure per-sample functions.
  *
  * Every function takes a batch `x` of B samples flattened row-major (`x.length = B·dim`), the model's data
  * predictions x0 at the relevant points, and **per-sample times** (`ArrayLike<number>` of length B, one time per
@@ -10,7 +10,7 @@
  * - first order (DDIM): x_t = (sigma_t/sigma_s)·x_s + alpha_t·(1 − e^−h)·x0_s;
  * - 2S (single-step, intermediate s1 between s and t): the first-order step to s1, a model call there, then
  *   x_t = (sigma_t/sigma_s)·x_s + alpha_t·(1 − e^−h)·[x0_s + h/(2·max(h1, 0.01))·(x0_s1 − x0_s)], h1 = lambda(s1) −
- *   lambda(s). That is DPM-Solver++(2S) with r = h1/h; the clamp of h1 at 0.01 is the paper code's (METHOD.md §5.3);
+ *   lambda(s). That is DPM-Solver++(2S) with r = h1/h; the clamp of h1 at 0.01 is the paper code's (docs/method.md §5.3);
  * - 2M (multistep): the same correction with the previous step's x0 and h_prev = lambda(s) − lambda(t_prev)
  *   in place of the intermediate point, h_prev clamped at 0.01 likewise (our choice, mirroring 2S, so a repeated
  *   time point at the clamp floor cannot divide by zero).

@@ -14,7 +14,7 @@ const predictor = new GmmNoisePredictor(mixture, schedule);
 const labels = Int32Array.from([0, 1, 2, 3, 4, 1]); // 4 = null class: unconditional samples work too
 
 /**
- * The METHOD.md §5.3 procedure written out directly: one guided model call per time point but the last, 2S in
+ * The docs/method.md §5.3 procedure written out directly: one guided model call per time point but the last, 2S in
  * pairs (odd count: last step first order), 2M from the second step on, DDIM for "1". With the data endpoint the
  * step that would end at the last time point returns the last call's data prediction instead.
  */
@@ -94,7 +94,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe("DiffusionEnv", () => {
-  it("has T+1 decisions and the DiT heuristic of METHOD.md §16 (T = 16, rho = 0.4)", () => {
+  it("has T+1 decisions and the DiT heuristic of docs/method.md §16 (T = 16, rho = 0.4)", () => {
     const env = new DiffusionEnv(predictor, { steps: 16 });
     expect(env.horizon).toBe(17);
     expect(env.stochastic).toBe(false);

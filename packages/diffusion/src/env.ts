@@ -1,5 +1,5 @@
 /**
- * `DiffusionEnv`: the policy-driven DPM-Solver++ sampler of METHOD.md §5.3 as a core `GenerationEnv`.
+ * `DiffusionEnv`: the policy-driven DPM-Solver++ sampler of docs/method.md §5.3 as a core `GenerationEnv`.
  *
  * With T = `steps` guided model evaluations (NFE) there are T+1 policy decisions:
  * - decision 0 sees all-zero features and picks the start time (clamped only to ≥ 0.01); its guidance output is
@@ -26,7 +26,7 @@ import { GuidedOdeEnv, type Endpoint } from "./guided-ode-env.js";
 import type { NoisePredictor } from "./predictor.js";
 import { VPLinearSchedule, type NoiseSchedule } from "./schedules.js";
 
-/** Floor of every time point and minimum decrease per decision (METHOD.md §5.3, clamp of step 3). */
+/** Floor of every time point and minimum decrease per decision (docs/method.md §5.3, clamp of step 3). */
 export const MIN_TIME = 0.01;
 export const MIN_TIME_GAP = 0.01;
 
@@ -37,17 +37,17 @@ export interface DiffusionEnvOptions {
   steps: number;
   /** "2S" (paper, default), "2M" or "1" (DDIM). */
   solver?: SolverName;
-  /** Noise schedule; VP-linear (beta 0.1..20, METHOD.md §5.3) by default. */
+  /** Noise schedule; VP-linear (beta 0.1..20, docs/method.md §5.3) by default. */
   schedule?: NoiseSchedule;
-  /** Heuristic start time (METHOD.md §4.3: 0.9). Ignored when `heuristicTimes` is given. */
+  /** Heuristic start time (docs/method.md §4.3: 0.9). Ignored when `heuristicTimes` is given. */
   tauStart?: number;
-  /** Heuristic end time (METHOD.md §4.3: 0.01). Ignored when `heuristicTimes` is given. */
+  /** Heuristic end time (docs/method.md §4.3: 0.01). Ignored when `heuristicTimes` is given. */
   tauEnd?: number;
-  /** The heuristic's T+1 time points, decreasing; default time-uniform from tauStart to tauEnd (METHOD.md §4.3). */
+  /** The heuristic's T+1 time points, decreasing; default time-uniform from tauStart to tauEnd (docs/method.md §4.3). */
   heuristicTimes?: readonly number[];
-  /** Constant heuristic CFG weight w (METHOD.md §4.3, DiT cfg_init = 1.0). */
+  /** Constant heuristic CFG weight w (docs/method.md §4.3, DiT cfg_init = 1.0). */
   guidanceInit?: number;
-  /** Action smoothing rho (METHOD.md §4.3, DiT: 0.4). */
+  /** Action smoothing rho (docs/method.md §4.3, DiT: 0.4). */
   smoothing?: number;
   /** Channels (axis 0 of dataShape) that receive guidance; all by default. DiT's reference sampler uses [0, 1, 2]. */
   guidedChannels?: readonly number[];
@@ -60,7 +60,7 @@ export interface DiffusionEnvOptions {
   endpoint?: Endpoint;
 }
 
-/** Time-uniform grid of n+1 points from `from` down to `to` (the DiT heuristic, METHOD.md §4.3). */
+/** Time-uniform grid of n+1 points from `from` down to `to` (the DiT heuristic, docs/method.md §4.3). */
 export function uniformTimes(n: number, from: number, to: number): number[] {
   return Array.from({ length: n + 1 }, (_, k) => (k === n ? to : from - (k * (from - to)) / n));
 }
@@ -106,7 +106,7 @@ export class DiffusionEnv extends GuidedOdeEnv {
     return Math.min(Math.max(proposed, MIN_TIME), this.schedule.tauMax);
   }
 
-  /** Down by at least the gap, then the floor: the lower bound wins (METHOD.md §5.3, step 3). */
+  /** Down by at least the gap, then the floor: the lower bound wins (docs/method.md §5.3, step 3). */
   protected nextTime(proposed: number, tau: number): number {
     return Math.max(Math.min(proposed, tau - MIN_TIME_GAP), MIN_TIME);
   }

@@ -1,5 +1,5 @@
 /**
- * The decision loop shared by the policy-driven ODE samplers (METHOD.md §5.3 diffusion, §5.4 flow): T guided model
+ * The decision loop shared by the policy-driven ODE samplers (docs/method.md §5.3 diffusion, §5.4 flow): T guided model
  * evaluations, T+1 policy decisions with action keys `nextTime` (sigmoid) and `guidanceScale` (softplus, the CFG
  * weight w of out = out_c + w·(out_c − out_u)).
  *
@@ -145,7 +145,7 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
   async observe(): Promise<Observation> {
     if (this.B === 0) throw new Error("observe called before reset");
     if (this.k > this.steps) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
-    // Decision 0 sees zeros (METHOD.md §5.3 step 2); `features` is zero-filled by reset until the first call.
+    // Decision 0 sees zeros (docs/method.md §5.3 step 2); `features` is zero-filled by reset until the first call.
     return { features: { data: this.features, shape: [this.B, ...this.featureShape] }, step: this.k };
   }
 

@@ -4,7 +4,7 @@
  *
  * Contract (packages/zoo/README.md, "dit-tiny.onnx"), with C×H×W the image shape and N×D the feature tokens:
  *   in  x        float32 [B,C,H,W]  noisy state x_tau = alpha(tau)·x0 + sigma(tau)·eps, x0 in [-1,1]
- *   in  t        float32 [B]        timeScale·tau (1000·tau for DiT, METHOD.md §5.3: plain scaling, no shift)
+ *   in  t        float32 [B]        timeScale·tau (1000·tau for DiT, docs/method.md §5.3: plain scaling, no shift)
  *   in  y        int64   [B]        class id, numClasses = null class
  *   out eps      float32 [B,C,H,W]  predicted noise
  *   out features float32 [B,N,D]    last-block tokens (conditional pass = what the policy reads)
@@ -24,7 +24,7 @@ export interface OnnxNoisePredictorOptions extends OnnxModelOptions {
   featureShape?: readonly [number, number];
   /** Real classes; label `numClasses` is the null class (dit-tiny: 10). */
   numClasses?: number;
-  /** The graph's time input is `timeScale · tau` (DiT: 1000, METHOD.md §5.3). */
+  /** The graph's time input is `timeScale · tau` (DiT: 1000, docs/method.md §5.3). */
   timeScale?: number;
   /** Images per session call (default 64). */
   chunkSize?: number;

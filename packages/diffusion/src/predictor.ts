@@ -5,7 +5,7 @@
 export interface NoisePredictor {
   /** Shape of one sample, channel axis first (e.g. [4, 32, 32] for a DiT latent, [d] for vectors). */
   readonly dataShape: readonly number[];
-  /** Shape [N, D] of the per-sample features handed to the policy (METHOD.md §5.3: last-block tokens). */
+  /** Shape [N, D] of the per-sample features handed to the policy (docs/method.md §5.3: last-block tokens). */
   readonly featureShape: readonly [number, number];
   /** Number of real classes; the label `numClasses` is the null (unconditional) class. */
   readonly numClasses: number;

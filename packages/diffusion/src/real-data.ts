@@ -1,5 +1,5 @@
 /**
- * Real images for the adversarial reward's discriminator updates (METHOD.md §9.2: a fresh real batch, with its
+ * Real images for the adversarial reward's discriminator updates (docs/method.md §9.2: a fresh real batch, with its
  * true labels, per discriminator step).
  *
  * It takes the uint8 arrays as given (e.g. `loadFashionMnist("train")` from `@adagen/zoo`, which has exactly this
@@ -18,7 +18,7 @@ export interface UInt8Images {
 /**
  * The sampler's end point as a forward-noising of the data: `x = alpha·x0 + sigma·eps` in the model's [-1,1] space.
  * Only for samplers that stop at tau_end > 0 without a final denoise (`endpoint: "last-time"`: DiT at 0.01, SiT at
- * 0.99; METHOD.md §5.3-5.4): they can at best produce q(x_tau_end), and real images noised the same way make the
+ * 0.99; docs/method.md §5.3-5.4): they can at best produce q(x_tau_end), and real images noised the same way make the
  * discriminator judge that, not the leftover noise the policy cannot remove. Samplers that land on the data end
  * (the default) need no noise.
  */

@@ -4,13 +4,13 @@ import { VPCosineSchedule, VPLinearSchedule, ditTimestep, noiseSchedule } from "
 describe("VP linear schedule", () => {
   const sch = new VPLinearSchedule();
 
-  // METHOD.md §16, "DiT VP-linear schedule sanity values".
+  // docs/method.md §16, "DiT VP-linear schedule sanity values".
   it.each([
     [1.0, -5.025, undefined, undefined, -5.02498],
     [0.9, -4.07475, 0.016996, 0.999856, -4.07461],
     [0.5, -1.26875, 0.281183, 0.959654, -1.22757],
     [0.01, -0.0009975, undefined, 0.044643, 3.10806],
-  ])("tau=%f matches the METHOD.md values", (tau, logAlpha, alpha, sigma, lambda) => {
+  ])("tau=%f matches the docs/method.md values", (tau, logAlpha, alpha, sigma, lambda) => {
     expect(sch.logAlpha(tau)).toBeCloseTo(logAlpha, 5);
     if (alpha !== undefined) expect(sch.alpha(tau)).toBeCloseTo(alpha, 6);
     if (sigma !== undefined) expect(sch.sigma(tau)).toBeCloseTo(sigma, 6);

@@ -1,5 +1,5 @@
 /**
- * Variance-preserving (VP) noise schedules in continuous time (METHOD.md §5.3).
+ * Variance-preserving (VP) noise schedules in continuous time (docs/method.md §5.3).
  *
  * Time convention: `tau` in [0, 1], **tau = 0 is data, larger tau is noisier**; sampling runs tau downwards.
  * The noised state is `x_tau = alpha(tau)·x_0 + sigma(tau)·eps` with `alpha² + sigma² = 1`, and
@@ -63,7 +63,7 @@ abstract class VPSchedule implements NoiseSchedule {
 
 /**
  * The VP "linear" schedule: beta(tau) = beta0 + tau·(beta1 − beta0) on tau in [0, 1], so
- * `log alpha(tau) = −(beta1 − beta0)·tau²/4 − beta0·tau/2` (METHOD.md §5.3).
+ * `log alpha(tau) = −(beta1 − beta0)·tau²/4 − beta0·tau/2` (docs/method.md §5.3).
  *
  * This is the continuous-time limit of DDPM/DiT's discrete linear betas 1e-4..0.02 over N = 1000 steps:
  * beta_i ≈ beta(i/N)/N, hence beta0 = 0.1 = 1000·1e-4 and beta1 = 20 = 1000·0.02. A DiT trained on those
@@ -72,7 +72,7 @@ abstract class VPSchedule implements NoiseSchedule {
 export class VPLinearSchedule extends VPSchedule {
   readonly name = "vp-linear";
   readonly tauMax = 1;
-  /** beta(0) and beta(1) in continuous units (METHOD.md §5.3: 0.1 and 20). */
+  /** beta(0) and beta(1) in continuous units (docs/method.md §5.3: 0.1 and 20). */
   constructor(
     readonly beta0 = 0.1,
     readonly beta1 = 20,
@@ -125,14 +125,14 @@ export class VPCosineSchedule extends VPSchedule {
   }
 }
 
-/** DiT's model time input for continuous time tau: plain scaling by its 1000 training steps (METHOD.md §5.3). */
+/** DiT's model time input for continuous time tau: plain scaling by its 1000 training steps (docs/method.md §5.3). */
 export function ditTimestep(tau: number): number {
   return 1000 * tau;
 }
 
 export type ScheduleName = "linear" | "cosine";
 
-/** The schedule called `name` with its METHOD.md defaults. */
+/** The schedule called `name` with its docs/method.md defaults. */
 export function noiseSchedule(name: ScheduleName): NoiseSchedule {
   switch (name) {
     case "linear":

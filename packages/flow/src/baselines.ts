@@ -4,7 +4,7 @@
  *
  * Every grid has nfe+1 **increasing** time points from tauStart (near noise, default 0.01) to tauEnd (near data,
  * default 0.99): the start time plus one point per guided model evaluation, the layout of the env's decisions
- * (METHOD.md §5.4).
+ * (docs/method.md §5.4).
  */
 import type { Batch, ExecutedActions } from "@adagen/core";
 import type { Endpoint } from "@adagen/diffusion";
@@ -17,7 +17,7 @@ function checkGrid(nfe: number, tauStart: number, tauEnd: number): void {
     throw new RangeError(`need 0 < tauStart < tauEnd ≤ ${MAX_TIME}, got tauStart=${tauStart}, tauEnd=${tauEnd}`);
 }
 
-/** Uniform in tau from tauStart up to tauEnd (the SiT heuristic, METHOD.md §4.3). */
+/** Uniform in tau from tauStart up to tauEnd (the SiT heuristic, docs/method.md §4.3). */
 export function timeUniformGrid(nfe: number, tauStart = DEFAULT_START_TIME, tauEnd = MAX_TIME): number[] {
   checkGrid(nfe, tauStart, tauEnd);
   return uniformTimes(nfe, tauStart, tauEnd);
@@ -46,7 +46,7 @@ export function shiftedGrid(nfe: number, shift: number, tauStart = DEFAULT_START
 export interface ScheduledSamplingOptions {
   /** nfe+1 increasing time points, e.g. from one of the grids above. */
   times: readonly number[];
-  /** Constant CFG weight w (METHOD.md convention, 0 = unguided), or one per model evaluation (nfe values). */
+  /** Constant CFG weight w (docs/method.md convention, 0 = unguided), or one per model evaluation (nfe values). */
   guidance: number | readonly number[];
   /** Per-sample class labels (numClasses = unconditional). */
   conditions: Int32Array;

@@ -11,7 +11,7 @@ const predictor = new GaussianVelocityPredictor(target);
 const labels = Int32Array.from([0, 1, 2, 3, 1]); // 3 = null class: unconditional samples work too
 
 describe("FlowEnv action spec", () => {
-  it("has T+1 decisions and the SiT heuristic of METHOD.md §16 (T = 16, rho = 0.8)", () => {
+  it("has T+1 decisions and the SiT heuristic of docs/method.md §16 (T = 16, rho = 0.8)", () => {
     const env = new FlowEnv(predictor, { steps: 16 });
     expect(env.horizon).toBe(17);
     expect(env.stochastic).toBe(false);

@@ -1,5 +1,5 @@
 /**
- * `FlowEnv`: the policy-driven rectified-flow sampler of METHOD.md §5.4 as a core `GenerationEnv`.
+ * `FlowEnv`: the policy-driven rectified-flow sampler of docs/method.md §5.4 as a core `GenerationEnv`.
  *
  * Time convention: x_tau = tau·x_data + (1 − tau)·noise, **tau = 0 noise, tau = 1 data, time runs UP**; the model
  * predicts v = x_data − noise (path.ts).
@@ -9,7 +9,7 @@
  *   guidance output is unused except through the smoothing memory. The initial noise x ~ N(0, I) is the state at
  *   that time, without rescaling.
  * - decision k ≥ 1 belongs to the k-th guided evaluation at the current (x, tau): the conditional pass gives the
- *   features the policy sees; the policy picks this evaluation's CFG weight w (`guidanceScale`, METHOD.md §1
+ *   features the policy sees; the policy picks this evaluation's CFG weight w (`guidanceScale`, docs/method.md §1
  *   convention v = v_c + w·(v_c − v_u), w = 0 unguided) and the next time (`nextTime`), clamped first up to
  *   tau + 0.01 and then down to 0.99 (the upper bound wins). Then the unconditional pass, guidance, and the solver
  *   advances to the next time.
@@ -35,13 +35,13 @@ import { dataFromVelocity } from "./path.js";
 import type { VelocityPredictor } from "./predictor.js";
 import { eulerStep, flowDpmSolver2S, flowDpmSolverFirstOrder, rk2Step } from "./solvers.js";
 
-/** Ceiling of every time point (METHOD.md §5.4: clamp to ≤ 0.99). */
+/** Ceiling of every time point (docs/method.md §5.4: clamp to ≤ 0.99). */
 export const MAX_TIME = 0.99;
-/** Minimum increase of the time per decision (METHOD.md §5.4: tau_next ≥ tau + 0.01). */
+/** Minimum increase of the time per decision (docs/method.md §5.4: tau_next ≥ tau + 0.01). */
 export const MIN_TIME_GAP = 0.01;
-/** Heuristic start time (METHOD.md §4.3, SiT: 0.01). */
+/** Heuristic start time (docs/method.md §4.3, SiT: 0.01). */
 export const DEFAULT_START_TIME = 0.01;
-/** SiT config defaults (METHOD.md §4.3, `sit.yaml`): cfg_init = 1.5, action smoothing rho = 0.8. */
+/** SiT config defaults (docs/method.md §4.3, `sit.yaml`): cfg_init = 1.5, action smoothing rho = 0.8. */
 export const SIT_GUIDANCE = 1.5;
 export const SIT_SMOOTHING = 0.8;
 
@@ -53,11 +53,11 @@ export interface FlowEnvOptions {
   steps: number;
   /** "dpm2S" (paper, default), "rk2" or "euler". */
   solver?: FlowSolverName;
-  /** The heuristic's T+1 increasing time points; default time-uniform from 0.01 to 0.99 (METHOD.md §4.3). */
+  /** The heuristic's T+1 increasing time points; default time-uniform from 0.01 to 0.99 (docs/method.md §4.3). */
   heuristicTimes?: readonly number[];
-  /** Constant heuristic CFG weight w > 0 (METHOD.md §4.3, SiT cfg_init = 1.5). */
+  /** Constant heuristic CFG weight w > 0 (docs/method.md §4.3, SiT cfg_init = 1.5). */
   guidanceInit?: number;
-  /** Action smoothing rho in [0, 1) (METHOD.md §4.3, SiT: 0.8). */
+  /** Action smoothing rho in [0, 1) (docs/method.md §4.3, SiT: 0.8). */
   smoothing?: number;
   /**
    * Maps the final states `[B, ...dataShape]` to what `render` returns, e.g. `statesToImages` for an image reward
@@ -68,7 +68,7 @@ export interface FlowEnvOptions {
   endpoint?: Endpoint;
 }
 
-/** Time-uniform grid of n+1 points from `from` up to `to` (the SiT heuristic, METHOD.md §4.3: 0.01 → 0.99). */
+/** Time-uniform grid of n+1 points from `from` up to `to` (the SiT heuristic, docs/method.md §4.3: 0.01 → 0.99). */
 export function uniformTimes(n: number, from = DEFAULT_START_TIME, to = MAX_TIME): number[] {
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`number of steps must be a positive integer, got ${n}`);
   return Array.from({ length: n + 1 }, (_, k) => (k === n ? to : from + (k * (to - from)) / n));
@@ -102,12 +102,12 @@ export class FlowEnv extends GuidedOdeEnv {
     checkHeuristicTimes(times, T);
   }
 
-  /** Start time: only the ceiling applies (METHOD.md §5.4). */
+  /** Start time: only the ceiling applies (docs/method.md §5.4). */
   protected startTime(proposed: number): number {
     return Math.min(proposed, MAX_TIME);
   }
 
-  /** Up by at least the gap, then the ceiling: the upper bound wins (METHOD.md §5.4). */
+  /** Up by at least the gap, then the ceiling: the upper bound wins (docs/method.md §5.4). */
   protected nextTime(proposed: number, tau: number): number {
     return Math.min(Math.max(proposed, tau + MIN_TIME_GAP), MAX_TIME);
   }

@@ -1,5 +1,5 @@
 /**
- * The linear interpolant of rectified flow / SiT (METHOD.md §5.4), the one time convention of this package:
+ * The linear interpolant of rectified flow / SiT (docs/method.md §5.4), the one time convention of this package:
  *
  *   x_tau = tau·x_data + (1 − tau)·noise,   tau in [0, 1],   **tau = 0 is noise, tau = 1 is data; time runs UP**.
  *
@@ -7,7 +7,7 @@
  *   data prediction  x_data = x + (1 − tau)·v,
  *   noise            eps    = x − tau·v.
  *
- * For the DPM-Solver++ path (METHOD.md §5.4) the interpolant is a noise schedule with alpha(tau) = tau,
+ * For the DPM-Solver++ path (docs/method.md §5.4) the interpolant is a noise schedule with alpha(tau) = tau,
  * sigma(tau) = 1 − tau, lambda(tau) = log(tau / (1 − tau)) (increasing in tau). `@adagen/diffusion`'s DPM-Solver++
  * functions run time *downwards* (diffusion time, 0 = data), so `FlowNoiseSchedule` is the same interpolant in the
  * diffusion time u = 1 − tau: alpha(u) = 1 − u, sigma(u) = u. `toDiffusionTime` converts per-sample times.
@@ -64,7 +64,7 @@ export function toDiffusionTime(tau: ArrayLike<number>): Float64Array {
 
 /**
  * The linear interpolant as a `@adagen/diffusion` `NoiseSchedule` in diffusion time u = 1 − tau (u = 0 data):
- * alpha(u) = 1 − u, sigma(u) = u, lambda(u) = log((1 − u)/u), so lambda(1 − tau) = log(tau/(1 − tau)) of METHOD.md §5.4.
+ * alpha(u) = 1 − u, sigma(u) = u, lambda(u) = log((1 − u)/u), so lambda(1 − tau) = log(tau/(1 − tau)) of docs/method.md §5.4.
  * Not variance preserving (alpha + sigma = 1); DPM-Solver++ only needs alpha, sigma and lambda.
  */
 export class FlowNoiseSchedule implements NoiseSchedule {

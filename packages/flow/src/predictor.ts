@@ -18,7 +18,7 @@ import { sizeOf } from "@adagen/diffusion";
 export interface VelocityPredictor {
   /** Shape of one sample, channel axis first ([1, 28, 28] for sit-tiny, [d] for vectors). */
   readonly dataShape: readonly number[];
-  /** Shape [N, D] of the per-sample features handed to the policy (METHOD.md §5.4: last-block tokens). */
+  /** Shape [N, D] of the per-sample features handed to the policy (docs/method.md §5.4: last-block tokens). */
   readonly featureShape: readonly [number, number];
   /** Number of real classes; the label `numClasses` is the null (unconditional) class. */
   readonly numClasses: number;

@@ -11,7 +11,7 @@
  *   x_s1 = x + (s1 − s)·v_s (an Euler step), v_s1 = v(x_s1, s1), then with h = t − s and r = (s1 − s)/h
  *   x_t = x + h·[(1 − 1/(2r))·v_s + (1/(2r))·v_s1].
  *   r = 1 is Heun's method (trapezoid corrector), r = 1/2 the explicit midpoint method.
- * - DPM-Solver++ (METHOD.md §5.4): `@adagen/diffusion`'s data-prediction solver with alpha = tau, sigma = 1 − tau
+ * - DPM-Solver++ (docs/method.md §5.4): `@adagen/diffusion`'s data-prediction solver with alpha = tau, sigma = 1 − tau
  *   (see `flowDpmSolverFirstOrder`, `flowDpmSolver2S`). Its first-order step equals Euler exactly on this path:
  *   x_t = ((1 − t)·x + (t − s)·x_data)/(1 − s) = x + (t − s)·v.
  */
@@ -149,7 +149,7 @@ export interface FlowDpm2SArgs<T extends FloatArray = FloatArray> {
 }
 
 /**
- * Second half of DPM-Solver++(2S) on the flow path (METHOD.md §5.3 step 3.6 with §5.4's alpha, sigma, lambda):
+ * Second half of DPM-Solver++(2S) on the flow path (docs/method.md §5.3 step 3.6 with §5.4's alpha, sigma, lambda):
  * x_t = (sigma_t/sigma_s)·x + alpha_t(1 − e^−h)·[x_data,s + h/(2·max(h1, 0.01))·(x_data,s1 − x_data,s)],
  * h = lambda(t) − lambda(s), h1 = lambda(s1) − lambda(s), lambda = log(tau/(1 − tau)).
  */

@@ -11,7 +11,7 @@ import type { NpyArray } from "./npy.js";
 
 /**
  * Images, N × H × W × C row-major: uint8 values 0..255, or float32 values in [0, 1] (unquantised generator
- * output, as METHOD.md §13.1 evaluates).
+ * output, as docs/method.md §13.1 evaluates).
  */
 export interface ImageBatch {
   data: Uint8Array | Float32Array;

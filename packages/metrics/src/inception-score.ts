@@ -1,5 +1,5 @@
 /**
- * Inception Score from classifier logits (Salimans et al. 2016), as METHOD.md §13.1 and torch-fidelity compute
+ * Inception Score from classifier logits (Salimans et al. 2016), as docs/method.md §13.1 and torch-fidelity compute
  * it: shuffle the rows with numpy `RandomState(2020).permutation(N)`, split into 10 contiguous chunks
  * (chunk i = rows ⌊iN/10⌋ … ⌊(i+1)N/10⌋ − 1), and per chunk take exp(mean_i KL(p_i ‖ mean p)) with
  * p = softmax(logits) in float64. The score is the mean over chunks; the standard deviation is reported too.
@@ -9,9 +9,9 @@ import { NumpyRandomState } from "./numpy-random.js";
 import { type FeatureBatch, checkFinite } from "./stats.js";
 
 export interface InceptionScoreOptions {
-  /** Number of splits (default 10, METHOD.md §13.1). */
+  /** Number of splits (default 10, docs/method.md §13.1). */
   splits?: number;
-  /** Seed of the shuffling permutation (default 2020, METHOD.md §13.1); `null` keeps the input order. */
+  /** Seed of the shuffling permutation (default 2020, docs/method.md §13.1); `null` keeps the input order. */
   seed?: number | null;
 }
 

@@ -17,7 +17,7 @@ console.log("labels   ", Array.from(test.labels.subarray(0, 8)));
 console.log("predicted", Array.from({ length: 8 }, (_, i) => argmax(real.logits.data as Float32Array, i, 10)));
 
 // 2. Sample one image per class from dit-tiny: 20 first-order DPM-Solver++ steps (DDIM) with guidance w = 1.
-const logAlpha = (tau: number) => (-(20 - 0.1) * tau * tau) / 4 - (0.1 * tau) / 2; // VP linear, METHOD.md 5.3
+const logAlpha = (tau: number) => (-(20 - 0.1) * tau * tau) / 4 - (0.1 * tau) / 2; // VP linear, docs/method.md 5.3
 const alpha = (tau: number) => Math.exp(logAlpha(tau));
 const sigma = (tau: number) => Math.sqrt(-Math.expm1(2 * logAlpha(tau)));
 const lambda = (tau: number) => Math.log(alpha(tau) / sigma(tau));

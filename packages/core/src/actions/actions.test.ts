@@ -24,7 +24,7 @@ describe("activations", () => {
     expect(() => inverseSoftplus(0)).toThrow(/positive/);
   });
 
-  it("matches the METHOD.md §16 constants", () => {
+  it("matches the docs/method.md §16 constants", () => {
     expect(inverseSoftplus(1)).toBeCloseTo(0.541325, 6);
     expect(inverseSoftplus(1.5)).toBeCloseTo(1.24752, 5);
     expect(inverseSoftplus(2)).toBeCloseTo(1.85459, 5);
@@ -47,7 +47,7 @@ describe("smoothing", () => {
   });
 });
 
-// METHOD.md §16 test vectors.
+// docs/method.md §16 test vectors.
 const T = 16;
 const maskgitSpec = (rho: number): ActionSpec => ({
   keys: [
@@ -79,7 +79,7 @@ const sitSpec: ActionSpec = {
   smoothing: 0.8,
 };
 
-describe("residual table (METHOD.md §16)", () => {
+describe("residual table (docs/method.md §16)", () => {
   it("MaskGIT mask-ratio residual, rho = 0.8", () => {
     const h = residualTable(maskgitSpec(0.8)).map((row) => row[0]);
     close(h.slice(0, 4), [5.33314, -1.66411, -0.22554, 0.07661], 2e-5);

@@ -1,10 +1,10 @@
 /**
- * Output activations g and their inverses (METHOD.md §4.2). Float64 scalar math: the heuristic residual table is
+ * Output activations g and their inverses (docs/method.md §4.2). Float64 scalar math: the heuristic residual table is
  * computed once per schedule, and exact reproduction of the heuristic depends on these being precise.
  */
 export type ActivationName = "sigmoid" | "softplus" | "scaledSigmoid";
 
-/** Logit inputs are clamped to [EPS, 1-EPS] so the heuristic endpoints stay finite (METHOD.md §4.2). */
+/** Logit inputs are clamped to [EPS, 1-EPS] so the heuristic endpoints stay finite (docs/method.md §4.2). */
 const LOGIT_EPS = 1e-6;
 
 export function sigmoid(x: number): number {

@@ -1,5 +1,5 @@
 /**
- * Causal EMA over steps (METHOD.md §11, Eq. 12): v_0 = u_0, v_k = rho·v_{k-1} + (1-rho)·u_k.
+ * Causal EMA over steps (docs/method.md §11, Eq. 12): v_0 = u_0, v_k = rho·v_{k-1} + (1-rho)·u_k.
  * Applied to pre-activation actions; causal, so the action at step k depends only on steps 0..k.
  */
 export function smoothSequence(u: readonly number[], rho: number): number[] {
@@ -8,7 +8,7 @@ export function smoothSequence(u: readonly number[], rho: number): number[] {
   return v;
 }
 
-/** Inverse of `smoothSequence`: h_0 = z_0, h_k = (z_k - rho·z_{k-1}) / (1-rho) (METHOD.md §4.4). */
+/** Inverse of `smoothSequence`: h_0 = z_0, h_k = (z_k - rho·z_{k-1}) / (1-rho) (docs/method.md §4.4). */
 export function unsmoothSequence(z: readonly number[], rho: number): number[] {
   if (rho === 0) return z.slice();
   return z.map((zk, k) => (k === 0 ? zk : (zk - rho * z[k - 1]) / (1 - rho)));

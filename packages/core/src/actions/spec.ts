@@ -2,7 +2,7 @@ import { activate, inverseActivate, type ActivationName } from "./activations.js
 import { checkSmoothing, unsmoothSequence } from "./smoothing.js";
 import type { ExecutedActions } from "../env.js";
 
-/** One action key: how a raw network output becomes that parameter's value (METHOD.md §4.1-4.2). */
+/** One action key: how a raw network output becomes that parameter's value (docs/method.md §4.1-4.2). */
 export interface ActionKeySpec {
   /** Name in the paradigm's terms, e.g. `nextTime`, `guidanceScale`, `maskRatio`. */
   name: string;
@@ -18,7 +18,7 @@ export interface ActionSpec {
   keys: ActionKeySpec[];
   /** `heuristic[k][j]`: the hand-designed value of key j at decision k, in executed units (one row per decision). */
   heuristic: number[][];
-  /** EMA weight rho in [0, 1) of the causal action smoothing; 0 disables it (METHOD.md §11). */
+  /** EMA weight rho in [0, 1) of the causal action smoothing; 0 disables it (docs/method.md §11). */
   smoothing: number;
 }
 
@@ -32,7 +32,7 @@ export function validateActionSpec(spec: ActionSpec): void {
 }
 
 /**
- * The residual table h (METHOD.md §4.4): inverse activation of the heuristic, then inverse smoothing.
+ * The residual table h (docs/method.md §4.4): inverse activation of the heuristic, then inverse smoothing.
  * Returned as `[horizon][keys]`. With a zero network output the decoder executes exactly the heuristic.
  */
 export function residualTable(spec: ActionSpec): number[][] {

@@ -37,7 +37,7 @@ export function silu(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * AdaLN: LayerNorm(x)·(1 + scale) + shift with (shift, scale) from the conditioning c (METHOD.md §6).
+ * AdaLN: LayerNorm(x)·(1 + scale) + shift with (shift, scale) from the conditioning c (docs/method.md §6).
  * `mod` is [B, 2F]; x is [B, F] or [B, N, F] (broadcast over tokens).
  */
 export function adaLN(x: tf.Tensor, mod: tf.Tensor): tf.Tensor {

@@ -4,7 +4,7 @@ import { adaLN, gelu, linear, silu, sinusoidalFeatures } from "./layers.js";
 import { ParamStore } from "./params.js";
 
 /**
- * The policy network of METHOD.md §6, adapted so it trains on the wasm backend (no conv gradients there):
+ * The policy network of docs/method.md §6, adapted so it trains on the wasm backend (no conv gradients there):
  *
  *   tokens [B,N,D] ─Linear D→H─ AdaLN(c) ─Linear H→C, GELU─ (per-token "1×1 conv")
  *     ─transpose, Linear N→M, GELU─ (token mixing in place of the stride-2 depthwise conv)

@@ -30,7 +30,7 @@ export const DEFAULT_VIT: Pick<ViTEncoderConfig, "patch" | "dim" | "depth" | "he
  * A small pre-LN vision transformer body that trains on the wasm backend: patchify by reshape/transpose (conv2d has
  * no wasm gradient), linear patch embedding + learned positions, attention + MLP blocks. `hiddenStates` gives the
  * token features after the embedding and after every block, the hooks a projected discriminator reads
- * (METHOD.md §9.1). Its variables live in the ParamStore it is given (names `patch/w`, `block0/qkv/w`, …).
+ * (docs/method.md §9.1). Its variables live in the ParamStore it is given (names `patch/w`, `block0/qkv/w`, …).
  */
 export class ViTEncoder {
   readonly config: ViTEncoderConfig;

@@ -1,5 +1,5 @@
 /**
- * Transitions of one PPO iteration (METHOD.md §8.2). With a terminal-only reward and gamma = 1 every step of a
+ * Transitions of one PPO iteration (docs/method.md §8.2). With a terminal-only reward and gamma = 1 every step of a
  * trajectory has the same return, so transitions are added per finished batch of trajectories, with its rewards.
  */
 export interface TransitionBatch {
@@ -81,7 +81,7 @@ export class RolloutBuffer {
   }
 }
 
-/** (R - mean) / (std + 1e-7) with the unbiased std, over all transitions (METHOD.md §8.3). */
+/** (R - mean) / (std + 1e-7) with the unbiased std, over all transitions (docs/method.md §8.3). */
 export function standardizeReturns(returns: Float32Array): Float32Array {
   const n = returns.length;
   let mean = 0;

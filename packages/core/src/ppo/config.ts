@@ -1,6 +1,6 @@
 /**
  * Every PPO hyperparameter, declared once with its default and where the default comes from
- * ([P] paper, [N] AdaNAT training code; METHOD.md §8-10).
+ * ([P] paper, [N] AdaNAT training code; docs/method.md §8-10).
  */
 export interface PPOConfig {
   /** Clip range eps of the surrogate ratio. [P Table XIII, N] */

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 /**
- * Log-density of a diagonal Gaussian with a fixed std, summed over action keys (METHOD.md §8.1):
+ * Log-density of a diagonal Gaussian with a fixed std, summed over action keys (docs/method.md §8.1):
  * log pi = -1/2 · sum_j [((o_j - mu_j)/sigma)^2 + log(2 pi sigma^2)].
  */
 export function gaussianLogProb(actions: tf.Tensor2D, mean: tf.Tensor2D, std: number): tf.Tensor1D {

@@ -14,7 +14,7 @@ function scaleToUnitStd(a: Float32Array): Float32Array {
 }
 
 /**
- * The PPO update of METHOD.md §8, top to bottom:
+ * The PPO update of docs/method.md §8, top to bottom:
  *   R̂ = standardise(R);  A = R̂ − V_old   (or the buffer's group-relative advantages, scaled to unit std)
  *   repeat `epochs` times, over `minibatches` shuffled minibatches:
  *     q = exp(log π_θ(o|s) − log π_old(o|s))

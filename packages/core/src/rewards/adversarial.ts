@@ -12,7 +12,7 @@ export interface AdversarialRewardConfig {
 }
 
 /**
- * The adversarial reward (METHOD.md §9): a discriminator co-trained on real vs generated samples with the
+ * The adversarial reward (docs/method.md §9): a discriminator co-trained on real vs generated samples with the
  * logistic loss L_D = mean softplus(−l_real) + mean softplus(l_fake); reward = sigmoid(mean logit) per sample.
  */
 export class AdversarialReward implements RewardModel {

@@ -3,7 +3,7 @@ import { ParamStore } from "../nn/params.js";
 
 /**
  * A class-conditional discriminator: samples + labels → per-token logits `[B, L]` (L = 1 for an MLP,
- * one per patch for a ViT). The reward is sigmoid(mean of the logits) (METHOD.md §9.3).
+ * one per patch for a ViT). The reward is sigmoid(mean of the logits) (docs/method.md §9.3).
  */
 export interface Discriminator {
   readonly params: ParamStore;

@@ -20,7 +20,7 @@ export const DEFAULT_PROJECTED_HEAD: Omit<ProjectedHeadConfig, "numClasses"> = {
 const BACKBONE_FORMAT = "adagen-vit-backbone";
 
 /**
- * The paper's discriminator design (METHOD.md §9.1) at this scale: a **frozen, pretrained** ViT body and small
+ * The paper's discriminator design (docs/method.md §9.1) at this scale: a **frozen, pretrained** ViT body and small
  * trainable heads, one per hook (the patch embedding and every block's output). Each head maps a token through
  * LayerNorm → Linear → LeakyReLU(0.2) → Linear to `cmapDim` channels; the token's logit is a plain linear readout
  * plus the projection onto a learned class embedding, `⟨out, cmap(c)⟩ / √cmapDim`. Logits of all hooks and tokens

@@ -2,7 +2,7 @@ import type { Batch } from "../env.js";
 import type { Random } from "../random.js";
 
 /**
- * A terminal reward: one score per finished sample (METHOD.md §3, §9.3). Fixed rewards (a function, an ONNX
+ * A terminal reward: one score per finished sample (docs/method.md §3, §9.3). Fixed rewards (a function, an ONNX
  * model) implement `score` only; learned rewards such as the adversarial one also take `update` steps.
  */
 export interface RewardModel {

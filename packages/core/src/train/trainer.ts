@@ -14,7 +14,7 @@ import { rollout, uniformLabels } from "../rollout.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "./tensor-file.js";
 
 /**
- * The AdaGen training loop (paper Algorithm 1, METHOD.md §10):
+ * The AdaGen training loop (paper Algorithm 1, docs/method.md §10):
  *   1. roll out `trajectoriesPerIteration` trajectories with exploration, render, score with the reward;
  *   2. PPO update of actor + critic on the buffer;
  *   3. `discriminatorSteps` updates of a learned reward on fresh exploring samples vs real samples.
@@ -36,7 +36,7 @@ export interface TrainerOptions {
   /** Samples per discriminator step, real and fake each. */
   discriminatorBatch?: number;
   /**
-   * Where the discriminator's fakes come from. "fresh" [N]: new exploring rollouts after the PPO update (METHOD.md
+   * Where the discriminator's fakes come from. "fresh" [N]: new exploring rollouts after the PPO update (docs/method.md
    * §9.2). "rollout": the iteration's own exploring rollout images, reused in `discriminatorBatch` chunks; they come
    * from the same policy_old with the same noise, and it saves the generator calls of the fresh batches.
    */

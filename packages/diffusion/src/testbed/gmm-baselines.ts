@@ -19,7 +19,7 @@ export interface GmmBaselineOptions {
   tauStart?: number;
   tauEnd?: number;
   solvers?: SolverName[];
-  /** CFG weights w to try (METHOD.md convention, 0 = unguided). */
+  /** CFG weights w to try (docs/method.md convention, 0 = unguided). */
   guidance?: number[];
   schedule?: NoiseSchedule;
   /** Seed of the initial noise; the exact samples use seed + 1000. */

@@ -82,7 +82,7 @@ export async function runGmmExperiment(o: GmmExperimentOptions): Promise<GmmExpe
     solver: baseline.solver,
     heuristicTimes: baseline.times,
     guidanceInit: o.heuristicGuidance ?? Math.max(baseline.guidance, 0.01),
-    smoothing: 0, // METHOD.md §11: smoothing is for horizons over 10 steps
+    smoothing: 0, // docs/method.md §11: smoothing is for horizons over 10 steps
     endpoint: o.endpoint,
   });
   const trainer = new AdaGenTrainer({

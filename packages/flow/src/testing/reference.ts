@@ -1,5 +1,5 @@
 /**
- * Test helpers: the METHOD.md §5.4 sampler written out directly with the pure solver functions (no env), and an
+ * Test helpers: the docs/method.md §5.4 sampler written out directly with the pure solver functions (no env), and an
  * untrained-policy rollout through core's ActionDecoder + rollout.
  */
 import { ActionDecoder, Random, rollout, type GenerationEnv } from "@adagen/core";
