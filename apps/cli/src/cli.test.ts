@@ -1,11 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { decodePngImage, readNpz } from "@adagen/metrics";
 import { runCli } from "./run.js";
+import { ActionDecoder, balancedLabels, initTensorflow, readTensorFile, rollout } from "@adagen/core";
+import { formatCompare, type CompareReport } from "./compare.js";
+import { loadPolicyFor, policyEnv, policyInitOf } from "./generate.js";
+import { getModel, openModel } from "./models.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -271,5 +275,88 @@ describe("pnpm start (the main job), shrunk: 2 steps, 1 iteration, 16 samples", 
     const bad = run("--iterations", "0");
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toBe('adagen start: --iterations needs an integer ≥ 1, got "0"');
+  });
+});
+
+describe("adagen train --non-adaptive: one learned schedule shared by all samples (paper Table XI)", () => {
+  /** The layout compare --shared reads: SHARED_DIR/M-T-shared (here next to the adaptive runs of POLICIES). */
+  const SHARED = join(POLICIES, "dit-tiny-2-shared");
+
+  it("--help tells --non-adaptive and --shared", async () => {
+    const t = await inProcess("train", "--help");
+    expect(t.stdout).toContain("--non-adaptive");
+    expect(t.stdout).toContain("runs/M-T-shared");
+    const c = await inProcess("compare", "--help");
+    expect(c.stdout).toContain("--shared DIR");
+    expect(c.stdout).toContain("learned shared schedule");
+  });
+
+  it("a tiny run writes a policy whose info says adaptive: false; --resume refuses to change it", async () => {
+    // --eval-every 0: policy.adagen is the iteration-1 policy, whose weights moved away from the all-zero start.
+    const r = adagen("train", ...TINY.slice(0, 10), "--eval-every", "0", "--iterations", "1", "--non-adaptive", "--out", SHARED, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ dir: SHARED, policy: join(SHARED, "policy.adagen"), adaptive: false, iteration: 1 });
+    expect(JSON.parse(readFileSync(join(SHARED, "run.json"), "utf8")).adaptive).toBe(false);
+    expect((await readTensorFile(join(SHARED, "policy.adagen"))).meta).toMatchObject({ model: "dit-tiny", steps: 2, adaptive: false });
+    expect((await readTensorFile(join(RUN, "policy.adagen"))).meta.adaptive).toBe(true);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--out", RUN, "--resume", "--non-adaptive"), /--non-adaptive differs from the run's adaptive policy/);
+    // The default folder of a --non-adaptive run is runs/M-T-shared.
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--resume", "--non-adaptive"), /runs\/dit-tiny-2-shared\/checkpoint\.adagen: no checkpoint to resume/);
+  });
+
+  it("the policy runs on the constant-feature env: the same actions for every sample, and sample works with it", async () => {
+    await initTensorflow();
+    const entry = getModel("dit-tiny");
+    const file = join(SHARED, "policy.adagen");
+    const model = await openModel(entry, 2, await policyInitOf(file, entry, 2));
+    try {
+      const source = await loadPolicyFor(file, entry, 2, model);
+      if (source.kind !== "policy") throw new Error("expected a policy");
+      expect(source.adaptive).toBe(false);
+      const labels = balancedLabels(10, 10);
+      const decoder = new ActionDecoder(source.actionSpec);
+      const shared = await rollout(policyEnv(model.env, source), source.actor, decoder, labels, 5);
+      const adaptive = await rollout(model.env, source.actor, decoder, labels, 5);
+      const distinct = (actions: typeof shared.actions) => actions.map((a) => Object.values(a).map((v) => new Set(v).size));
+      for (const perKey of distinct(shared.actions)) expect(perKey.every((n) => n === 1), String(perKey)).toBe(true);
+      // The same weights read the generator's features when run adaptively: the actions differ between samples.
+      expect(distinct(adaptive.actions).flat().some((n) => n > 1)).toBe(true);
+      source.actor.dispose();
+    } finally {
+      await model.dispose();
+    }
+    const out = join(tmp, "shared-out", "shared.npz");
+    const s = adagen("sample", "--model", "dit-tiny", "--steps", "2", "--policy", file, "--n", "12", "--seed", "3", "--out", out, "--json", "--quiet");
+    expect(s.code, s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout)).toMatchObject({ output: out, samples: 12, sampler: `policy ${file}` });
+    expect(readNpz(out).get("arr_0")!.shape).toEqual([12, 28, 28, 1]);
+  });
+
+  it("compare adds the learned shared schedule between the baseline and the adaptive policy, and notes a missing one", async () => {
+    const r = adagen("compare", "--model", "dit-tiny", "--steps", "2,3", "--n", "16", "--policy-dir", POLICIES, "--shared", POLICIES, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as CompareReport;
+    const [two, three] = j.rows;
+    expect(two.shared).toMatchObject({ policy: join(SHARED, "policy.adagen") });
+    expect(two.shared!.fid).toBeGreaterThan(0);
+    expect(two.shared!.fidRatio).toBeCloseTo(two.shared!.fid / two.baseline.fid, 12);
+    expect(two.adagen!.policy).toBe(join(RUN, "policy.adagen"));
+    expect(two.sharedNote).toBeUndefined();
+    expect(three.shared).toBeNull();
+    expect(three.sharedNote).toContain(join(POLICIES, "dit-tiny-3-shared", "policy.adagen"));
+    const table = formatCompare(j).split("\n");
+    const rowsOf = (steps: number) => table.filter((l) => l.startsWith(`| ${steps} |`)).map((l) => l.split("|")[2].trim());
+    expect(rowsOf(2)).toEqual(["searched fixed schedule", "learned shared schedule", "AdaGen (adaptive)"]);
+    expect(rowsOf(3)).toEqual(["searched fixed schedule", "AdaGen (adaptive)"]);
+    expect(table).toContain(`| 2 | learned shared schedule | ${two.shared!.fid.toFixed(2)} | ${two.shared!.fidRatio.toFixed(3)} | ${(100 * two.shared!.classAccuracy).toFixed(1)}% |`);
+    expect(table.some((l) => l.startsWith("T=3: no shared-schedule policy at"))).toBe(true);
+    // An adaptive policy where the shared one belongs is refused rather than reported as a shared schedule.
+    const wrong = join(tmp, "wrong-shared");
+    mkdirSync(join(wrong, "dit-tiny-2-shared"), { recursive: true });
+    copyFileSync(join(RUN, "policy.adagen"), join(wrong, "dit-tiny-2-shared", "policy.adagen"));
+    expectUsageError(
+      await inProcess("compare", "--model", "dit-tiny", "--steps", "2", "--n", "2", "--policy-dir", join(tmp, "none"), "--shared", wrong, "--quiet"),
+      /dit-tiny-2-shared\/policy\.adagen: not a shared-schedule policy/,
+    );
   });
 });

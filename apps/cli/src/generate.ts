@@ -8,14 +8,29 @@
  */
 import { existsSync } from "node:fs";
 import { zooPath } from "@adagen/zoo";
-import { ActionDecoder, Random, balancedLabels, loadPolicy, readTensorFile, rollout, type ActionSpec, type PolicyNetwork } from "@adagen/core";
+import {
+  ActionDecoder,
+  Random,
+  balancedLabels,
+  loadPolicy,
+  nonAdaptive,
+  readTensorFile,
+  rollout,
+  type ActionSpec,
+  type GenerationEnv,
+  type PolicyNetwork,
+} from "@adagen/core";
 import { UsageError, type ModelEntry, type OpenedModel, type PolicyInit, type ScheduleRequest } from "./models.js";
 
 /** Images per env call. */
 export const CHUNK = 64;
 
+/**
+ * A policy's `adaptive: false` (`adagen train --non-adaptive`, its file's info) marks one schedule shared by all
+ * samples: it was trained on core's `nonAdaptive` env (constant features: the step index only) and runs on it too.
+ */
 export type SampleSource =
-  | { kind: "policy"; actor: PolicyNetwork; actionSpec: ActionSpec; path: string }
+  | { kind: "policy"; actor: PolicyNetwork; actionSpec: ActionSpec; path: string; adaptive?: boolean }
   | { kind: "schedule"; schedule: ScheduleRequest };
 
 export interface GeneratedImages {
@@ -42,7 +57,7 @@ export async function generateImages(
     const chunkSeed = rng.nextUint32();
     const batch =
       source.kind === "policy"
-        ? (await rollout(model.env, source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed)).samples
+        ? (await rollout(policyEnv(model.env, source), source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed)).samples
         : await sampleFixed(model, source.schedule, chunkLabels, chunkSeed);
     if (batch.shape.length !== 4 || batch.shape[0] !== chunkLabels.length)
       throw new Error(`expected rendered images [${chunkLabels.length},H,W,C], got [${batch.shape.join(",")}]`);
@@ -55,6 +70,11 @@ export async function generateImages(
     onProgress?.(start + chunkLabels.length);
   }
   return { images: images as Uint8Array, labels, shape };
+}
+
+/** The env a policy runs on: the model's own, or core's `nonAdaptive` view of it for a shared-schedule policy. */
+export function policyEnv<E extends GenerationEnv>(env: E, source: { adaptive?: boolean }): E {
+  return source.adaptive === false ? nonAdaptive(env) : env;
 }
 
 /**
@@ -119,5 +139,5 @@ export async function loadPolicyFor(path: string, entry: ModelEntry, steps: numb
   const cfg = actor.config;
   if (cfg.tokens !== tokens || cfg.featureDim !== featureDim)
     fail(`policy reads features [${cfg.tokens},${cfg.featureDim}], ${entry.name} gives [${tokens},${featureDim}]`);
-  return { kind: "policy", actor, actionSpec, path };
+  return { kind: "policy", actor, actionSpec, path, adaptive: meta.adaptive !== false };
 }

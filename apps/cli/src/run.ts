@@ -37,6 +37,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "d-warmup": { kind: "int", min: 0 },
     "eval-every": { kind: "int", min: 0 },
     "eval-n": { kind: "int", min: 2 },
+    "non-adaptive": { kind: "bool" },
   },
   sample: {
     ...COMMON,
@@ -63,6 +64,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     n: { kind: "int", min: 2 },
     seed: { kind: "seed" },
     "policy-dir": { kind: "string" },
+    shared: { kind: "string" },
   },
 };
 
@@ -80,7 +82,7 @@ const HELP: Record<string, string> = {
 Usage:
   adagen train   --model M --steps T [options]     train a policy (PPO + adversarial reward)
   adagen sample  --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
-  adagen compare --model M --steps 4,8 --n N        FID and class accuracy: baseline vs trained policy
+  adagen compare --model M --steps 4,8 --n N        FID and class accuracy: baseline vs shared schedule vs policy
   adagen baselines --model M --steps 4,8            search the best fixed schedule × constant guidance
   adagen COMMAND --help                              options of one command
 
@@ -97,7 +99,7 @@ updates of --batch generated (the rollout's images, reused) vs --batch Fashion-M
 to the sampler's last time point. Before the first iteration the discriminator is warmed up for --d-warmup
 steps on the heuristic's samples. Every --eval-every iterations the deterministic policy samples --eval-n
 held-out images, scored by FID against the training statistics; the best (iteration 0 = the heuristic)
-becomes policy.adagen.
+becomes policy.adagen. With --non-adaptive the policy learns one schedule shared by all samples.
 
   --model M            ${Object.keys(MODELS).join(", ")}
   --steps T            guided model evaluations per sample, ${STEPS_RANGE.min}..${STEPS_RANGE.max}
@@ -106,7 +108,7 @@ becomes policy.adagen.
   --batch B            trajectories per env call, and images per discriminator update (default ${TRAIN_DEFAULTS.batch})
   --trajectories N     trajectories per iteration (default ${TRAIN_DEFAULTS.trajectories})
   --seed S             seed of every random draw (default ${TRAIN_DEFAULTS.seed})
-  --out DIR            run directory (default runs/M-T); created if missing
+  --out DIR            run directory (default runs/M-T, runs/M-T-shared with --non-adaptive); created if missing
   --lr X               policy/critic Adam learning rate (default ${DEFAULT_RECIPE.learningRate}; the paper's 1e-5 needs its 1000 iterations)
   --init I             the schedule the untrained policy reproduces: best (default: the searched best baseline
                        of packages/zoo/baselines.json, the heuristic when there is none) or heuristic (the
@@ -121,6 +123,10 @@ becomes policy.adagen.
   --d-warmup N         discriminator steps before the first iteration (default ${DEFAULT_RECIPE.discriminatorWarmup})
   --eval-every K       validation every K iterations; 0: none, policy.adagen is the last policy (default ${DEFAULT_VALIDATION.every})
   --eval-n N           samples per validation (default ${DEFAULT_VALIDATION.n})
+  --non-adaptive       learn ONE schedule shared by all samples (paper Table XI, "learnable vs adaptive"): the
+                       policy and critic see the step index only, the generator's features are replaced by
+                       a constant (core's nonAdaptive); same reward and recipe. Recorded in run.json and in the
+                       policy file (adaptive: false), which sample and compare then run the same way
   --resume             continue the run in DIR from DIR/checkpoint.adagen where it stopped (weights, Adam
                        states, RNG, iteration), with its own --batch, --trajectories and --seed (giving
                        different ones is an error)
@@ -131,7 +137,7 @@ iteration), metrics.jsonl (one JSON line per iteration) and, at the end, policy.
 Progress on stderr: iteration, reward mean ± std, discriminator loss, seconds per iteration, ETA.
 
 Output: "wrote DIR/policy.adagen (iteration K of N, validation FID F)", or with --json {"dir", "policy",
-"iteration", "selectedIteration", "validationFid", "resumedFrom", "rewardMean", "discriminatorLoss"}.
+"adaptive", "iteration", "selectedIteration", "validationFid", "resumedFrom", "rewardMean", "discriminatorLoss"}.
 
 ${COMMON_HELP}`,
   sample: `adagen sample --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
@@ -142,7 +148,8 @@ The same --seed gives the same labels and initial noise whatever the sampler.
 
   --model M            ${Object.keys(MODELS).join(", ")}
   --steps T            guided model evaluations per sample, ${STEPS_RANGE.min}..${STEPS_RANGE.max}
-  --policy PATH        a policy.adagen written by "adagen train" for this model and step count
+  --policy PATH        a policy.adagen written by "adagen train" for this model and step count (one trained
+                       with --non-adaptive runs as it was trained: one schedule for all samples)
                        or "default": the zoo's shipped policy for this model and step count
                        (packages/zoo/policies/M-T.adagen)
   --schedule NAME      a fixed schedule with constant guidance, no policy; "best": the searched best
@@ -181,11 +188,13 @@ Output: one line per step count with the winner, or with --json the whole result
 ${COMMON_HELP}`,
   compare: `adagen compare --model M --steps 4,8 --n N [options]
 
-For each step count: FID and class accuracy of the baseline, the best fixed schedule × constant guidance
-found by "adagen baselines" (packages/zoo/baselines.json; the model's heuristic when none was searched),
-and of the policy: the zoo's shipped one (packages/zoo/policies/M-T.adagen), or DIR/M-T/policy.adagen
-with --policy-dir (skipped with a note when absent). Both use the same N class-balanced labels and
-initial noise. FID: fmnist-features' 128-d features of the uint8 samples against the Fashion-MNIST test
+For each step count, three rows: FID and class accuracy of the baseline, the best fixed schedule ×
+constant guidance found by "adagen baselines" (packages/zoo/baselines.json; the model's heuristic when
+none was searched); of the learned shared schedule, a policy trained with "adagen train --non-adaptive"
+at SHARED/M-T-shared/policy.adagen (row omitted with a note when absent); and of the adaptive policy:
+the zoo's shipped one (packages/zoo/policies/M-T.adagen), or DIR/M-T/policy.adagen with --policy-dir
+(skipped with a note when absent). All use the same N class-balanced labels and initial noise.
+FID: fmnist-features' 128-d features of the uint8 samples against the Fashion-MNIST test
 statistics (packages/zoo/stats/fmnist-test-stats.npz). Class accuracy: share of samples that
 fmnist-features classifies as their conditioning class. Small N biases FID upwards (use 10,000 for
 reported figures).
@@ -196,10 +205,13 @@ reported figures).
   --seed S             sampling seed (default 0)
   --policy-dir DIR     compare the runs in DIR (as "adagen train" writes them, e.g. runs) instead of the
                        shipped policies
+  --shared DIR         where the shared-schedule runs are: DIR/M-T-shared/policy.adagen (default runs, where
+                       "adagen train --non-adaptive" writes them)
 
-Output: a markdown table, or with --json {"model", "samples", "seed", "reference", "rows": [{"steps",
-"baseline": {"fid", "classAccuracy", "sampler"}, "adagen": {"fid", "classAccuracy", "policy"} | null,
-"fidRatio", "note"?}]}.
+Output: a markdown table (one line per sampler and step count), or with --json {"model", "samples",
+"seed", "reference", "rows": [{"steps", "baseline": {"fid", "classAccuracy", "sampler"}, "shared": {"fid", "classAccuracy", "policy", "fidRatio"}
+| null, "adagen": {"fid", "classAccuracy", "policy"} | null, "fidRatio", "note"?, "sharedNote"?}]}
+(fidRatio: FID / baseline FID).
 
 ${COMMON_HELP}`,
 };
@@ -232,6 +244,7 @@ export async function runCli(argv: string[]): Promise<number> {
             JSON.stringify({
               dir: r.dir,
               policy: r.policy,
+              adaptive: r.adaptive,
               iteration: r.iteration,
               selectedIteration: r.selectedIteration,
               validationFid: r.bestValidation?.fid ?? null,
@@ -240,7 +253,11 @@ export async function runCli(argv: string[]): Promise<number> {
               discriminatorLoss: r.last?.discriminator?.discriminatorLoss ?? null,
             }),
           );
-        else out(`wrote ${r.policy} (iteration ${r.selectedIteration} of ${r.iteration}${r.bestValidation ? `, validation FID ${r.bestValidation.fid.toFixed(2)}` : ""})`);
+        else
+          out(
+            `wrote ${r.policy} (${r.adaptive ? "" : "shared schedule, "}iteration ${r.selectedIteration} of ${r.iteration}` +
+              `${r.bestValidation ? `, validation FID ${r.bestValidation.fid.toFixed(2)}` : ""})`,
+          );
         return 0;
       }
       case "sample": {

@@ -18,7 +18,7 @@ import { writeFileAtomic } from "@adagen/metrics";
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { baselineFor, describeSchedule } from "./baselines.js";
 import { compareStep, type CompareRow } from "./compare.js";
-import { generateImages, loadPolicyFor, policyInitOf, type SampleSource } from "./generate.js";
+import { generateImages, loadPolicyFor, policyEnv, policyInitOf, type SampleSource } from "./generate.js";
 import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { lineChart, stackVertically, textRaster, type Rgb, type Series } from "./plot.js";
 import { encodePng, imageGrid, sideBySide } from "./png.js";
@@ -220,7 +220,7 @@ async function writePictures(entry: ModelEntry, steps: number, policyPath: strin
 
     // The executed schedule of PLOT_SAMPLES class-balanced samples.
     const labels = balancedLabels(PLOT_SAMPLES, model.env.numClasses);
-    await rollout(model.env, source.actor, new ActionDecoder(source.actionSpec), labels, PICTURE_SEED);
+    await rollout(policyEnv(model.env, source), source.actor, new ActionDecoder(source.actionSpec), labels, PICTURE_SEED);
     const env = model.env as typeof model.env & { executedSchedule?: () => { times: Float64Array[]; guidance: Float32Array[] } };
     if (!env.executedSchedule) throw new Error(`${entry.name}'s env does not report its executed schedule`);
     const executed = env.executedSchedule();

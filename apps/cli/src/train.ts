@@ -5,7 +5,10 @@
  *   run.json          what was trained (model, steps, batch, trajectories, seed, sizes), written once
  *   checkpoint.adagen everything to resume exactly (core's AdaGenTrainer.save), rewritten atomically every iteration
  *   metrics.jsonl     one JSON line of core's IterationMetrics per iteration
- *   policy.adagen     the deterministic policy (exportPolicy, with model and steps in its info), at the end
+ *   policy.adagen     the deterministic policy (exportPolicy, with model, steps and adaptive in its info), at the end
+ * With --non-adaptive (paper Table XI, "learnable vs adaptive") the policy and critic read core's `nonAdaptive` env:
+ * constant features (the generator's replaced), so the policy learns one schedule (the step index only) shared by all
+ * samples, with the same reward and recipe; its file says `adaptive: false` and sample/compare run it the same way.
  * The checkpoint is first written at iteration 0; each iteration then appends its metrics line and replaces the
  * checkpoint, so a run killed at any point resumes from the last checkpoint; lines past it are dropped on resume and
  * redone.
@@ -20,6 +23,8 @@ import {
   type Discriminator,
   ViTDiscriminator,
   initTensorflow,
+  isNonAdaptive,
+  nonAdaptive,
   readTensorFile,
   writeTensorFile,
   type IterationMetrics,
@@ -178,7 +183,9 @@ class Validator {
   }
 
   async evaluate(trainer: AdaGenTrainer, info: Record<string, unknown>): Promise<ValidationScore> {
-    const source = { kind: "policy", actor: trainer.actor, actionSpec: this.model.env.actionSpec, path: "(training)" } as const;
+    // The trainer's env is the nonAdaptive view for a --non-adaptive run: validate the policy on what it reads.
+    const adaptive = !isNonAdaptive(trainer.env);
+    const source = { kind: "policy", actor: trainer.actor, actionSpec: this.model.env.actionSpec, path: "(training)", adaptive } as const;
     const score = await this.scorer.score(await generateImages(this.model, source, this.config.n, this.config.seed));
     if (!this.best || score.fid < this.best.fid) {
       await trainer.exportPolicy(this.bestFile, { ...info, validationFid: score.fid });
@@ -205,6 +212,11 @@ interface RunInfo {
   discriminator: DiscriminatorChoice;
   recipe: Recipe;
   validation: Validation;
+  /**
+   * false with --non-adaptive: one schedule shared by all samples (the policy sees the step index only). Absent in
+   * runs written before the flag existed: adaptive.
+   */
+  adaptive?: boolean;
 }
 
 export interface TrainResult {
@@ -216,6 +228,8 @@ export interface TrainResult {
   bestValidation?: ValidationScore & { iteration: number };
   /** The schedule the untrained policy reproduced. */
   init: PolicyInit;
+  /** False for a --non-adaptive run (one shared schedule). */
+  adaptive: boolean;
   resumedFrom?: number;
   last?: IterationMetrics;
 }
@@ -254,7 +268,8 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
   const steps = flags.require("steps", flags.number, "train");
   const iterations = flags.number("iterations") ?? TRAIN_DEFAULTS.iterations;
   const resume = flags.bool("resume");
-  const dir = flags.string("out") ?? join("runs", `${entry.name}-${steps}`);
+  const shared = flags.bool("non-adaptive");
+  const dir = flags.string("out") ?? join("runs", `${entry.name}-${steps}${shared ? "-shared" : ""}`);
   const checkpoint = join(dir, "checkpoint.adagen");
   const metricsFile = join(dir, "metrics.jsonl");
   const policyFile = join(dir, "policy.adagen");
@@ -274,6 +289,8 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     }
     for (const k of ["init", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in ${join(dir, "run.json")}`);
+    if (shared && info.adaptive !== false)
+      throw new UsageError(`--non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${join(dir, "run.json")}`);
   } else {
     // run.json alone (a run that failed before its first checkpoint) is not a run worth keeping.
     const existing = ["checkpoint.adagen", "metrics.jsonl", "policy.adagen"].filter((f) => existsSync(join(dir, f)));
@@ -301,8 +318,10 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
         }),
       },
       validation: { ...DEFAULT_VALIDATION, ...defined({ every: flags.number("eval-every"), n: flags.number("eval-n") }) },
+      adaptive: !shared,
     };
   }
+  const adaptive = info.adaptive !== false;
 
   await initTensorflow();
   const model: OpenedModel = await openModel(entry, steps, info.init);
@@ -315,7 +334,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       learningRate: recipe.discriminatorLearningRate,
     });
     trainer = new AdaGenTrainer({
-      env: model.env,
+      env: adaptive ? model.env : nonAdaptive(model.env),
       reward,
       realData: new ImageRealData(loadFashionMnist("train"), [28, 28, 1], recipe.noisyReals ? model.endPointNoise : undefined),
       network: info.network,
@@ -368,7 +387,8 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     const bar = new ProgressBar(`train ${entry.name} T=${steps}`, iterations, "iterations", !quiet);
     if (!quiet)
       process.stderr.write(
-        `${resume ? `resuming ${dir} at iteration ${startIteration}` : `training into ${dir}`}: policy ${trainer.actor.parameterCount} parameters, ` +
+        `${resume ? `resuming ${dir} at iteration ${startIteration}` : `training into ${dir}`}: ` +
+          `${adaptive ? "" : "non-adaptive (one schedule shared by all samples, step index only), "}policy ${trainer.actor.parameterCount} parameters, ` +
           `${info.trajectories} trajectories per iteration in batches of ${info.batch}` +
           (info.validation.every > 0 ? `; validation FID on ${info.validation.n} samples every ${info.validation.every} iterations\n` : "\n"),
       );
@@ -381,6 +401,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       trajectories: info.trajectories,
       seed: info.seed,
       init: info.init,
+      adaptive,
     });
     let last: IterationMetrics | undefined;
     const started = performance.now();
@@ -424,7 +445,17 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       await trainer.exportPolicy(policyFile, policyInfo());
     }
     bar.done(`iteration ${trainer.iteration}, policy of iteration ${selected} written to ${policyFile}`);
-    return { dir, policy: policyFile, iteration: trainer.iteration, selectedIteration: selected, bestValidation: validation?.best, init: info.init, resumedFrom, last };
+    return {
+      dir,
+      policy: policyFile,
+      iteration: trainer.iteration,
+      selectedIteration: selected,
+      bestValidation: validation?.best,
+      init: info.init,
+      adaptive,
+      resumedFrom,
+      last,
+    };
   } finally {
     trainer?.dispose();
     (discriminator as { dispose?: () => void } | undefined)?.dispose?.();

@@ -64,3 +64,4 @@ export {
 } from "./train/trainer.js";
 export { writeTensorFile, readTensorFile, type TensorFile, type NamedArray } from "./train/tensor-file.js";
 export { bestOfN, type BestOfNResult } from "./refine.js";
+export { nonAdaptive, isNonAdaptive, type NonAdaptiveOptions } from "./non-adaptive.js";
