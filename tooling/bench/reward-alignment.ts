@@ -17,30 +17,39 @@
  *        [--instrument both]                     pool | two-sample | both
  *        [--grid FILE]                           a baselines file (`adagen baselines --out FILE`); default: the zoo's
  *                                                packages/zoo/baselines.json
- *        [--reals clean]                         clean: real images as they are; noisy: forward-noised to the sampler's
- *                                                end point (the model's endPointNoise; clean if it has none)
+ *        [--augment none]                        none | translate-cutout: the discriminator's real and fake batches
+ *                                                both go through core's translateCutout (the CLI's --augment)
  *        [--d-steps 150] [--n 256] [--d-lr 1e-3] discriminator steps, batch / per-sampler image count, learning rate
  *
  * Per grid entry: --n training and --n held-out class-balanced images (seeds 11 and 12). Each discriminator step:
  * --n training reals (Fashion-MNIST train split) vs --n fakes drawn uniformly from the training images (pool: of all
- * entries), one Random(5) stream for both. Held-out reals: --n images of the test split (Random(12)), with the same
- * --reals treatment, so no held-out real was seen in training.
+ * entries), one Random(5) stream for both (and the augmentation's draws). Held-out reals: --n images of the test
+ * split (Random(12)), so no held-out real was seen in training; held-out images are scored unaugmented.
  * Output: the command line first; a table (sampler, FID, mean reward, AUC; "-" where the instrument did not run);
  * the rhos; last, one JSON line with the settings, both rhos (null when not run) and every row.
  */
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { AdversarialReward, Random, balancedLabels, initTensorflow, type Batch, type Discriminator, type LabeledBatch } from "@adagen/core";
+import {
+  AdversarialReward,
+  Random,
+  balancedLabels,
+  initTensorflow,
+  translateCutout,
+  type Batch,
+  type Discriminator,
+  type ImageAugment,
+  type LabeledBatch,
+} from "@adagen/core";
 import { ImageRealData } from "@adagen/diffusion";
 import { rocAuc, spearman } from "@adagen/metrics";
 import { loadFashionMnist, zooPath } from "@adagen/zoo";
 import { SHIPPED_BASELINES, bestBaseline, describeSchedule } from "../../apps/cli/src/baselines.js";
 import { getModel, openModel, type ScheduleRequest } from "../../apps/cli/src/models.js";
-import { DISCRIMINATORS, makeDiscriminator } from "../../apps/cli/src/train.js";
+import { AUGMENTS, DISCRIMINATORS, makeDiscriminator } from "../../apps/cli/src/train.js";
 
 const INSTRUMENTS = ["pool", "two-sample", "both"] as const;
-const REALS = ["clean", "noisy"] as const;
 
 interface Args {
   model: string;
@@ -50,25 +59,25 @@ interface Args {
   dLr: number;
   instrument: (typeof INSTRUMENTS)[number];
   grid?: string;
-  reals: (typeof REALS)[number];
+  augment: (typeof AUGMENTS)[number];
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { model: "dit-tiny", steps: 4, dSteps: 150, n: 256, dLr: 1e-3, instrument: "both", reals: "clean" };
+  const out: Args = { model: "dit-tiny", steps: 4, dSteps: 150, n: 256, dLr: 1e-3, instrument: "both", augment: "none" };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const num = Number(value);
     if (flag === "--model" && value) out.model = value;
     else if (flag === "--grid" && value) out.grid = value;
     else if (flag === "--instrument" && (INSTRUMENTS as readonly string[]).includes(value)) out.instrument = value as Args["instrument"];
-    else if (flag === "--reals" && (REALS as readonly string[]).includes(value)) out.reals = value as Args["reals"];
+    else if (flag === "--augment" && (AUGMENTS as readonly string[]).includes(value)) out.augment = value as Args["augment"];
     else if (flag === "--d-lr" && num > 0) out.dLr = num;
     else if (["--steps", "--d-steps", "--n"].includes(flag) && Number.isInteger(num) && num >= 1)
       out[flag === "--steps" ? "steps" : flag === "--n" ? "n" : "dSteps"] = num;
     else
       throw new Error(
         `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --instrument ${INSTRUMENTS.join("|")}, ` +
-          `--grid FILE, --reals ${REALS.join("|")}, --d-steps K, --n N, --d-lr X)`,
+          `--grid FILE, --augment ${AUGMENTS.join("|")}, --d-steps K, --n N, --d-lr X)`,
       );
   }
   return out;
@@ -99,10 +108,10 @@ for (const { schedule, fid } of search.grid) {
 }
 process.stderr.write("\n");
 
-// `?? undefined`: endPointNoise may be optional on some models; a model without one has clean reals either way.
-const noise = args.reals === "noisy" ? (opened.endPointNoise ?? undefined) : undefined;
-const reals = new ImageRealData(loadFashionMnist("train"), [28, 28, 1], noise);
-const realHeldOut = new ImageRealData(loadFashionMnist("test"), [28, 28, 1], noise).sample(args.n, new Random(12));
+const reals = new ImageRealData(loadFashionMnist("train"), [28, 28, 1]);
+const realHeldOut = new ImageRealData(loadFashionMnist("test"), [28, 28, 1]).sample(args.n, new Random(12));
+const augment: ImageAugment = args.augment === "translate-cutout" ? translateCutout() : (images) => images;
+const augmented = (b: LabeledBatch, rng: Random): LabeledBatch => ({ samples: augment(b.samples, rng), labels: b.labels });
 
 /** Fakes for one discriminator step: --n training images drawn uniformly from `from` (one entry or all). */
 function fakes(from: typeof entries, rng: Random): LabeledBatch {
@@ -140,7 +149,8 @@ async function withTrainedReward<T>(from: typeof entries, what: string, use: (re
     const rng = new Random(5);
     let dLoss = NaN;
     for (let k = 1; k <= args.dSteps; k++) {
-      dLoss = (await reward.update(reals.sample(args.n, rng), fakes(from, rng))).discriminatorLoss;
+      const real = augmented(reals.sample(args.n, rng), rng);
+      dLoss = (await reward.update(real, augmented(fakes(from, rng), rng))).discriminatorLoss;
       process.stderr.write(`\r${what}: discriminator step ${k}/${args.dSteps}, loss ${dLoss.toFixed(3)} (${elapsed()})`.padEnd(100));
     }
     return { result: await use(reward), dLoss };
@@ -188,7 +198,7 @@ const leaked = tf.memory().numTensors - tensorsBefore;
 
 rows.sort((a, b) => a.fid - b.fid);
 const cell = (v: number | undefined, digits: number) => (v === undefined ? "-" : v.toFixed(digits)).padStart(12);
-console.log(`${entry.name} at ${args.steps} steps; FID from ${gridName} (${search.samples} samples vs ${search.reference}); ${args.reals} reals`);
+console.log(`${entry.name} at ${args.steps} steps; FID from ${gridName} (${search.samples} samples vs ${search.reference}); augment ${args.augment}`);
 console.log("sampler".padEnd(26) + ["FID", "mean reward", "AUC"].map((h) => h.padStart(12)).join(""));
 for (const r of rows) console.log(describeSchedule(r.schedule).padEnd(26) + r.fid.toFixed(2).padStart(12) + cell(r.reward, 3) + cell(r.auc, 3));
 if (pool) {
@@ -208,7 +218,7 @@ console.log(
     model: entry.name,
     steps: args.steps,
     instrument: args.instrument,
-    reals: args.reals,
+    augment: args.augment,
     grid: gridName,
     dSteps: args.dSteps,
     n: args.n,

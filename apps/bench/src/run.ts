@@ -100,7 +100,7 @@ ${COMMON}`,
 
 Inception Score from the extractor's logits output (its contract must name "logitsOutput"):
 rows shuffled with numpy RandomState(seed).permutation, split into contiguous chunks, per chunk
-exp(mean KL(p || mean p)), mean and std over chunks (METHOD.md section 13.1).
+exp(mean KL(p || mean p)), mean and std over chunks (docs/method.md section 13.1).
 
   --splits N   number of chunks (default 10)
   --seed N     shuffle seed (default 2020)

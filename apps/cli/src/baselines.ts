@@ -43,9 +43,9 @@ export interface BaselinesFile {
   models: Record<string, Record<string, BaselineSearch>>;
 }
 
-/** `uniform, w = 1.5` / `shifted (shift 3), w = 2`. */
+/** `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one). */
 export function describeSchedule(s: ScheduleRequest & { guidance: number }): string {
-  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}, w = ${s.guidance}`;
+  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, w = ${s.guidance}`;
 }
 
 export function readBaselines(file: string): BaselinesFile {
@@ -73,11 +73,13 @@ export function baselineFor(entry: ModelEntry, steps: number, file?: string): { 
   return { schedule, sampler: `${describeSchedule(schedule)} (heuristic; no searched baseline)` };
 }
 
-function candidates(entry: ModelEntry, guidance: readonly number[]): (ScheduleRequest & { guidance: number })[] {
+/** Every schedule of the model × shift × start time × guidance weight. */
+function candidates(entry: ModelEntry, guidance: readonly number[], starts: readonly number[]): (ScheduleRequest & { guidance: number })[] {
   const out: (ScheduleRequest & { guidance: number })[] = [];
   for (const name of entry.schedules)
     for (const shift of name === "shifted" ? SHIFTS : [undefined])
-      for (const w of guidance) out.push({ name, guidance: w, ...(shift === undefined ? {} : { shift }) });
+      for (const start of starts)
+        for (const w of guidance) out.push({ name, ...(shift === undefined ? {} : { shift }), start, guidance: w });
   return out;
 }
 
@@ -87,6 +89,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
   const n = flags.number("n") ?? BASELINE_DEFAULTS.n;
   const seed = flags.number("seed") ?? BASELINE_DEFAULTS.seed;
   const guidance = flags.list("guidance") ?? BASELINE_DEFAULTS.guidance;
+  const starts = flags.list("starts") ?? entry.searchStarts;
   const out = flags.string("out") ?? "runs/baselines.json";
   const file = readBaselines(out);
   try {
@@ -99,7 +102,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
   const scorer = await Scorer.create(TRAIN_STATS);
   try {
     for (const steps of stepList) {
-      const grid = candidates(entry, guidance);
+      const grid = candidates(entry, guidance, starts);
       const model = await openModel(entry, steps);
       const bar = new ProgressBar(`baselines ${entry.name} T=${steps}`, grid.length * n, "images", !quiet);
       const results: BaselineResult[] = [];

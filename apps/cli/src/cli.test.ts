@@ -153,7 +153,10 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--batch", "16", "--out", RUN, "--resume"), /--batch 16 differs from the run's 8/);
     expectUsageError(await inProcess("train", ...TINY, "--out", join(tmp, "empty"), "--resume"), /no checkpoint to resume/);
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--lr", "0.1", "--out", RUN, "--resume"), /--lr cannot change on --resume/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--augment", "translate-cutout", "--out", RUN, "--resume"), /--augment cannot change on --resume/);
+    expectUsageError(await inProcess("train", ...TINY, "--augment", "blur", "--out", join(tmp, "aug")), /--augment blur is not one of none, translate-cutout/);
     expect(metricsLines(RUN).length).toBe(2);
+    expect(JSON.parse(readFileSync(join(RUN, "run.json"), "utf8")).recipe.augment).toBe("none");
   });
 
   it("--resume --iterations 2 continues at iteration 2, as an uninterrupted 2-iteration run does", () => {
@@ -207,14 +210,20 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
 
   it("baselines scores every schedule × guidance and keeps the best; sample --schedule best reads the zoo's file", () => {
     const out = join(tmp, "bl", "baselines.json");
-    const r = adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "16", "--guidance", "0.5,2", "--out", out, "--json", "--quiet");
+    const r = adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "16", "--guidance", "0.5,2", "--starts", "0.01,0.1", "--out", out, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);
     const search = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["2"];
     expect(JSON.parse(r.stdout).models["sit-tiny"]["2"]).toEqual(search);
-    // uniform + shifted (shift 2, 3), each at w = 0.5 and 2.
-    expect(search.grid.map((g: { schedule: { name: string; shift?: number; guidance: number } }) => `${g.schedule.name}${g.schedule.shift ?? ""}@${g.schedule.guidance}`)).toEqual([
-      "uniform@0.5", "uniform@2", "shifted2@0.5", "shifted2@2", "shifted3@0.5", "shifted3@2",
+    // uniform + shifted (shift 2, 3), each from start 0.01 and 0.1, each at w = 0.5 and 2.
+    type Entry = { schedule: { name: string; shift?: number; start: number; guidance: number }; fid: number };
+    expect(search.grid.map((g: Entry) => `${g.schedule.name}${g.schedule.shift ?? ""}/${g.schedule.start}@${g.schedule.guidance}`)).toEqual([
+      "uniform/0.01@0.5", "uniform/0.01@2", "uniform/0.1@0.5", "uniform/0.1@2",
+      "shifted2/0.01@0.5", "shifted2/0.01@2", "shifted2/0.1@0.5", "shifted2/0.1@2",
+      "shifted3/0.01@0.5", "shifted3/0.01@2", "shifted3/0.1@0.5", "shifted3/0.1@2",
     ]);
+    // The start time is part of the sampler: same schedule and weight, another start, other images.
+    const fidOf = (start: number) => search.grid.find((g: Entry) => g.schedule.name === "uniform" && g.schedule.start === start && g.schedule.guidance === 2).fid;
+    expect(fidOf(0.1)).not.toBe(fidOf(0.01));
     const best = Math.min(...search.grid.map((g: { fid: number }) => g.fid));
     expect(search.best.fid).toBe(best);
     expect(search.reference).toContain("train-stats");

@@ -1,6 +1,6 @@
 /**
  * The generators the CLI knows: a zoo ONNX model, the paradigm adapter's env over it with the paper's heuristic
- * (METHOD.md §4.3), and its hand-designed baseline schedules. Every env renders [0,1] NHWC images `[B,28,28,1]`
+ * (docs/method.md §4.3), and its hand-designed baseline schedules. Every env renders [0,1] NHWC images `[B,28,28,1]`
  * (`statesToImages`), what the ViT discriminator and the feature extractor read.
  */
 import type { Batch, GenerationEnv } from "@adagen/core";
@@ -8,15 +8,14 @@ import {
   DiffusionEnv,
   OnnxNoisePredictor,
   karrasGrid,
-  type EndPointNoise,
   logSnrUniformGrid,
   sampleWithSchedule as diffusionSample,
   statesToImages,
   timeUniformGrid as diffusionUniformGrid,
 } from "@adagen/diffusion";
 import {
+  DEFAULT_START_TIME,
   FlowEnv,
-  MAX_TIME,
   OnnxVelocityPredictor,
   SIT_GUIDANCE,
   SIT_SMOOTHING,
@@ -38,10 +37,12 @@ export interface ScheduleRequest {
   /** Constant CFG weight w (0 = unguided); the model's heuristic weight when omitted. */
   guidance?: number;
   shift?: number;
+  /** Start time (diffusion tau, flow t); the model's heuristic start when omitted. */
+  start?: number;
 }
 
 /**
- * The schedule an untrained policy reproduces (the residual the policy's outputs are added to, METHOD.md §4.4):
+ * The schedule an untrained policy reproduces (the residual the policy's outputs are added to, docs/method.md §4.4):
  * by default the paper's heuristic; `adagen train --init best` starts from the searched best baseline instead.
  */
 export interface PolicyInit {
@@ -58,21 +59,23 @@ export interface OpenedModel {
   sampleSchedule(schedule: ScheduleRequest, labels: Int32Array, seed: number): Promise<Batch>;
   /** The T+1 time points of a fixed schedule. */
   scheduleTimes(schedule: ScheduleRequest): Float64Array;
-  /** The forward noise of the sampler's last time point (real images for the discriminator get the same). */
-  endPointNoise: EndPointNoise;
   dispose(): Promise<void>;
 }
 
 export interface ModelEntry {
   name: string;
   description: string;
-  /** The heuristic's constant guidance weight (METHOD.md §4.3). */
+  /** The heuristic's constant guidance weight (docs/method.md §4.3). */
   guidance: number;
   schedules: readonly ScheduleName[];
+  /** The heuristic's start time (docs/method.md §4.3). */
+  start: number;
+  /** Start times `adagen baselines` tries besides the heuristic's (the policy picks its own). */
+  searchStarts: readonly number[];
   open(steps: number, init?: PolicyInit): Promise<OpenedModel>;
 }
 
-/** DiT heuristic (METHOD.md §4.3): time-uniform 0.9 → 0.01, w = 1.0, smoothing rho = 0.4, DPM-Solver++(2S). */
+/** DiT heuristic (docs/method.md §4.3): time-uniform 0.9 → 0.01, w = 1.0, smoothing rho = 0.4, DPM-Solver++(2S). */
 const DIT = { tauStart: 0.9, tauEnd: 0.01, guidance: 1.0, smoothing: 0.4 } as const;
 
 const ditTiny: ModelEntry = {
@@ -80,6 +83,8 @@ const ditTiny: ModelEntry = {
   description: "noise-prediction DiT (diffusion, VP-linear), DPM-Solver++(2S); heuristic time-uniform 0.9 → 0.01, w = 1.0",
   guidance: DIT.guidance,
   schedules: ["uniform", "logsnr", "karras"],
+  start: DIT.tauStart,
+  searchStarts: [0.9, 0.8, 0.7],
   async open(steps, init) {
     const predictor = await OnnxNoisePredictor.load(modelPath("dit-tiny"));
     try {
@@ -94,18 +99,19 @@ const ditTiny: ModelEntry = {
         renderTransform: statesToImages,
       });
       const vp = env.schedule;
-      const scheduleTimes = (s: ScheduleRequest) =>
-        Float64Array.from(
+      const scheduleTimes = (s: ScheduleRequest) => {
+        const start = s.start ?? DIT.tauStart;
+        return Float64Array.from(
           s.name === "uniform"
-            ? diffusionUniformGrid(steps, DIT.tauStart, DIT.tauEnd)
+            ? diffusionUniformGrid(steps, start, DIT.tauEnd)
             : s.name === "logsnr"
-              ? logSnrUniformGrid(vp, steps, DIT.tauStart, DIT.tauEnd)
-              : karrasGrid(vp, steps, DIT.tauStart, DIT.tauEnd),
+              ? logSnrUniformGrid(vp, steps, start, DIT.tauEnd)
+              : karrasGrid(vp, steps, start, DIT.tauEnd),
         );
+      };
       return {
         scheduleTimes,
         env,
-        endPointNoise: { alpha: vp.alpha(DIT.tauEnd), sigma: vp.sigma(DIT.tauEnd) },
         async sampleSchedule(s, labels, seed) {
           const times = Array.from(scheduleTimes(s));
           const states = await diffusionSample(predictor, {
@@ -132,10 +138,12 @@ const sitTiny: ModelEntry = {
   description: `velocity-prediction SiT (rectified flow), DPM-Solver++(2S); heuristic time-uniform 0.01 → 0.99, w = ${SIT_GUIDANCE}`,
   guidance: SIT_GUIDANCE,
   schedules: ["uniform", "shifted"],
+  start: DEFAULT_START_TIME,
+  searchStarts: [0.01, 0.05, 0.1],
   async open(steps, init) {
     const predictor = await OnnxVelocityPredictor.load(modelPath("sit-tiny"));
     try {
-      // SiT heuristic (METHOD.md §4.3): time-uniform 0.01 → 0.99 (FlowEnv's default grid), w = 1.5, rho = 0.8.
+      // SiT heuristic (docs/method.md §4.3): time-uniform 0.01 → 0.99 (FlowEnv's default grid), w = 1.5, rho = 0.8.
       const env = new FlowEnv(predictor, {
         steps,
         solver: "dpm2S",
@@ -144,13 +152,13 @@ const sitTiny: ModelEntry = {
         smoothing: SIT_SMOOTHING,
         renderTransform: statesToImages,
       });
-      const scheduleTimes = (s: ScheduleRequest) =>
-        Float64Array.from(s.name === "shifted" ? shiftedGrid(steps, s.shift ?? DEFAULT_SHIFT) : flowUniformGrid(steps));
+      const scheduleTimes = (s: ScheduleRequest) => {
+        const start = s.start ?? DEFAULT_START_TIME;
+        return Float64Array.from(s.name === "shifted" ? shiftedGrid(steps, s.shift ?? DEFAULT_SHIFT, start) : flowUniformGrid(steps, start));
+      };
       return {
         scheduleTimes,
         env,
-        // Linear interpolant at the 0.99 ceiling: 0.99·x_data + 0.01·noise.
-        endPointNoise: { alpha: MAX_TIME, sigma: 1 - MAX_TIME },
         async sampleSchedule(s, labels, seed) {
           const times = Array.from(scheduleTimes(s));
           return flowSample(predictor, {

@@ -35,6 +35,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "d-lr": { kind: "number", min: 1e-9 },
     "d-steps": { kind: "int", min: 0 },
     "d-warmup": { kind: "int", min: 0 },
+    augment: { kind: "string" },
     "eval-every": { kind: "int", min: 0 },
     "eval-n": { kind: "int", min: 2 },
     "non-adaptive": { kind: "bool" },
@@ -46,6 +47,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     schedule: { kind: "string" },
     guidance: { kind: "number", min: 0 },
     shift: { kind: "number", min: 1e-6 },
+    start: { kind: "number", min: 0 },
     n: { kind: "int", min: 1 },
     seed: { kind: "seed" },
     out: { kind: "string" },
@@ -56,6 +58,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     n: { kind: "int", min: 2 },
     seed: { kind: "seed" },
     guidance: { kind: "numberList", min: 0 },
+    starts: { kind: "numberList", min: 0 },
     out: { kind: "string" },
   },
   compare: {
@@ -92,11 +95,11 @@ ${MODEL_LIST}
 ${COMMON_HELP}`,
   train: `adagen train --model M --steps T [options]
 
-Trains an AdaGen policy for model M at T guided model evaluations (METHOD.md §10): each iteration rolls out
+Trains an AdaGen policy for model M at T guided model evaluations (docs/method.md §10): each iteration rolls out
 --trajectories exploring trajectories, scores them with the discriminator (--discriminator),
 takes a PPO update of the policy and critic (about 28k parameters each), then --d-steps discriminator
-updates of --batch generated (the rollout's images, reused) vs --batch Fashion-MNIST training images noised
-to the sampler's last time point. Before the first iteration the discriminator is warmed up for --d-warmup
+updates of --batch generated (the rollout's images, reused) vs --batch Fashion-MNIST training images (every
+sampler lands on the data end, so both are clean images; --augment transforms both alike). Before the first iteration the discriminator is warmed up for --d-warmup
 steps on the heuristic's samples. Every --eval-every iterations the deterministic policy samples --eval-n
 held-out images, scored by FID against the training statistics; the best (iteration 0 = the heuristic)
 becomes policy.adagen. With --non-adaptive the policy learns one schedule shared by all samples.
@@ -121,6 +124,9 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --d-lr X             discriminator Adam learning rate (default ${DEFAULT_RECIPE.discriminatorLearningRate})
   --d-steps N          discriminator steps per iteration (default ${DEFAULT_RECIPE.discriminatorSteps})
   --d-warmup N         discriminator steps before the first iteration (default ${DEFAULT_RECIPE.discriminatorWarmup})
+  --augment A          discriminator input augmentation, reals and fakes alike: none or translate-cutout
+                       (DiffAugment: shifts up to 1/8 of the side, a zeroed square of half the side;
+                       default ${DEFAULT_RECIPE.augment})
   --eval-every K       validation every K iterations; 0: none, policy.adagen is the last policy (default ${DEFAULT_VALIDATION.every})
   --eval-n N           samples per validation (default ${DEFAULT_VALIDATION.n})
   --non-adaptive       learn ONE schedule shared by all samples (paper Table XI, "learnable vs adaptive"): the
@@ -160,6 +166,7 @@ The same --seed gives the same labels and initial noise whatever the sampler.
   --guidance W         constant CFG weight w ≥ 0 for --schedule (eps = eps_c + w(eps_c − eps_u));
                        default: the model's heuristic (dit-tiny 1.0, sit-tiny 1.5)
   --shift S            time shift of --schedule shifted (default ${DEFAULT_SHIFT}; S > 1 puts finer steps near data)
+  --start T            start time of --schedule (default the heuristic's: dit-tiny 0.9, sit-tiny 0.01)
   --n N                number of samples
   --seed S             sampling seed, 0..4294967295
   --out FILE.npz       output file; its folder is created if missing
@@ -170,8 +177,8 @@ ${COMMON_HELP}`,
   baselines: `adagen baselines --model M --steps 4,8 [options]
 
 Finds "the baseline" for each step count: every fixed schedule of the model (dit-tiny: uniform, logsnr,
-karras; sit-tiny: uniform, shifted with shift ${SHIFTS.join(" and ")}) × every constant guidance weight of --guidance
-samples --n class-balanced images on the held-out seed --seed, scored by FID against the Fashion-MNIST
+karras; sit-tiny: uniform, shifted with shift ${SHIFTS.join(" and ")}) × every start time of --starts × every
+constant guidance weight of --guidance samples --n class-balanced images on the held-out seed --seed, scored by FID against the Fashion-MNIST
 training statistics (packages/zoo/${TRAIN_STATS}; the test statistics are kept for compare). The lowest FID
 wins. Results are merged into --out after each step count (written atomically).
 
@@ -180,6 +187,7 @@ wins. Results are merged into --out after each step count (written atomically).
   --n N                samples per candidate (default ${BASELINE_DEFAULTS.n})
   --seed S             sampling seed of the search (default ${BASELINE_DEFAULTS.seed}; compare uses 0)
   --guidance LIST      constant CFG weights to try (default ${BASELINE_DEFAULTS.guidance.join(",")})
+  --starts LIST        start times to try (default dit-tiny ${MODELS["dit-tiny"].searchStarts.join(",")}, sit-tiny ${MODELS["sit-tiny"].searchStarts.join(",")})
   --out FILE           results file (default runs/baselines.json); the zoo ships packages/zoo/${SHIPPED_BASELINES},
                        which --schedule best and compare read
 

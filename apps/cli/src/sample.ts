@@ -58,7 +58,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   const scheduleName = flags.string("schedule");
   if ((policy === undefined) === (scheduleName === undefined)) throw new UsageError("sample needs exactly one of --policy PATH or --schedule NAME");
   if (policy !== undefined || scheduleName === "best")
-    for (const f of ["guidance", "shift"])
+    for (const f of ["guidance", "shift", "start"])
       if (flags.has(f)) throw new UsageError(`--${f} applies to a named --schedule, not to ${policy !== undefined ? "--policy" : "--schedule best"}`);
   const policyPath = policy === "default" ? shippedPolicy(entry, steps) : policy;
   const schedule: ScheduleRequest | undefined =
@@ -66,7 +66,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       ? undefined
       : scheduleName === "best"
         ? bestSchedule(entry, steps)
-        : { name: checkSchedule(entry, scheduleName), guidance: flags.number("guidance"), shift: flags.number("shift") };
+        : { name: checkSchedule(entry, scheduleName), guidance: flags.number("guidance"), shift: flags.number("shift"), start: flags.number("start") };
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
 
   await initTensorflow();
@@ -96,7 +96,8 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       source.kind === "policy"
         ? `policy ${source.path}`
         : `${source.schedule.name} schedule, w = ${source.schedule.guidance ?? entry.guidance}` +
-          (source.schedule.name === "shifted" ? `, shift ${source.schedule.shift ?? DEFAULT_SHIFT}` : "");
+          (source.schedule.name === "shifted" ? `, shift ${source.schedule.shift ?? DEFAULT_SHIFT}` : "") +
+          `, start ${source.schedule.start ?? entry.start}`;
     return { output, model: entry.name, steps, samples: n, seed, sampler };
   } finally {
     if (source?.kind === "policy") source.actor.dispose();

@@ -1,5 +1,5 @@
 /**
- * `adagen train`: AdaGen training (METHOD.md §10) of one model at one step count, resumable.
+ * `adagen train`: AdaGen training (docs/method.md §10) of one model at one step count, resumable.
  *
  * A run directory holds:
  *   run.json          what was trained (model, steps, batch, trajectories, seed, sizes), written once
@@ -24,6 +24,7 @@ import {
   ViTDiscriminator,
   initTensorflow,
   isNonAdaptive,
+  translateCutout,
   nonAdaptive,
   readTensorFile,
   writeTensorFile,
@@ -50,7 +51,7 @@ export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 8, channel
 /**
  * The discriminators `--discriminator` chooses from, on 28×28×1 images and 10 classes:
  * - projected (default): core's ProjectedDiscriminator, trainable heads on the zoo's frozen pretrained ViT body
- *   (models/fmnist-vit.adagen, tooling/zoo/pretrain-vit-backbone.ts), the paper's design (METHOD.md §9.1);
+ *   (models/fmnist-vit.adagen, tooling/zoo/pretrain-vit-backbone.ts), the paper's design (docs/method.md §9.1);
  * - vit: core's ViTDiscriminator (patch 4, width 64, depth 2, 4 heads) trained from scratch.
  */
 export const DISCRIMINATORS = {
@@ -72,7 +73,7 @@ export const TRAIN_DEFAULTS = { iterations: 100, batch: 64, trajectories: 256, s
 
 /**
  * The learning recipe for a run of minutes on this machine rather than the paper's 1000 iterations × 4096
- * trajectories on 8 GPUs (METHOD.md §10): larger learning rates, a discriminator warmed up on the heuristic's samples
+ * trajectories on 8 GPUs (docs/method.md §10): larger learning rates, a discriminator warmed up on the heuristic's samples
  * before the first reward, and the rollout images reused as its fakes (half the generator calls).
  */
 export interface Recipe {
@@ -90,9 +91,16 @@ export interface Recipe {
   discriminatorSteps: number;
   discriminatorWarmup: number;
   discriminatorFakes: "fresh" | "rollout";
-  /** Noise real images to the sampler's last time point before the discriminator sees them (ImageRealData). */
-  noisyReals: boolean;
+  /**
+   * Augmentation of the discriminator's real and fake batches alike: "none" or "translate-cutout" (DiffAugment's
+   * translation 1/8 + cutout 1/2, core's translateCutout). Real images are shown clean: every sampler lands on the
+   * data end.
+   */
+  augment: Augment;
 }
+
+export const AUGMENTS = ["none", "translate-cutout"] as const;
+export type Augment = (typeof AUGMENTS)[number];
 
 export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   learningRate: 1e-4,
@@ -104,7 +112,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   discriminatorSteps: 8,
   discriminatorWarmup: 100,
   discriminatorFakes: "rollout",
-  noisyReals: true,
+  augment: "none",
 });
 
 /** Policy selection (AdaNAT keeps its best-FID policy): FID of the deterministic policy on held-out seeds. */
@@ -127,7 +135,7 @@ interface ValidationScore {
 }
 
 /**
- * `--init heuristic`: the paper's heuristic (METHOD.md §4.3). `--init best` (default): the searched best baseline
+ * `--init heuristic`: the paper's heuristic (docs/method.md §4.3). `--init best` (default): the searched best baseline
  * for this step count (packages/zoo/baselines.json), so training starts from the strongest fixed sampler; the
  * heuristic when none was searched.
  */
@@ -145,6 +153,12 @@ async function policyInit(entry: ModelEntry, steps: number, name: string): Promi
   } finally {
     await model.dispose();
   }
+}
+
+function augmentFlag(name: string | undefined): Augment | undefined {
+  if (name !== undefined && !(AUGMENTS as readonly string[]).includes(name))
+    throw new UsageError(`--augment ${name} is not one of ${AUGMENTS.join(", ")}`);
+  return name as Augment | undefined;
 }
 
 function badDiscriminator(name: string): never {
@@ -245,6 +259,8 @@ function readRunInfo(dir: string): RunInfo {
   }
   if (info.format !== RUN_FORMAT) throw new UsageError(`${file}: not an adagen run (format ${String(info.format)})`);
   if (!info.recipe || !info.validation) throw new UsageError(`${file}: written by an older adagen (no recipe); start a new run`);
+  if ("noisyReals" in info.recipe)
+    throw new UsageError(`${file}: written by an older adagen whose samplers stopped short of the data end; start a new run`);
   return info;
 }
 
@@ -287,7 +303,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       const v = flags.number(k);
       if (v !== undefined && v !== info[k]) throw new UsageError(`--${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
     }
-    for (const k of ["init", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "eval-every", "eval-n"])
+    for (const k of ["init", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in ${join(dir, "run.json")}`);
     if (shared && info.adaptive !== false)
       throw new UsageError(`--non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${join(dir, "run.json")}`);
@@ -315,6 +331,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
           discriminatorLearningRate: flags.number("d-lr"),
           discriminatorSteps: flags.number("d-steps"),
           discriminatorWarmup: flags.number("d-warmup"),
+          augment: augmentFlag(flags.string("augment")),
         }),
       },
       validation: { ...DEFAULT_VALIDATION, ...defined({ every: flags.number("eval-every"), n: flags.number("eval-n") }) },
@@ -336,7 +353,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     trainer = new AdaGenTrainer({
       env: adaptive ? model.env : nonAdaptive(model.env),
       reward,
-      realData: new ImageRealData(loadFashionMnist("train"), [28, 28, 1], recipe.noisyReals ? model.endPointNoise : undefined),
+      realData: new ImageRealData(loadFashionMnist("train"), [28, 28, 1]),
       network: info.network,
       ppo: {
         learningRate: recipe.learningRate,
@@ -351,6 +368,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       discriminatorSteps: recipe.discriminatorSteps,
       discriminatorWarmup: recipe.discriminatorWarmup,
       discriminatorFakes: recipe.discriminatorFakes,
+      discriminatorAugment: recipe.augment === "translate-cutout" ? translateCutout() : undefined,
       discriminatorBatch: info.batch,
       seed: info.seed,
     });
