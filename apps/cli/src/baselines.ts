@@ -83,6 +83,17 @@ function candidates(entry: ModelEntry, guidance: readonly number[], starts: read
   return out;
 }
 
+/**
+ * `--merge`: the new candidates join the grid already in the file for this step count (a candidate scored again
+ * replaces its old row), so a search can be extended, e.g. by more start times. Only searches on the same samples
+ * and seed are comparable.
+ */
+function mergeGrids(previous: BaselineSearch, results: BaselineResult[]): BaselineResult[] {
+  const key = (r: BaselineResult) => JSON.stringify(r.schedule, Object.keys(r.schedule).sort());
+  const fresh = new Set(results.map(key));
+  return [...previous.grid.filter((r) => !fresh.has(key(r))), ...results];
+}
+
 export async function searchBaselines(flags: Flags, quiet: boolean): Promise<BaselinesFile> {
   const entry = getModel(flags.require("model", flags.string, "baselines"));
   const stepList = flags.require("steps", flags.list, "baselines");
@@ -90,6 +101,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
   const seed = flags.number("seed") ?? BASELINE_DEFAULTS.seed;
   const guidance = flags.list("guidance") ?? BASELINE_DEFAULTS.guidance;
   const starts = flags.list("starts") ?? entry.searchStarts;
+  const merge = flags.bool("merge");
   const out = flags.string("out") ?? "runs/baselines.json";
   const file = readBaselines(out);
   try {
@@ -103,6 +115,9 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
   try {
     for (const steps of stepList) {
       const grid = candidates(entry, guidance, starts);
+      const previous = merge ? file.models[entry.name]?.[String(steps)] : undefined;
+      if (previous && (previous.samples !== n || previous.seed !== seed))
+        throw new UsageError(`--merge: ${out} holds a ${steps}-step search on ${previous.samples} samples with seed ${previous.seed}, not --n ${n} --seed ${seed}`);
       const model = await openModel(entry, steps);
       const bar = new ProgressBar(`baselines ${entry.name} T=${steps}`, grid.length * n, "images", !quiet);
       const results: BaselineResult[] = [];
@@ -130,9 +145,11 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
         await model.dispose();
       }
       if (results.length === 0) throw new UsageError(`no schedule of ${entry.name} can run at ${steps} steps (${skipped[0]?.reason ?? "none tried"})`);
-      const best = results.reduce((a, b) => (b.fid < a.fid ? b : a));
-      bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}`);
-      (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: `packages/zoo/${TRAIN_STATS}`, grid: results, ...(skipped.length ? { skipped } : {}) };
+      const scored = previous ? mergeGrids(previous, results) : results;
+      const allSkipped = [...(previous?.skipped ?? []), ...skipped];
+      const best = scored.reduce((a, b) => (b.fid < a.fid ? b : a));
+      bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${previous ? ` (of ${scored.length}, merged)` : ""}`);
+      (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: `packages/zoo/${TRAIN_STATS}`, grid: scored, ...(allSkipped.length ? { skipped: allSkipped } : {}) };
       // Written after every step count, so a long search keeps what it found.
       writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
     }

@@ -224,6 +224,17 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     // The start time is part of the sampler: same schedule and weight, another start, other images.
     const fidOf = (start: number) => search.grid.find((g: Entry) => g.schedule.name === "uniform" && g.schedule.start === start && g.schedule.guidance === 2).fid;
     expect(fidOf(0.1)).not.toBe(fidOf(0.01));
+    // --merge adds candidates to the step count's grid (a re-scored one replaces its row) and re-picks the best.
+    const m = adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "16", "--guidance", "2", "--starts", "0.05,0.1", "--merge", "--out", out, "--json", "--quiet");
+    expect(m.code, m.stderr).toBe(0);
+    const merged = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["2"];
+    expect(merged.grid).toHaveLength(12 + 3); // 3 new start-0.05 rows; the start-0.1, w = 2 rows were re-scored in place
+    expect(merged.grid.filter((g: Entry) => g.schedule.start === 0.05)).toHaveLength(3);
+    expect(merged.best.fid).toBe(Math.min(...merged.grid.map((g: Entry) => g.fid)));
+    expectUsageError(
+      adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "8", "--starts", "0.05", "--guidance", "2", "--merge", "--out", out),
+      /--merge: .* on 16 samples with seed 7919, not --n 8 --seed 7919/,
+    );
     const best = Math.min(...search.grid.map((g: { fid: number }) => g.fid));
     expect(search.best.fid).toBe(best);
     expect(search.reference).toContain("train-stats");

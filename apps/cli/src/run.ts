@@ -59,6 +59,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     seed: { kind: "seed" },
     guidance: { kind: "numberList", min: 0 },
     starts: { kind: "numberList", min: 0 },
+    merge: { kind: "bool" },
     out: { kind: "string" },
   },
   compare: {
@@ -187,6 +188,8 @@ wins. Results are merged into --out after each step count (written atomically).
   --n N                samples per candidate (default ${BASELINE_DEFAULTS.n})
   --seed S             sampling seed of the search (default ${BASELINE_DEFAULTS.seed}; compare uses 0)
   --guidance LIST      constant CFG weights to try (default ${BASELINE_DEFAULTS.guidance.join(",")})
+  --merge              add the candidates to the grid already in --out for that step count (same --n and
+                       --seed) instead of replacing it, e.g. to try more start times
   --starts LIST        start times to try (default dit-tiny ${MODELS["dit-tiny"].searchStarts.join(",")}, sit-tiny ${MODELS["sit-tiny"].searchStarts.join(",")})
   --out FILE           results file (default runs/baselines.json); the zoo ships packages/zoo/${SHIPPED_BASELINES},
                        which --schedule best and compare read
