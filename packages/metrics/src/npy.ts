@@ -80,9 +80,85 @@ export function numel(shape: readonly number[]): number {
   return n;
 }
 
+/** Most dimensions an array may have (numpy 2's NPY_MAXDIMS). */
+const MAX_DIMS = 64;
+
+type HeaderValue = string | boolean | number[];
+
+/**
+ * Parse the Python-literal dict of an npy header, e.g. `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`,
+ * with a strict grammar: string keys, values that are quoted strings, `True`/`False` or tuples of integers,
+ * optional trailing commas, whitespace. Nothing is evaluated; anything else is an error (a message fragment).
+ */
+function parseHeaderLiteral(text: string): Map<string, HeaderValue> | string {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\n\r\f\v".includes(text[i])) i++;
+  };
+  const str = (): string | undefined => {
+    const q = text[i];
+    if (q !== "'" && q !== '"') return undefined;
+    const end = text.indexOf(q, i + 1);
+    if (end < 0) return undefined;
+    const v = text.slice(i + 1, end);
+    if (/[\\\n\r]/.test(v)) return undefined; // escapes never occur in a header numpy writes
+    i = end + 1;
+    return v;
+  };
+  const out = new Map<string, HeaderValue>();
+  ws();
+  if (text[i++] !== "{") return "expected '{'";
+  for (;;) {
+    ws();
+    if (text[i] === "}") break;
+    const key = str();
+    if (key === undefined) return `expected a quoted key at character ${i}`;
+    if (out.has(key)) return `duplicate key '${key}'`;
+    ws();
+    if (text[i++] !== ":") return `expected ':' after '${key}'`;
+    ws();
+    let value: HeaderValue;
+    if (text[i] === "'" || text[i] === '"') {
+      const v = str();
+      if (v === undefined) return `unterminated string for '${key}'`;
+      value = v;
+    } else if (text.startsWith("True", i) || text.startsWith("False", i)) {
+      value = text[i] === "T";
+      i += value ? 4 : 5;
+    } else if (text[i] === "(") {
+      i++;
+      const items: number[] = [];
+      for (;;) {
+        ws();
+        if (text[i] === ")") break;
+        const m = /^-?[0-9]{1,20}[lL]?/.exec(text.slice(i, i + 24));
+        if (m === null) return `expected an integer in the tuple for '${key}'`;
+        i += m[0].length;
+        items.push(Number(m[0].replace(/[lL]$/, "")) + 0); // + 0: "-0" is 0
+        if (items.length > MAX_DIMS) return `more than ${MAX_DIMS} entries in the tuple for '${key}'`;
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] !== ")") return `expected ',' or ')' in the tuple for '${key}'`;
+      }
+      i++;
+      value = items;
+    } else return `unsupported value for '${key}'`;
+    out.set(key, value);
+    ws();
+    if (text[i] === ",") i++;
+    else if (text[i] !== "}") return `expected ',' or '}' after '${key}'`;
+  }
+  i++;
+  ws();
+  if (i !== text.length) return `unexpected text after the dict at character ${i}`;
+  return out;
+}
+
 /**
  * Parse the header of an `.npy` byte string. Needs only the first bytes (10 + header length); throws
- * MetricsInputError naming the problem when the bytes are not an npy header this reader supports.
+ * MetricsInputError naming the problem when the bytes are not an npy header this reader supports. The header
+ * dict is parsed by a strict literal parser (never evaluated), and the shape is checked to be non-negative
+ * integers whose byte count is a safe integer; whether the data is present is the caller's check.
  */
 export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   if (bytes.length < 10) throw new MetricsInputError(`truncated .npy header (${bytes.length} bytes)`);
@@ -92,47 +168,60 @@ export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
   const major = bytes[6];
   let headerLen: number;
   let start: number;
+  if (bytes[7] !== 0 || (major !== 1 && major !== 2 && major !== 3)) {
+    throw new MetricsInputError(`unsupported .npy format version ${major}.${bytes[7]}`);
+  }
   if (major === 1) {
     headerLen = bytes[8] | (bytes[9] << 8);
     start = 10;
-  } else if (major === 2 || major === 3) {
+  } else {
     if (bytes.length < 12) throw new MetricsInputError("truncated .npy header");
     headerLen = (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16)) + bytes[11] * 2 ** 24;
     start = 12;
-  } else {
-    throw new MetricsInputError(`unsupported .npy format version ${major}.${bytes[7]}`);
   }
   if (bytes.length < start + headerLen) {
     throw new MetricsInputError(`truncated .npy header (need ${start + headerLen} bytes, have ${bytes.length})`);
   }
-  const text = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(bytes.subarray(start, start + headerLen));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new MetricsInputError(`malformed .npy header ${JSON.stringify(text.trim())}`);
+  let text: string;
+  try {
+    text = new TextDecoder(major === 3 ? "utf-8" : "latin1", { fatal: true }).decode(bytes.subarray(start, start + headerLen));
+  } catch {
+    throw new MetricsInputError("malformed .npy header (not UTF-8)");
   }
-  const shape = shapeText
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => {
-      const v = Number(s.replace(/L$/, ""));
-      if (!Number.isSafeInteger(v) || v < 0) throw new MetricsInputError(`malformed .npy shape (${shapeText})`);
-      return v;
-    });
+  const shown = () => JSON.stringify(text.trim().slice(0, 200));
+  const dict = parseHeaderLiteral(text);
+  if (typeof dict === "string") throw new MetricsInputError(`malformed .npy header ${shown()}: ${dict}`);
+  const keys = [...dict.keys()].sort().join(", ");
+  if (keys !== "descr, fortran_order, shape") {
+    throw new MetricsInputError(`malformed .npy header ${shown()}: keys are (${keys}), need descr, fortran_order, shape`);
+  }
+  const descr = dict.get("descr");
+  const fortran = dict.get("fortran_order");
+  const shape = dict.get("shape");
+  if (typeof descr !== "string" || typeof fortran !== "boolean" || !Array.isArray(shape)) {
+    throw new MetricsInputError(`malformed .npy header ${shown()}`);
+  }
+  for (const v of shape) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new MetricsInputError(`malformed .npy shape (${shape.join(", ")})`);
+  }
   const order = descr[0];
   const code = descr.slice(1);
   const info = DTYPES.find((d) => d.code === code);
-  if (info === undefined || !"<>|=".includes(order)) {
+  if (info === undefined || order === undefined || !"<>|=".includes(order)) {
     throw new MetricsInputError(
-      `unsupported .npy dtype '${descr}' (supported: ${DTYPES.map((d) => d.dtype).join(", ")})`,
+      `unsupported .npy dtype '${descr.slice(0, 40)}' (supported: ${DTYPES.map((d) => d.dtype).join(", ")})`,
     );
+  }
+  // Byte count of the data, exact: it must be a safe integer (no file holds more).
+  let bytesNeeded = shape.includes(0) ? 0 : info.size;
+  for (const v of shape) bytesNeeded = Math.min(bytesNeeded * v, Number.MAX_SAFE_INTEGER + 1);
+  if (bytesNeeded > Number.MAX_SAFE_INTEGER) {
+    throw new MetricsInputError(`.npy shape (${shape.join(", ")}) of ${info.dtype} is too large (over 2^53 bytes)`);
   }
   return {
     dtype: info.dtype,
     shape,
-    fortranOrder: fortran === "True",
+    fortranOrder: fortran,
     bigEndian: order === ">" && info.size > 1,
     dataOffset: start + headerLen,
     itemSize: info.size,

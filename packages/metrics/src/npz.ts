@@ -6,7 +6,13 @@
  *   without holding it in memory (ADM sample batches of 50,000 images are larger than a Node buffer).
  *
  * ZIP64 archives are read (numpy writes them for members over 4 GiB). CRC-32 checksums are verified.
+ *
+ * Nothing in an archive is trusted: the central directory's counts, lengths, offsets and sizes are checked
+ * against the file before anything is read or allocated, a member's declared size is bounded by what its
+ * compressed bytes can hold (deflate expands at most 1032:1), and inflation stops at the declared size, so a
+ * corrupt archive or a zip bomb is a MetricsInputError, never an allocation beyond what the file can hold.
  */
+import { kMaxLength } from "node:buffer";
 import { closeSync, openSync, readSync, fstatSync, createReadStream, writeFileSync, renameSync, rmSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { crc32, inflateRawSync, deflateRawSync, createInflateRaw } from "node:zlib";
@@ -27,6 +33,15 @@ const SIG_EOCD64 = 0x06064b50;
 const SIG_EOCD64_LOC = 0x07064b50;
 const SIG_CEN = 0x02014b50;
 const SIG_LOC = 0x04034b50;
+/** Size of a central directory file header and of a local file header, before their variable fields. */
+const CEN_SIZE = 46;
+const LOC_SIZE = 30;
+/**
+ * Deflate's largest expansion: 258 bytes per 2 bits of a dynamic block, 1032:1, plus a little for headers. A
+ * member whose declared size exceeds this bound of its compressed size is corrupt (or a zip bomb).
+ */
+const MAX_DEFLATE_RATIO = 1032;
+const DEFLATE_SLACK = 1024;
 
 /** Anything with random-access reads: a buffer or an open file. */
 interface ByteSource {
@@ -99,12 +114,19 @@ function readCentralDirectory(src: ByteSource): ZipEntry[] {
       cdOffset = u64(rec, 48);
     }
   }
+  if (cdOffset + cdSize > src.size) {
+    throw new MetricsInputError(`truncated zip archive: central directory (${cdSize} bytes at ${cdOffset}) extends past the end of the file (${src.size} bytes)`);
+  }
+  if (count * CEN_SIZE > cdSize) {
+    throw new MetricsInputError(`corrupt zip central directory: ${count} entries cannot fit in its ${cdSize} bytes`);
+  }
   const cd = src.read(cdOffset, cdSize);
   const v = dv(cd);
   const entries: ZipEntry[] = [];
+  const names = new Set<string>();
   let p = 0;
   for (let e = 0; e < count; e++) {
-    if (p + 46 > cd.length || v.getUint32(p, true) !== SIG_CEN) throw new MetricsInputError("corrupt zip central directory");
+    if (p + CEN_SIZE > cd.length || v.getUint32(p, true) !== SIG_CEN) throw new MetricsInputError("corrupt zip central directory");
     const method = v.getUint16(p + 10, true);
     const crc = v.getUint32(p + 16, true);
     let compressedSize = v.getUint32(p + 20, true);
@@ -113,38 +135,59 @@ function readCentralDirectory(src: ByteSource): ZipEntry[] {
     const extraLen = v.getUint16(p + 30, true);
     const commentLen = v.getUint16(p + 32, true);
     let localHeaderOffset = v.getUint32(p + 42, true);
-    const name = new TextDecoder().decode(cd.subarray(p + 46, p + 46 + nameLen));
+    const entryEnd = p + CEN_SIZE + nameLen + extraLen + commentLen;
+    if (entryEnd > cd.length) {
+      throw new MetricsInputError(`corrupt zip central directory: entry ${e} (${entryEnd - p} bytes) overruns the directory`);
+    }
+    const name = new TextDecoder().decode(cd.subarray(p + CEN_SIZE, p + CEN_SIZE + nameLen));
+    const where = `zip entry ${JSON.stringify(name.slice(0, 80))}`;
     // ZIP64 extended information extra field (id 1): the 0xffffffff fields, in order.
-    let x = p + 46 + nameLen;
+    let x = p + CEN_SIZE + nameLen;
     const xEnd = x + extraLen;
     while (x + 4 <= xEnd) {
       const id = v.getUint16(x, true);
       const len = v.getUint16(x + 2, true);
+      const fieldEnd = x + 4 + len;
+      if (fieldEnd > xEnd) throw new MetricsInputError(`corrupt ${where}: extra field 0x${id.toString(16)} of ${len} bytes overruns its entry`);
       if (id === 1) {
         let q = x + 4;
-        if (size === 0xffffffff) {
-          size = u64(v, q);
+        const next = (): number => {
+          if (q + 8 > fieldEnd) throw new MetricsInputError(`corrupt ${where}: ZIP64 extra field too short (${len} bytes)`);
+          const val = u64(v, q);
           q += 8;
-        }
-        if (compressedSize === 0xffffffff) {
-          compressedSize = u64(v, q);
-          q += 8;
-        }
-        if (localHeaderOffset === 0xffffffff) localHeaderOffset = u64(v, q);
+          return val;
+        };
+        if (size === 0xffffffff) size = next();
+        if (compressedSize === 0xffffffff) compressedSize = next();
+        if (localHeaderOffset === 0xffffffff) localHeaderOffset = next();
       }
-      x += 4 + len;
+      x = fieldEnd;
+    }
+    if (names.has(name)) throw new MetricsInputError(`corrupt zip central directory: duplicate member ${JSON.stringify(name.slice(0, 80))}`);
+    names.add(name);
+    if (localHeaderOffset + LOC_SIZE > src.size) {
+      throw new MetricsInputError(`corrupt ${where}: local header offset ${localHeaderOffset} is past the end of the file (${src.size} bytes)`);
+    }
+    if (compressedSize > src.size - localHeaderOffset - LOC_SIZE) {
+      throw new MetricsInputError(`truncated zip archive: ${where} declares ${compressedSize} compressed bytes, the file has ${src.size}`);
+    }
+    if (method === 0 && size !== compressedSize) {
+      throw new MetricsInputError(`corrupt ${where}: stored member declares ${size} bytes but ${compressedSize} compressed bytes`);
+    }
+    if (method === 8 && size > compressedSize * MAX_DEFLATE_RATIO + DEFLATE_SLACK) {
+      throw new MetricsInputError(`corrupt ${where}: declares ${size} bytes, more than ${compressedSize} deflated bytes can hold (zip bomb?)`);
     }
     entries.push({ name, method, crc, compressedSize, size, localHeaderOffset });
-    p = xEnd + commentLen;
+    p = entryEnd;
   }
   return entries;
 }
 
 /** Offset of the member's data (after its local header). */
 function dataStart(src: ByteSource, e: ZipEntry): number {
-  const h = dv(src.read(e.localHeaderOffset, 30));
+  const h = dv(src.read(e.localHeaderOffset, LOC_SIZE));
   if (h.getUint32(0, true) !== SIG_LOC) throw new MetricsInputError(`corrupt zip local header for ${e.name}`);
-  const start = e.localHeaderOffset + 30 + h.getUint16(26, true) + h.getUint16(28, true);
+  const start = e.localHeaderOffset + LOC_SIZE + h.getUint16(26, true) + h.getUint16(28, true);
   if (start + e.compressedSize > src.size) {
     throw new MetricsInputError(`truncated zip archive: member ${e.name} extends past the end of the file`);
   }
@@ -156,13 +199,20 @@ function arrayName(entryName: string): string {
 }
 
 function memberBytes(src: ByteSource, e: ZipEntry): Uint8Array {
+  if (e.size > kMaxLength || e.compressedSize > kMaxLength) {
+    throw new MetricsInputError(`member ${e.name} has ${e.size} bytes, too large to read into memory (stream it with NpzReader.rows)`);
+  }
   const raw = src.read(dataStart(src, e), e.compressedSize);
   let out: Uint8Array;
   if (e.method === 0) out = raw;
   else if (e.method === 8) {
     try {
-      out = inflateRawSync(raw);
+      // Never inflate past the declared size (checked against the compressed size when the directory was read).
+      out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+        throw new MetricsInputError(`member ${e.name} inflates past the ${e.size} bytes its directory entry declares (corrupt archive or zip bomb)`);
+      }
       throw new MetricsInputError(`corrupt deflate data in member ${e.name} (${(err as Error).message})`);
     }
   } else throw new MetricsInputError(`member ${e.name} uses unsupported zip compression method ${e.method}`);
@@ -405,6 +455,7 @@ export class NpzReader {
     const stream = createReadStream(this.path, { start, end: start + e.compressedSize - 1 });
     const source: AsyncIterable<Buffer> = e.method === 8 ? stream.pipe(createInflateRaw()) : stream;
     let crc = 0;
+    let produced = 0; // member bytes seen, bounded by the declared size
     let skip = info.dataOffset; // header bytes still to drop
     const parts: Uint8Array[] = [];
     let buffered = 0;
@@ -429,6 +480,10 @@ export class NpzReader {
     };
     try {
       for await (const chunk of source) {
+        produced += chunk.length;
+        if (produced > e.size) {
+          throw new MetricsInputError(`array '${key}' inflates past the ${e.size} bytes its directory entry declares (corrupt archive or zip bomb)`, this.path);
+        }
         crc = crc32(chunk, crc);
         let c: Uint8Array = chunk;
         if (skip > 0) {
@@ -458,16 +513,21 @@ export class NpzReader {
   }
 }
 
+/**
+ * Inflate the start of a raw deflate stream, at most `maxOut` bytes. `prefix` is a prefix of the stream; when
+ * it decodes to more than max(`maxOut`, 4 × its length) bytes, a shorter prefix is tried, so the output is
+ * bounded whatever the stream holds.
+ */
 function inflatePrefix(prefix: Uint8Array, maxOut: number): Uint8Array {
   // inflateRawSync throws on an incomplete stream; finishFlush = Z_SYNC_FLUSH returns what it could decode.
-  try {
-    const out = inflateRawSync(prefix, { finishFlush: 2 /* Z_SYNC_FLUSH */, maxOutputLength: Math.max(maxOut, prefix.length * 4) });
-    return out;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      // More than we need was decodable; retry with a shorter prefix.
-      return inflateRawSync(prefix.subarray(0, Math.max(64, prefix.length >> 4)), { finishFlush: 2 });
+  const maxOutputLength = Math.max(maxOut, prefix.length * 4);
+  for (let len = prefix.length; ; len = len >> 1) {
+    try {
+      return inflateRawSync(prefix.subarray(0, len), { finishFlush: 2 /* Z_SYNC_FLUSH */, maxOutputLength });
+    } catch (err) {
+      // More than we need was decodable: retry with a shorter prefix.
+      if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" && len > 1) continue;
+      throw new MetricsInputError(`corrupt deflate data (${(err as Error).message})`);
     }
-    throw new MetricsInputError(`corrupt deflate data (${(err as Error).message})`);
   }
 }
