@@ -13,6 +13,7 @@ import { describe, expect, it, vi } from "vitest";
 import { MetricsInputError } from "./errors.js";
 import { numel, parseNpy, serializeNpy, type NpyArray, type NpyDtype } from "./npy.js";
 import { NpzReader, readNpz, serializeNpz } from "./npz.js";
+import { toZip64 } from "./test-support.js";
 
 /** The largest output of any whole-member inflate (zlib's inflateRawSync) since the last reset. */
 const inflated = vi.hoisted(() => ({ max: 0 }));
@@ -250,57 +251,6 @@ function npyMutation(base: NpyBase, rng: Rng): Mutation {
 // ---------------------------------------------------------------------------------------------------------------
 // npz
 
-/** Rewrite a stored archive into ZIP64 form (sizes and offsets in extra fields, ZIP64 end record and locator). */
-function toZip64(zip: Uint8Array): Uint8Array {
-  const v = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
-  const eocd = zip.length - 22;
-  const count = v.getUint16(eocd + 10, true);
-  const cdOffset = v.getUint32(eocd + 16, true);
-  const parts: Uint8Array[] = [zip.subarray(0, cdOffset)];
-  let p = cdOffset;
-  let newCdSize = 0;
-  for (let e = 0; e < count; e++) {
-    const nameLen = v.getUint16(p + 28, true);
-    const head = new Uint8Array(46 + nameLen + 28);
-    head.set(zip.subarray(p, p + 46 + nameLen));
-    const h = new DataView(head.buffer);
-    const comp = h.getUint32(20, true);
-    const size = h.getUint32(24, true);
-    const off = h.getUint32(42, true);
-    h.setUint32(20, 0xffffffff, true);
-    h.setUint32(24, 0xffffffff, true);
-    h.setUint32(42, 0xffffffff, true);
-    h.setUint16(30, 28, true);
-    const x = 46 + nameLen;
-    h.setUint16(x, 1, true);
-    h.setUint16(x + 2, 24, true);
-    h.setBigUint64(x + 4, BigInt(size), true);
-    h.setBigUint64(x + 12, BigInt(comp), true);
-    h.setBigUint64(x + 20, BigInt(off), true);
-    parts.push(head);
-    newCdSize += head.length;
-    p += 46 + nameLen;
-  }
-  const rec = new DataView(new ArrayBuffer(56 + 20 + 22));
-  rec.setUint32(0, 0x06064b50, true);
-  rec.setBigUint64(4, 44n, true);
-  rec.setUint16(12, 45, true);
-  rec.setUint16(14, 45, true);
-  rec.setBigUint64(24, BigInt(count), true);
-  rec.setBigUint64(32, BigInt(count), true);
-  rec.setBigUint64(40, BigInt(newCdSize), true);
-  rec.setBigUint64(48, BigInt(cdOffset), true);
-  rec.setUint32(56, 0x07064b50, true);
-  rec.setBigUint64(64, BigInt(cdOffset + newCdSize), true);
-  rec.setUint32(72, 1, true);
-  rec.setUint32(76, 0x06054b50, true);
-  rec.setUint16(84, 0xffff, true);
-  rec.setUint16(86, 0xffff, true);
-  rec.setUint32(88, 0xffffffff, true);
-  rec.setUint32(92, 0xffffffff, true);
-  parts.push(new Uint8Array(rec.buffer));
-  return concat(...parts);
-}
 
 /** A zip of raw members (any bytes, not only valid npy), with correct CRCs and sizes unless told otherwise. */
 function zipOf(members: { name: string; data: Uint8Array; deflated?: Uint8Array; declaredSize?: number; crc?: number }[]): Uint8Array {
