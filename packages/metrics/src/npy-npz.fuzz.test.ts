@@ -13,7 +13,7 @@ import { describe, expect, it, vi } from "vitest";
 import { MetricsInputError } from "./errors.js";
 import { numel, parseNpy, serializeNpy, type NpyArray, type NpyDtype } from "./npy.js";
 import { NpzReader, readNpz, serializeNpz } from "./npz.js";
-import { toZip64 } from "./test-support.js";
+import { concat, toZip64 } from "./test-support.js";
 
 /** The largest output of any whole-member inflate (zlib's inflateRawSync) since the last reset. */
 const inflated = vi.hoisted(() => ({ max: 0 }));
@@ -56,16 +56,6 @@ class Rng {
     return Uint8Array.from({ length: n }, () => this.int(256));
   }
 }
-
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
 
 // ---------------------------------------------------------------------------------------------------------------
 // npy

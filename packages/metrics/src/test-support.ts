@@ -117,11 +117,16 @@ export function toZip64(zip: Uint8Array): Uint8Array {
   rec.setUint32(88, 0xffffffff, true);
   rec.setUint32(92, 0xffffffff, true);
   parts.push(new Uint8Array(rec.buffer));
-  const out = new Uint8Array(parts.reduce((s, x) => s + x.length, 0));
+  return concat(...parts);
+}
+
+/** The byte arrays one after another. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
-  for (const x of parts) {
-    out.set(x, o);
-    o += x.length;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
   }
   return out;
 }
