@@ -15,11 +15,13 @@ import {
   AdaGenTrainer,
   AdversarialReward,
   initTensorflow,
+  ImageRealData,
   ViTDiscriminator,
+  statesToImages,
   type Batch,
   type LabeledBatch,
 } from "@adagen/core";
-import { DiffusionEnv, ImageRealData, OnnxNoisePredictor, statesToImages, type NoisePredictor } from "@adagen/diffusion";
+import { DiffusionEnv, loadNoisePredictor, type NoisePredictor } from "@adagen/diffusion";
 import { loadFashionMnist, modelPath } from "@adagen/zoo";
 
 const defaults = { steps: 4, trajectories: 256, batch: 64, "disc-steps": 5, "disc-batch": 64, chunk: 64, iterations: 2, seed: 0 };
@@ -84,7 +86,12 @@ function timeMethod<T extends object>(obj: T, method: keyof T & string, spans: S
 
 const args = parseArgs(process.argv.slice(2));
 const backend = await initTensorflow();
-const onnx = await OnnxNoisePredictor.load(modelPath("dit-tiny"), { chunkSize: args.chunk });
+const onnx = await loadNoisePredictor(modelPath("dit-tiny"), {
+  sampleShape: [1, 28, 28],
+  featureShape: [49, 128],
+  numClasses: 10,
+  chunkSize: args.chunk,
+});
 const predictor = new TimedPredictor(onnx);
 const env = new DiffusionEnv(predictor, { steps: args.steps, renderTransform: statesToImages });
 const discriminator = new ViTDiscriminator({ height: 28, width: 28, channels: 1, numClasses: 10, patch: 4, dim: 64, depth: 2, heads: 4, seed: args.seed });

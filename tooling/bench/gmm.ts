@@ -9,8 +9,8 @@
  * GMM_ENDPOINT: "data" (default, every sampler lands on tau = 0: the last call's data prediction) or "last-time"
  * (the paper's stop at 0.01, where the testbed's baselines leave more room to learn).
  */
-import { initTensorflow } from "@adagen/core";
-import { ENDPOINTS, runGmmExperiment, type Endpoint } from "@adagen/diffusion";
+import { ENDPOINTS, initTensorflow, type Endpoint } from "@adagen/core";
+import { runGmmExperiment } from "@adagen/diffusion";
 
 const endpoint = (process.env.GMM_ENDPOINT ?? "data") as Endpoint;
 if (!ENDPOINTS.includes(endpoint)) throw new Error(`GMM_ENDPOINT must be one of ${ENDPOINTS.join(", ")}, got ${endpoint}`);

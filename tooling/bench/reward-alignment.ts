@@ -41,8 +41,8 @@ import {
   type Discriminator,
   type ImageAugment,
   type LabeledBatch,
+  ImageRealData,
 } from "@adagen/core";
-import { ImageRealData } from "@adagen/diffusion";
 import { rocAuc, spearman } from "@adagen/metrics";
 import { loadFashionMnist, zooPath } from "@adagen/zoo";
 import { SHIPPED_BASELINES, bestBaseline, describeSchedule } from "../../apps/cli/src/baselines.js";

@@ -3,23 +3,22 @@
  * (docs/method.md §4.3), and its hand-designed baseline schedules. Every env renders [0,1] NHWC images `[B,28,28,1]`
  * (`statesToImages`), what the ViT discriminator and the feature extractor read.
  */
-import type { Batch, GenerationEnv } from "@adagen/core";
+import { statesToImages, type Batch, type GenerationEnv } from "@adagen/core";
 import {
   DiffusionEnv,
-  OnnxNoisePredictor,
   karrasGrid,
+  loadNoisePredictor,
   logSnrUniformGrid,
-  sampleWithSchedule as diffusionSample,
-  statesToImages,
+  sampleDiffusionSchedule,
   timeUniformGrid as diffusionUniformGrid,
 } from "@adagen/diffusion";
 import {
   DEFAULT_START_TIME,
   FlowEnv,
-  OnnxVelocityPredictor,
   SIT_GUIDANCE,
   SIT_SMOOTHING,
-  sampleWithSchedule as flowSample,
+  loadVelocityPredictor,
+  sampleFlowSchedule,
   shiftedGrid,
   timeUniformGrid as flowUniformGrid,
 } from "@adagen/flow";
@@ -75,6 +74,9 @@ export interface ModelEntry {
   open(steps: number, init?: PolicyInit): Promise<OpenedModel>;
 }
 
+/** The zoo's 28×28 Fashion-MNIST generators: sample shape, policy features (last-block tokens), classes. */
+const ZOO_GRAPH = { sampleShape: [1, 28, 28], featureShape: [49, 128], numClasses: 10 } as const;
+
 /** DiT heuristic (docs/method.md §4.3): time-uniform 0.9 → 0.01, w = 1.0, smoothing rho = 0.4, DPM-Solver++(2S). */
 const DIT = { tauStart: 0.9, tauEnd: 0.01, guidance: 1.0, smoothing: 0.4 } as const;
 
@@ -86,7 +88,7 @@ const ditTiny: ModelEntry = {
   start: DIT.tauStart,
   searchStarts: [0.9, 0.8, 0.7],
   async open(steps, init) {
-    const predictor = await OnnxNoisePredictor.load(modelPath("dit-tiny"));
+    const predictor = await loadNoisePredictor(modelPath("dit-tiny"), ZOO_GRAPH);
     try {
       const env = new DiffusionEnv(predictor, {
         steps,
@@ -114,7 +116,7 @@ const ditTiny: ModelEntry = {
         env,
         async sampleSchedule(s, labels, seed) {
           const times = Array.from(scheduleTimes(s));
-          const states = await diffusionSample(predictor, {
+          const states = await sampleDiffusionSchedule(predictor, {
             times,
             guidance: s.guidance ?? DIT.guidance,
             conditions: labels,
@@ -141,7 +143,7 @@ const sitTiny: ModelEntry = {
   start: DEFAULT_START_TIME,
   searchStarts: [0.01, 0.05, 0.1],
   async open(steps, init) {
-    const predictor = await OnnxVelocityPredictor.load(modelPath("sit-tiny"));
+    const predictor = await loadVelocityPredictor(modelPath("sit-tiny"), ZOO_GRAPH);
     try {
       // SiT heuristic (docs/method.md §4.3): time-uniform 0.01 → 0.99 (FlowEnv's default grid), w = 1.5, rho = 0.8.
       const env = new FlowEnv(predictor, {
@@ -161,7 +163,7 @@ const sitTiny: ModelEntry = {
         env,
         async sampleSchedule(s, labels, seed) {
           const times = Array.from(scheduleTimes(s));
-          return flowSample(predictor, {
+          return sampleFlowSchedule(predictor, {
             times,
             guidance: s.guidance ?? SIT_GUIDANCE,
             conditions: labels,

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import {
   AdaGenTrainer,
   AdversarialReward,
+  ImageRealData,
   ProjectedDiscriminator,
   type Discriminator,
   ViTDiscriminator,
@@ -31,7 +32,6 @@ import {
   type IterationMetrics,
   type PolicyNetworkConfig,
 } from "@adagen/core";
-import { ImageRealData } from "@adagen/diffusion";
 import { writeFileAtomic } from "@adagen/metrics";
 import { loadFashionMnist, zooPath } from "@adagen/zoo";
 import { Flags } from "./args.js";

@@ -66,3 +66,32 @@ export {
 export { writeTensorFile, readTensorFile, type TensorFile, type NamedArray } from "./train/tensor-file.js";
 export { bestOfN, type BestOfNResult } from "./refine.js";
 export { nonAdaptive, isNonAdaptive, type NonAdaptiveOptions } from "./non-adaptive.js";
+export { classifierFreeGuidance, channelMask, type FloatArray } from "./guidance.js";
+export { statesToImages } from "./images/states-to-images.js";
+export { ImageRealData, type UInt8Images } from "./images/image-real-data.js";
+export {
+  sizeOf,
+  ENDPOINTS,
+  GuidedOdeEnv,
+  sampleWithSchedule,
+  OnnxOdeModel,
+  odeModelContract,
+  MAX_CHUNK,
+  type OdeModel,
+  type Endpoint,
+  type OdeSolver,
+  type GuidedOdeEnvConfig,
+  type ScheduledSamplingOptions,
+  type OnnxOdeModelOptions,
+  type NoiseSchedule,
+  dataPrediction,
+  dpmSolverFirstOrder,
+  dpmSolver2S,
+  dpmSolver2M,
+  MIN_RATIO_STEP,
+  type FirstOrderArgs,
+  type SingleStepArgs,
+  type MultiStepArgs,
+  batchDim,
+  checkSameLength,
+} from "./ode/index.js";

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dataPrediction, dpmSolver2M, dpmSolver2S, dpmSolverFirstOrder } from "./dpm-solver.js";
-import { channelMask, classifierFreeGuidance } from "./guidance.js";
+import { dataPrediction, dpmSolver2M, dpmSolver2S, dpmSolverFirstOrder } from "@adagen/core";
 import { VPCosineSchedule, VPLinearSchedule, type NoiseSchedule } from "./schedules.js";
 
 /**
@@ -189,19 +188,5 @@ describe("DPM-Solver++ steps", () => {
   it("rejects mismatched shapes, naming them", () => {
     expect(() => dpmSolverFirstOrder(sch, { x, x0: x0.slice(1), s: [0.5, 0.5], t: [0.2, 0.2] })).toThrow(/x0.*3 values, expected 4/);
     expect(() => dpmSolverFirstOrder(sch, { x, x0, s: [0.5, 0.5, 0.5], t: [0.2, 0.2, 0.2] })).toThrow(/3 per-sample/);
-  });
-});
-
-describe("classifier-free guidance", () => {
-  const ec = Float32Array.from([1, 2, 3, 4]);
-  const eu = Float32Array.from([0, 1, 1, 5]);
-  it("uses eps_c + w(eps_c − eps_u) per sample; w = 0 is unguided", () => {
-    expect(Array.from(classifierFreeGuidance(ec, eu, [0, 2]))).toEqual([1, 2, 3 + 2 * 2, 4 + 2 * -1]);
-  });
-  it("guides only the masked channels", () => {
-    const mask = channelMask([2, 1], [0]);
-    expect(Array.from(mask)).toEqual([1, 0]);
-    expect(Array.from(classifierFreeGuidance(ec, eu, [1, 1], mask))).toEqual([2, 2, 5, 4]);
-    expect(() => channelMask([4, 2, 2], [4])).toThrow(/channel 4/);
   });
 });

@@ -1,9 +1,18 @@
-import { ActionDecoder, Random, residualTable, type GenerationEnv } from "@adagen/core";
+import {
+  ActionDecoder,
+  Random,
+  classifierFreeGuidance,
+  dataPrediction,
+  dpmSolver2M,
+  dpmSolver2S,
+  dpmSolverFirstOrder,
+  residualTable,
+  type Endpoint,
+  type GenerationEnv,
+} from "@adagen/core";
 import { describe, expect, it } from "vitest";
-import { dataPrediction, dpmSolver2M, dpmSolver2S, dpmSolverFirstOrder } from "./dpm-solver.js";
-import { DiffusionEnv, type SolverName } from "./env.js";
-import type { Endpoint } from "./guided-ode-env.js";
-import { classifierFreeGuidance } from "./guidance.js";
+import type { SolverName } from "./dpm-solver-scheduler.js";
+import { DiffusionEnv } from "./env.js";
 import type { NoisePredictor } from "./predictor.js";
 import { VPLinearSchedule } from "./schedules.js";
 import { GaussianMixture, GmmNoisePredictor } from "./testbed/gmm.js";
@@ -38,7 +47,7 @@ async function referenceSampler(
     const t32 = new Float32Array(B).fill(tau);
     const c = await pred.predict(x, t32, conds, B);
     const u = await pred.predict(x, t32, nulls, B);
-    return dataPrediction(schedule, x, classifierFreeGuidance(c.eps, u.eps, new Float32Array(B).fill(w)), full(tau));
+    return dataPrediction(schedule, x, classifierFreeGuidance(c.output, u.output, new Float32Array(B).fill(w)), full(tau));
   };
   let x = new Random(seed).fillNormal(new Float32Array(B * dim)) as Float32Array;
   if (solver === "2S") {
@@ -150,7 +159,7 @@ describe("DiffusionEnv", () => {
             eps[i] = (x[i] - a * x0) / sg;
           }
         }
-        return { eps, features: new Float32Array(B) };
+        return { output: eps, features: new Float32Array(B) };
       },
     };
     const steps = 3;

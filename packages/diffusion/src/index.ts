@@ -6,34 +6,15 @@ export {
   type NoiseSchedule,
   type ScheduleName,
 } from "./schedules.js";
-export {
-  dataPrediction,
-  dpmSolverFirstOrder,
-  dpmSolver2S,
-  dpmSolver2M,
-  MIN_RATIO_STEP,
-  type FloatArray,
-  type FirstOrderArgs,
-  type SingleStepArgs,
-  type MultiStepArgs,
-} from "./dpm-solver.js";
-export { classifierFreeGuidance, channelMask } from "./guidance.js";
-export { sizeOf, type NoisePredictor } from "./predictor.js";
-export { ENDPOINTS, GuidedOdeEnv, type Endpoint, type GuidedOdeEnvConfig, type GuidedModelShape, type Evaluation } from "./guided-ode-env.js";
-export {
-  DiffusionEnv,
-  uniformTimes,
-  MIN_TIME,
-  MIN_TIME_GAP,
-  type DiffusionEnvOptions,
-  type SolverName,
-} from "./env.js";
+export { loadNoisePredictor, type NoisePredictor, type OnnxNoisePredictorOptions } from "./predictor.js";
+export { DpmSolverScheduler, MIN_TIME, MIN_TIME_GAP, SOLVER_NAMES, type SolverName } from "./dpm-solver-scheduler.js";
+export { DiffusionEnv, uniformTimes, type DiffusionEnvOptions } from "./env.js";
 export {
   timeUniformGrid,
   logSnrUniformGrid,
   karrasGrid,
-  sampleWithSchedule,
-  type ScheduledSamplingOptions,
+  sampleDiffusionSchedule,
+  type DiffusionScheduleOptions,
 } from "./baselines.js";
 export {
   GaussianMixture,
@@ -54,10 +35,3 @@ export {
   type GmmBaselineReport,
 } from "./testbed/gmm-baselines.js";
 export { runGmmExperiment, type GmmExperimentOptions, type GmmExperimentResult } from "./testbed/gmm-experiment.js";
-export {
-  OnnxNoisePredictor,
-  noisePredictionContract,
-  type OnnxNoisePredictorOptions,
-} from "./onnx-predictor.js";
-export { statesToImages } from "./images.js";
-export { ImageRealData, type EndPointNoise, type UInt8Images } from "./real-data.js";

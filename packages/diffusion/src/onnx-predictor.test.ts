@@ -1,17 +1,19 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ActionDecoder, OnnxModel, Random, rollout } from "@adagen/core";
+import { ActionDecoder, OnnxModel, Random, rollout, statesToImages, type OnnxOdeModel } from "@adagen/core";
 import { modelPath, readFixture, zooPath } from "@adagen/zoo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { timeUniformGrid, sampleWithSchedule } from "./baselines.js";
+import { sampleDiffusionSchedule, timeUniformGrid } from "./baselines.js";
 import { DiffusionEnv } from "./env.js";
-import { statesToImages } from "./images.js";
-import { OnnxNoisePredictor } from "./onnx-predictor.js";
+import { loadNoisePredictor } from "./predictor.js";
 
-let dit: OnnxNoisePredictor;
+/** The zoo's dit-tiny graph (packages/zoo/README.md). */
+const DIT_TINY = { sampleShape: [1, 28, 28], featureShape: [49, 128], numClasses: 10 } as const;
+
+let dit: OnnxOdeModel;
 beforeAll(async () => {
-  dit = await OnnxNoisePredictor.load(modelPath("dit-tiny"));
+  dit = await loadNoisePredictor(modelPath("dit-tiny"), DIT_TINY);
 });
 afterAll(async () => {
   await dit?.dispose();
@@ -23,7 +25,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
+describe("loadNoisePredictor (zoo dit-tiny)", () => {
   it("declares the dit-tiny shapes and returns eps [B,1,28,28] and features [B,49,128]", async () => {
     expect(dit.dataShape).toEqual([1, 28, 28]);
     expect(dit.featureShape).toEqual([49, 128]);
@@ -31,11 +33,11 @@ describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
     const B = 3;
     const x = new Random(1).fillNormal(new Float32Array(B * 784)) as Float32Array;
     const out = await dit.predict(x, Float32Array.of(0.9, 0.5, 0.1), Int32Array.of(0, 7, 10), B);
-    expect(out.eps.length).toBe(B * 784);
+    expect(out.output.length).toBe(B * 784);
     expect(out.features.length).toBe(B * 49 * 128);
-    expect(out.eps.every(Number.isFinite)).toBe(true);
+    expect(out.output.every(Number.isFinite)).toBe(true);
     // At tau = 0.9 the state is almost pure noise (alpha ≈ 0.017), so eps ≈ x.
-    expect(maxAbsDiff(out.eps.subarray(0, 784), x.subarray(0, 784))).toBeLessThan(0.5);
+    expect(maxAbsDiff(out.output.subarray(0, 784), x.subarray(0, 784))).toBeLessThan(0.5);
   });
 
   it("matches the zoo's PyTorch fixture when fed tau = t/1000 and class ids as int64", async () => {
@@ -45,13 +47,13 @@ describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
     const tau = Float32Array.from(t.data as Float32Array, (v) => v / 1000);
     const labels = Int32Array.from(y.data as BigInt64Array, (v) => Number(v));
     const out = await dit.predict(x.data as Float32Array, tau, labels, B);
-    expect(maxAbsDiff(out.eps, fixture.outputs.eps.data as Float32Array)).toBeLessThan(1e-3);
+    expect(maxAbsDiff(out.output, fixture.outputs.eps.data as Float32Array)).toBeLessThan(1e-3);
     expect(maxAbsDiff(out.features, fixture.outputs.features.data as Float32Array)).toBeLessThan(1e-3);
   });
 
   it("samples images of the requested class (fmnist-features agrees on at least 80% at 8 NFE)", async () => {
     const labels = Int32Array.from({ length: 20 }, (_, i) => i % 10);
-    const states = await sampleWithSchedule(dit, { times: timeUniformGrid(8), guidance: 1, conditions: labels, seed: 3 });
+    const states = await sampleDiffusionSchedule(dit, { times: timeUniformGrid(8), guidance: 1, conditions: labels, seed: 3 });
     const images = states.data.map((v) => Math.min(1, Math.max(0, (v + 1) / 2))); // [B,1,28,28] in [0,1]
     const extractor = await OnnxModel.load(modelPath("fmnist-features"), {
       inputs: { x: { dtype: "float32", shape: ["B", 1, 28, 28] } },
@@ -71,7 +73,7 @@ describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
   });
 
   it("gives the same outputs whatever the chunk size", async () => {
-    const small = await OnnxNoisePredictor.load(modelPath("dit-tiny"), { chunkSize: 2 });
+    const small = await loadNoisePredictor(modelPath("dit-tiny"), { ...DIT_TINY, chunkSize: 2 });
     try {
       const B = 5;
       const rng = new Random(2);
@@ -80,7 +82,7 @@ describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
       const y = Int32Array.from({ length: B }, (_, i) => (i * 3) % 11);
       const whole = await dit.predict(x, tau, y, B);
       const chunked = await small.predict(x, tau, y, B);
-      expect(maxAbsDiff(whole.eps, chunked.eps)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(whole.output, chunked.output)).toBeLessThan(1e-5);
       expect(maxAbsDiff(whole.features, chunked.features)).toBeLessThan(1e-4);
       expect(small.forwards).toBe(B);
     } finally {
@@ -92,18 +94,18 @@ describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "adagen-onnx-"));
     const junk = path.join(dir, "junk.onnx");
     writeFileSync(junk, "not a model");
-    await expect(OnnxNoisePredictor.load(junk)).rejects.toThrow(/cannot load ONNX model .*junk\.onnx/);
+    await expect(loadNoisePredictor(junk, DIT_TINY)).rejects.toThrow(/cannot load ONNX model .*junk\.onnx/);
     // sit-tiny is a velocity model: its output is "v", not "eps".
-    await expect(OnnxNoisePredictor.load(modelPath("sit-tiny"))).rejects.toThrow(/missing output "eps"/);
+    await expect(loadNoisePredictor(modelPath("sit-tiny"), DIT_TINY)).rejects.toThrow(/missing output "eps"/);
     // Right names, wrong declared feature tokens: the probe call fails at load, not mid-rollout.
-    await expect(OnnxNoisePredictor.load(modelPath("dit-tiny"), { featureShape: [64, 128] })).rejects.toThrow(
-      /does not follow the noise-prediction contract: .*output "features" of shape \[B=1,64,128\], got \[1,49,128\]/,
+    await expect(loadNoisePredictor(modelPath("dit-tiny"), { ...DIT_TINY, featureShape: [64, 128] })).rejects.toThrow(
+      /does not fit the contract with output "eps".*output "features" of shape \[B=1,64,128\], got \[1,49,128\]/,
     );
-    await expect(OnnxNoisePredictor.load(modelPath("dit-tiny"), { chunkSize: 0 })).rejects.toThrow(/chunkSize must be a positive integer, got 0/);
+    await expect(loadNoisePredictor(modelPath("dit-tiny"), { ...DIT_TINY, chunkSize: 0 })).rejects.toThrow(/chunkSize must be an integer in 1\.\.64, got 0/);
     await expect(dit.predict(new Float32Array(784), Float32Array.of(0.5), Int32Array.of(11), 1)).rejects.toThrow(
-      /label 11 is out of range 0\.\.10/,
+      /label\[0\] = 11 is outside 0\.\.10/,
     );
-    await expect(dit.predict(new Float32Array(700), Float32Array.of(0.5), Int32Array.of(1), 1)).rejects.toThrow(/got 700, 1, 1 values/);
+    await expect(dit.predict(new Float32Array(700), Float32Array.of(0.5), Int32Array.of(1), 1)).rejects.toThrow(/\(784 values\), got 700/);
   });
 
   it("an untrained policy reproduces the time-uniform DPM-Solver++(2S) sampler at 4 NFE sample for sample", async () => {
@@ -113,10 +115,10 @@ describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
     const got = await rollout(env, undefined, decoder, labels, 21);
     expect(got.samples.shape).toEqual([4, 1, 28, 28]);
     const times = timeUniformGrid(4);
-    const want = await sampleWithSchedule(dit, { times, guidance: 1, conditions: labels, seed: 21 });
+    const want = await sampleDiffusionSchedule(dit, { times, guidance: 1, conditions: labels, seed: 21 });
     expect(maxAbsDiff(got.samples.data, want.data)).toBeLessThan(1e-4);
     // The comparison has teeth: another guidance weight moves the samples far more.
-    const other = await sampleWithSchedule(dit, { times, guidance: 2, conditions: labels, seed: 21 });
+    const other = await sampleDiffusionSchedule(dit, { times, guidance: 2, conditions: labels, seed: 21 });
     expect(maxAbsDiff(got.samples.data, other.data)).toBeGreaterThan(0.05);
     // And the executed schedule is the heuristic one.
     got.actions.forEach((a, k) => a.nextTime.forEach((t) => expect(t).toBeCloseTo(times[k], 5)));
@@ -128,7 +130,7 @@ describe("OnnxNoisePredictor (zoo dit-tiny)", () => {
     const decoder = new ActionDecoder(env.actionSpec);
     const { samples } = await rollout(env, undefined, decoder, labels, 5);
     expect(samples.shape).toEqual([2, 28, 28, 1]);
-    const states = await sampleWithSchedule(dit, { times: timeUniformGrid(2), guidance: 1, conditions: labels, seed: 5 });
+    const states = await sampleDiffusionSchedule(dit, { times: timeUniformGrid(2), guidance: 1, conditions: labels, seed: 5 });
     expect(maxAbsDiff(samples.data, statesToImages(states).data)).toBeLessThan(1e-5);
     expect(samples.data.every((v) => v >= 0 && v <= 1)).toBe(true);
   });

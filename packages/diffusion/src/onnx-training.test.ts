@@ -1,16 +1,26 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ActionDecoder, AdaGenTrainer, AdversarialReward, FunctionReward, balancedLabels, initTensorflow, rollout, ViTDiscriminator } from "@adagen/core";
+import {
+  ActionDecoder,
+  AdaGenTrainer,
+  AdversarialReward,
+  FunctionReward,
+  ImageRealData,
+  balancedLabels,
+  initTensorflow,
+  rollout,
+  statesToImages,
+  ViTDiscriminator,
+  type OnnxOdeModel,
+} from "@adagen/core";
 import { loadFashionMnist, modelPath } from "@adagen/zoo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiffusionEnv } from "./env.js";
-import { statesToImages } from "./images.js";
-import { OnnxNoisePredictor } from "./onnx-predictor.js";
-import { ImageRealData } from "./real-data.js";
+import { loadNoisePredictor } from "./predictor.js";
 
-let dit: OnnxNoisePredictor;
+let dit: OnnxOdeModel;
 beforeAll(async () => {
   await initTensorflow();
-  dit = await OnnxNoisePredictor.load(modelPath("dit-tiny"));
+  dit = await loadNoisePredictor(modelPath("dit-tiny"), { sampleShape: [1, 28, 28], featureShape: [49, 128], numClasses: 10 });
 });
 afterAll(async () => {
   await dit?.dispose();

@@ -1,30 +1,21 @@
 /**
- * A class-conditional noise-prediction model, the only thing `DiffusionEnv` needs from a generator. An ONNX DiT
- * (eps head, last-block features) and the analytic Gaussian-mixture testbed both sit behind it.
+ * The noise-prediction model `DiffusionEnv` drives: core's `OdeModel` whose output is eps, the noise in
+ * x_tau = alpha(tau)·x0 + sigma(tau)·eps, for times tau in [0, 1] (tau = 0 is data). An ONNX DiT (eps head,
+ * last-block features, `loadNoisePredictor`) and the analytic Gaussian-mixture testbed both sit behind it.
  */
-export interface NoisePredictor {
-  /** Shape of one sample, channel axis first (e.g. [4, 32, 32] for a DiT latent, [d] for vectors). */
-  readonly dataShape: readonly number[];
-  /** Shape [N, D] of the per-sample features handed to the policy (docs/method.md §5.3: last-block tokens). */
-  readonly featureShape: readonly [number, number];
-  /** Number of real classes; the label `numClasses` is the null (unconditional) class. */
-  readonly numClasses: number;
-  /**
-   * Predicts the noise for `batch` samples.
-   * @param x noisy states `[batch, ...dataShape]`, row-major.
-   * @param tau per-sample continuous times in [0, 1] (tau = 0 is data); a DiT wrapper feeds `1000·tau`.
-   * @param labels per-sample class ids in 0..numClasses, where numClasses means unconditional.
-   * @returns `eps` shaped like `x`, and `features` `[batch, N, D]` of this pass.
-   */
-  predict(
-    x: Float32Array,
-    tau: Float32Array,
-    labels: Int32Array,
-    batch: number,
-  ): Promise<{ eps: Float32Array; features: Float32Array }>;
-}
+import { OnnxOdeModel, type OdeModel, type OnnxOdeModelOptions } from "@adagen/core";
 
-/** Number of values in one sample of `shape`. */
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((p, n) => p * n, 1);
+export type NoisePredictor = OdeModel;
+
+/** The ONNX graph's outputs and time input as a DiT exports them (the zoo's dit-tiny: eps, time 1000·tau). */
+export type OnnxNoisePredictorOptions = Omit<OnnxOdeModelOptions, "output" | "timeScale"> & {
+  /** Name of the noise output (default "eps"). */
+  output?: string;
+  /** The graph's time input is `timeScale · tau` (default 1000, DiT's discrete steps, docs/method.md §5.3). */
+  timeScale?: number;
+};
+
+/** Opens a noise-prediction ONNX graph (contract in core's `OnnxOdeModel`) and checks it with one probe sample. */
+export function loadNoisePredictor(file: string, options: OnnxNoisePredictorOptions): Promise<OnnxOdeModel> {
+  return OnnxOdeModel.load(file, { ...options, output: options.output ?? "eps", timeScale: options.timeScale ?? 1000 });
 }

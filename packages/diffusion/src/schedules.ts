@@ -5,18 +5,9 @@
  * The noised state is `x_tau = alpha(tau)·x_0 + sigma(tau)·eps` with `alpha² + sigma² = 1`, and
  * `lambda(tau) = log alpha − log sigma` is the half log-SNR, which decreases as tau grows.
  */
-export interface NoiseSchedule {
-  readonly name: string;
-  /** Largest time at which lambda is finite; samplers must start at or below it. */
-  readonly tauMax: number;
-  logAlpha(tau: number): number;
-  alpha(tau: number): number;
-  sigma(tau: number): number;
-  /** Half log-SNR, log(alpha/sigma). +Infinity at tau = 0. */
-  lambda(tau: number): number;
-  /** The time whose half log-SNR is `lambda` (inverse of `lambda`). */
-  inverseLambda(lambda: number): number;
-}
+import type { NoiseSchedule } from "@adagen/core";
+
+export type { NoiseSchedule };
 
 /** Stable log(1 + e^x). */
 function softplus(x: number): number {

@@ -1,6 +1,6 @@
 /**
  * Baseline sweep for sit-tiny: FID (fmnist-features, against the Fashion-MNIST test statistics the zoo ships) and
- * class accuracy of `sampleWithSchedule` for every combination of step count, solver, time shift and constant
+ * class accuracy of `sampleFlowSchedule` for every combination of step count, solver, time shift and constant
  * guidance weight. Groundwork for issue 5's "best constant guidance per step count" baseline.
  *
  *   node --conditions=adagen-source --import tsx packages/flow/scripts/baselines.ts \
@@ -9,9 +9,8 @@
  * Shift 1 is the time-uniform grid; s > 1 puts points closer to data (see `shiftedGrid`). Samples use class-balanced
  * labels and seed 0 for every configuration, so configurations differ only in their schedule.
  */
-import { OnnxModel, balancedLabels } from "@adagen/core";
-import { statesToImages } from "@adagen/diffusion";
-import { OnnxVelocityPredictor, sampleWithSchedule, shiftedGrid, type FlowSolverName } from "@adagen/flow";
+import { OnnxModel, balancedLabels, statesToImages } from "@adagen/core";
+import { loadVelocityPredictor, sampleFlowSchedule, shiftedGrid, type FlowSolverName } from "@adagen/flow";
 import { StatisticsAccumulator, frechetDistance } from "@adagen/metrics";
 import { loadReferenceStats, modelPath } from "@adagen/zoo";
 
@@ -36,7 +35,7 @@ const batch = 250;
 const json = process.argv.includes("--json");
 if (!(Number.isInteger(n) && n >= 2)) throw new RangeError(`--n must be an integer ≥ 2, got ${arg("n", "")}`);
 
-const predictor = await OnnxVelocityPredictor.load(modelPath("sit-tiny"));
+const predictor = await loadVelocityPredictor(modelPath("sit-tiny"), { sampleShape: [1, 28, 28], featureShape: [49, 128], numClasses: 10 });
 const extractor = await OnnxModel.load(modelPath("fmnist-features"), {
   inputs: { x: { dtype: "float32", shape: ["B", 1, 28, 28] } },
   outputs: { logits: { dtype: "float32", shape: ["B", 10] }, features: { dtype: "float32", shape: ["B", 128] } },
@@ -65,7 +64,7 @@ for (const T of steps)
         for (let from = 0; from < n; from += batch) {
           const conditions = labels.subarray(from, Math.min(n, from + batch));
           const B = conditions.length;
-          const images = await sampleWithSchedule(predictor, {
+          const images = await sampleFlowSchedule(predictor, {
             times: shiftedGrid(T, shift),
             guidance: w,
             conditions,

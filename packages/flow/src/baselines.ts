@@ -1,14 +1,14 @@
 /**
- * Hand-designed flow sampling schedules (no policy) and a runner that executes one through `FlowEnv`, so baselines
- * and the policy-driven sampler share every line of solver code.
+ * Hand-designed flow sampling schedules (no policy) and `sampleFlowSchedule`, which runs one through core's
+ * `sampleWithSchedule` with the same `FlowSolverScheduler` the policy-driven `FlowEnv` uses.
  *
  * Every grid has nfe+1 **increasing** time points from tauStart (near noise, default 0.01) to tauEnd (near data,
  * default 0.99): the start time plus one point per guided model evaluation, the layout of the env's decisions
  * (docs/method.md §5.4).
  */
-import type { Batch, ExecutedActions } from "@adagen/core";
-import type { Endpoint } from "@adagen/diffusion";
-import { DEFAULT_START_TIME, FlowEnv, MAX_TIME, uniformTimes, type FlowSolverName } from "./env.js";
+import { sampleWithSchedule, type Batch, type ScheduledSamplingOptions } from "@adagen/core";
+import { DEFAULT_START_TIME, uniformTimes } from "./env.js";
+import { FlowSolverScheduler, MAX_TIME, type FlowSolverName } from "./flow-solver-scheduler.js";
 import type { VelocityPredictor } from "./predictor.js";
 
 function checkGrid(nfe: number, tauStart: number, tauEnd: number): void {
@@ -43,55 +43,15 @@ export function shiftedGrid(nfe: number, shift: number, tauStart = DEFAULT_START
   });
 }
 
-export interface ScheduledSamplingOptions {
+export interface FlowScheduleOptions extends Omit<ScheduledSamplingOptions, "guidedElements"> {
   /** nfe+1 increasing time points, e.g. from one of the grids above. */
   times: readonly number[];
-  /** Constant CFG weight w (docs/method.md convention, 0 = unguided), or one per model evaluation (nfe values). */
-  guidance: number | readonly number[];
-  /** Per-sample class labels (numClasses = unconditional). */
-  conditions: Int32Array;
-  /** Seed of the initial noise (same seed as `FlowEnv.reset` gives the same noise). */
-  seed: number;
-  /** "dpm2S" (default), "rk2" or "euler"; see `FlowEnv`. */
+  /** "dpm2S" (default), "rk2" or "euler"; see `FlowSolverScheduler`. */
   solver?: FlowSolverName;
-  /** Applied to the final states, as `FlowEnv`'s option of the same name (e.g. `statesToImages`). */
-  renderTransform?: (states: Batch) => Batch;
-  /** "data" (default): the last step lands on tau = 1; "last-time": it stops at the grid's last point. */
-  endpoint?: Endpoint;
 }
 
 /** Runs the flow sampler on a fixed schedule (no policy) and returns the final states `[B, ...dataShape]` (transformed). */
-export async function sampleWithSchedule(predictor: VelocityPredictor, options: ScheduledSamplingOptions): Promise<Batch> {
-  const nfe = options.times.length - 1;
-  const g = options.guidance;
-  if (typeof g === "number") {
-    if (!(g >= 0)) throw new RangeError(`guidance weight must be ≥ 0, got ${g}`);
-  } else {
-    if (g.length !== nfe) throw new RangeError(`guidance has ${g.length} values, expected one per model evaluation (${nfe})`);
-    g.forEach((w, i) => {
-      if (!(w >= 0)) throw new RangeError(`guidance[${i}] must be ≥ 0, got ${w}`);
-    });
-  }
-  // guidance[k−1] belongs to decision k; decision 0's weight is unused by the env.
-  const weightAt = (k: number) => (typeof g === "number" ? g : g[Math.max(k - 1, 0)]);
-  const env = new FlowEnv(predictor, {
-    steps: nfe,
-    heuristicTimes: options.times,
-    // The heuristic table is unused here (actions are given directly); any positive weight satisfies its check.
-    guidanceInit: 1,
-    smoothing: 0,
-    solver: options.solver,
-    renderTransform: options.renderTransform,
-    endpoint: options.endpoint,
-  });
-  const B = options.conditions.length;
-  await env.reset(options.conditions, options.seed);
-  for (let k = 0; k <= nfe; k++) {
-    const actions: ExecutedActions = {
-      nextTime: new Float32Array(B).fill(options.times[k]),
-      guidanceScale: new Float32Array(B).fill(weightAt(k)),
-    };
-    await env.step(actions);
-  }
-  return env.render();
+export function sampleFlowSchedule(predictor: VelocityPredictor, options: FlowScheduleOptions): Promise<Batch> {
+  const { solver, ...rest } = options;
+  return sampleWithSchedule(predictor, new FlowSolverScheduler(solver ?? "dpm2S"), rest);
 }

@@ -1,8 +1,8 @@
-import type { Endpoint } from "@adagen/diffusion";
-import { ActionDecoder, residualTable } from "@adagen/core";
+import { ActionDecoder, residualTable, type Endpoint } from "@adagen/core";
 import { describe, expect, it } from "vitest";
-import { sampleWithSchedule, shiftedGrid, timeUniformGrid } from "./baselines.js";
-import { FlowEnv, uniformTimes, type FlowSolverName } from "./env.js";
+import { sampleFlowSchedule, shiftedGrid, timeUniformGrid } from "./baselines.js";
+import { FlowEnv, uniformTimes } from "./env.js";
+import type { FlowSolverName } from "./flow-solver-scheduler.js";
 import { GaussianFlowTarget, GaussianVelocityPredictor } from "./testbed/gaussian.js";
 import { maxAbsDiff, referenceSampler, rolloutUntrained } from "./testing/reference.js";
 
@@ -177,31 +177,31 @@ describe("baseline schedules", () => {
   });
 
   it.each(["dpm2S", "rk2", "euler"] as FlowSolverName[])(
-    "sampleWithSchedule (%s) runs the env's code: same samples as the reference sampler",
+    "sampleFlowSchedule (%s) runs the env's code: same samples as the reference sampler",
     async (solver) => {
       const times = shiftedGrid(6, 2);
-      const out = await sampleWithSchedule(predictor, { times, guidance: 0.5, conditions: labels, seed: 4, solver });
+      const out = await sampleFlowSchedule(predictor, { times, guidance: 0.5, conditions: labels, seed: 4, solver });
       expect(out.shape).toEqual([labels.length, 4]);
       expect(maxAbsDiff(out.data, await referenceSampler(predictor, times, 0.5, solver, labels, 4))).toBeLessThan(1e-5);
     },
   );
 
-  it("sampleWithSchedule with a constant guidance equals the untrained env on the same heuristic", async () => {
+  it("sampleFlowSchedule with a constant guidance equals the untrained env on the same heuristic", async () => {
     const times = shiftedGrid(4, 0.5);
     const env = new FlowEnv(predictor, { steps: 4, heuristicTimes: times, guidanceInit: 1.5 });
     const viaEnv = await rolloutUntrained(env, labels, 9);
-    const viaBaseline = await sampleWithSchedule(predictor, { times, guidance: 1.5, conditions: labels, seed: 9 });
+    const viaBaseline = await sampleFlowSchedule(predictor, { times, guidance: 1.5, conditions: labels, seed: 9 });
     expect(maxAbsDiff(viaEnv, viaBaseline.data)).toBeLessThan(1e-5);
     expect(() => new ActionDecoder(env.actionSpec)).not.toThrow();
   });
 
-  it("sampleWithSchedule rejects a guidance list of the wrong length or a negative weight", async () => {
+  it("sampleFlowSchedule rejects a guidance list of the wrong length or a negative weight", async () => {
     const times = timeUniformGrid(3);
-    await expect(sampleWithSchedule(predictor, { times, guidance: [1, 1], conditions: labels, seed: 0 })).rejects.toThrow(
+    await expect(sampleFlowSchedule(predictor, { times, guidance: [1, 1], conditions: labels, seed: 0 })).rejects.toThrow(
       /guidance has 2 values, expected one per model evaluation \(3\)/,
     );
-    await expect(sampleWithSchedule(predictor, { times, guidance: -1, conditions: labels, seed: 0 })).rejects.toThrow(
-      /guidance weight must be ≥ 0, got -1/,
+    await expect(sampleFlowSchedule(predictor, { times, guidance: -1, conditions: labels, seed: 0 })).rejects.toThrow(
+      /guidance must be ≥ 0, got -1/,
     );
   });
 });

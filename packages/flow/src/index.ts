@@ -3,7 +3,6 @@ export {
   noiseFromVelocity,
   toDiffusionTime,
   FlowNoiseSchedule,
-  type FloatArray,
 } from "./path.js";
 export {
   eulerStep,
@@ -17,30 +16,19 @@ export {
   type FlowDpmFirstOrderArgs,
   type FlowDpm2SArgs,
 } from "./solvers.js";
-export {
-  OnnxVelocityPredictor,
-  velocityContract,
-  MAX_CHUNK,
-  type VelocityPredictor,
-  type OnnxVelocityPredictorOptions,
-} from "./predictor.js";
+export { loadVelocityPredictor, type VelocityPredictor, type OnnxVelocityPredictorOptions } from "./predictor.js";
+export { FlowSolverScheduler, FLOW_SOLVER_NAMES, MAX_TIME, MIN_TIME_GAP, type FlowSolverName } from "./flow-solver-scheduler.js";
 export {
   FlowEnv,
   uniformTimes,
-  checkHeuristicTimes,
-  MAX_TIME,
-  MIN_TIME_GAP,
   DEFAULT_START_TIME,
   SIT_GUIDANCE,
   SIT_SMOOTHING,
   type FlowEnvOptions,
-  type FlowSolverName,
 } from "./env.js";
-export { timeUniformGrid, shiftedGrid, sampleWithSchedule, type ScheduledSamplingOptions } from "./baselines.js";
+export { timeUniformGrid, shiftedGrid, sampleFlowSchedule, type FlowScheduleOptions } from "./baselines.js";
 export {
   GaussianFlowTarget,
   GaussianVelocityPredictor,
   type GaussianFlowOptions,
 } from "./testbed/gaussian.js";
-/** Values in one sample of a shape (shared with @adagen/diffusion). */
-export { sizeOf } from "@adagen/diffusion";

@@ -1,17 +1,19 @@
-import { OnnxModel } from "@adagen/core";
-import { statesToImages } from "@adagen/diffusion";
+import { OnnxModel, statesToImages, type OnnxOdeModel } from "@adagen/core";
 import { modelPath } from "@adagen/zoo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sampleWithSchedule } from "./baselines.js";
-import { FlowEnv, uniformTimes, type FlowSolverName } from "./env.js";
-import { OnnxVelocityPredictor } from "./predictor.js";
+import { sampleFlowSchedule } from "./baselines.js";
+import { FlowEnv, uniformTimes } from "./env.js";
+import type { FlowSolverName } from "./flow-solver-scheduler.js";
+import { loadVelocityPredictor } from "./predictor.js";
 import { maxAbsDiff, referenceSampler, rolloutUntrained } from "./testing/reference.js";
 
 const SIT = modelPath("sit-tiny");
+/** The zoo's sit-tiny graph (packages/zoo/README.md). */
+const SIT_TINY = { sampleShape: [1, 28, 28], featureShape: [49, 128], numClasses: 10 } as const;
 
-let predictor: OnnxVelocityPredictor;
+let predictor: OnnxOdeModel;
 beforeAll(async () => {
-  predictor = await OnnxVelocityPredictor.load(SIT, { chunkSize: 3 }); // small chunks: the batch of 5 is split
+  predictor = await loadVelocityPredictor(SIT, { ...SIT_TINY, chunkSize: 3 }); // small chunks: the batch of 5 is split
 });
 afterAll(async () => {
   await predictor?.dispose();
@@ -49,7 +51,7 @@ describe("FlowEnv on the real sit-tiny ONNX", () => {
 
   it("produces images of the requested class (fmnist-features classifier, 10 classes, T = 8)", async () => {
     const conditions = Int32Array.from({ length: 10 }, (_, i) => i);
-    const out = await sampleWithSchedule(predictor, {
+    const out = await sampleFlowSchedule(predictor, {
       times: uniformTimes(8),
       guidance: 1.5,
       conditions,
@@ -76,11 +78,11 @@ describe("FlowEnv on the real sit-tiny ONNX", () => {
   });
 
   it("fails clearly on a wrong contract or wrong inputs", async () => {
-    await expect(OnnxVelocityPredictor.load(modelPath("dit-tiny"))).rejects.toThrow(/missing output "v" \(it declares eps, features\)/);
-    await expect(OnnxVelocityPredictor.load(SIT, { imageShape: [1, 32, 32] })).rejects.toThrow(
-      /sit-tiny.onnx does not fit the velocity contract with imageShape \[1,32,32\] and featureShape \[49,128\] \(one probe image failed\): .*dimensions/,
+    await expect(loadVelocityPredictor(modelPath("dit-tiny"), SIT_TINY)).rejects.toThrow(/missing output "v" \(it declares eps, features\)/);
+    await expect(loadVelocityPredictor(SIT, { ...SIT_TINY, sampleShape: [1, 32, 32] })).rejects.toThrow(
+      /sit-tiny.onnx does not fit the contract with output "v", sample shape \[1,32,32\] and feature shape \[49,128\] \(one probe sample failed\): .*dimensions/,
     );
-    await expect(OnnxVelocityPredictor.load(SIT, { chunkSize: 65 })).rejects.toThrow(/chunkSize must be an integer in 1..64, got 65/);
+    await expect(loadVelocityPredictor(SIT, { ...SIT_TINY, chunkSize: 65 })).rejects.toThrow(/chunkSize must be an integer in 1..64, got 65/);
     await expect(predictor.predict(new Float32Array(10), Float32Array.of(0.5), Int32Array.of(0), 1)).rejects.toThrow(
       /expected x of shape \[1,1,28,28\] \(784 values\), got 10/,
     );

@@ -8,26 +8,11 @@
  *   noise            eps    = x − tau·v.
  *
  * For the DPM-Solver++ path (docs/method.md §5.4) the interpolant is a noise schedule with alpha(tau) = tau,
- * sigma(tau) = 1 − tau, lambda(tau) = log(tau / (1 − tau)) (increasing in tau). `@adagen/diffusion`'s DPM-Solver++
+ * sigma(tau) = 1 − tau, lambda(tau) = log(tau / (1 − tau)) (increasing in tau). core's DPM-Solver++
  * functions run time *downwards* (diffusion time, 0 = data), so `FlowNoiseSchedule` is the same interpolant in the
  * diffusion time u = 1 − tau: alpha(u) = 1 − u, sigma(u) = u. `toDiffusionTime` converts per-sample times.
  */
-import type { NoiseSchedule } from "@adagen/diffusion";
-
-export type FloatArray = Float32Array | Float64Array;
-
-/** Number of values per sample of a batch `x` with one time per sample; throws when they do not divide. */
-export function batchDim(x: FloatArray, times: ArrayLike<number>, what: string): number {
-  const B = times.length;
-  if (B === 0 || x.length % B !== 0)
-    throw new RangeError(`${what}: x has ${x.length} values, not a multiple of the ${B} per-sample times`);
-  return x.length / B;
-}
-
-export function checkSameLength(a: FloatArray, b: FloatArray, nameA: string, nameB: string): void {
-  if (a.length !== b.length)
-    throw new RangeError(`"${nameB}" has ${b.length} values, expected ${a.length} (same as "${nameA}")`);
-}
+import { batchDim, checkSameLength, type FloatArray, type NoiseSchedule } from "@adagen/core";
 
 function like<T extends FloatArray>(x: T, n: number): T {
   return new (x.constructor as new (n: number) => T)(n);
@@ -63,7 +48,7 @@ export function toDiffusionTime(tau: ArrayLike<number>): Float64Array {
 }
 
 /**
- * The linear interpolant as a `@adagen/diffusion` `NoiseSchedule` in diffusion time u = 1 − tau (u = 0 data):
+ * The linear interpolant as a core `NoiseSchedule` in diffusion time u = 1 − tau (u = 0 data):
  * alpha(u) = 1 − u, sigma(u) = u, lambda(u) = log((1 − u)/u), so lambda(1 − tau) = log(tau/(1 − tau)) of docs/method.md §5.4.
  * Not variance preserving (alpha + sigma = 1); DPM-Solver++ only needs alpha, sigma and lambda.
  */

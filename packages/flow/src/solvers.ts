@@ -11,12 +11,12 @@
  *   x_s1 = x + (s1 − s)·v_s (an Euler step), v_s1 = v(x_s1, s1), then with h = t − s and r = (s1 − s)/h
  *   x_t = x + h·[(1 − 1/(2r))·v_s + (1/(2r))·v_s1].
  *   r = 1 is Heun's method (trapezoid corrector), r = 1/2 the explicit midpoint method.
- * - DPM-Solver++ (docs/method.md §5.4): `@adagen/diffusion`'s data-prediction solver with alpha = tau, sigma = 1 − tau
+ * - DPM-Solver++ (docs/method.md §5.4): core's data-prediction solver with alpha = tau, sigma = 1 − tau
  *   (see `flowDpmSolverFirstOrder`, `flowDpmSolver2S`). Its first-order step equals Euler exactly on this path:
  *   x_t = ((1 − t)·x + (t − s)·x_data)/(1 − s) = x + (t − s)·v.
  */
-import { dpmSolver2S, dpmSolverFirstOrder } from "@adagen/diffusion";
-import { batchDim, checkSameLength, FlowNoiseSchedule, toDiffusionTime, type FloatArray } from "./path.js";
+import { batchDim, checkSameLength, dpmSolver2S, dpmSolverFirstOrder, type FloatArray } from "@adagen/core";
+import { FlowNoiseSchedule, toDiffusionTime } from "./path.js";
 
 const FLOW_SCHEDULE = new FlowNoiseSchedule();
 

@@ -3,10 +3,10 @@
  * constant CFG weight of a small grid, scored by class-conditional SW2 to exact samples with the same labels.
  * The best of these is "the baseline" a learned schedule has to beat.
  */
-import type { Endpoint } from "../guided-ode-env.js";
+import type { Endpoint } from "@adagen/core";
 import { Random } from "@adagen/core";
-import { karrasGrid, logSnrUniformGrid, sampleWithSchedule, timeUniformGrid } from "../baselines.js";
-import type { SolverName } from "../env.js";
+import { karrasGrid, logSnrUniformGrid, sampleDiffusionSchedule, timeUniformGrid } from "../baselines.js";
+import type { SolverName } from "../dpm-solver-scheduler.js";
 import { VPLinearSchedule, type NoiseSchedule } from "../schedules.js";
 import { GmmNoisePredictor, type GaussianMixture } from "./gmm.js";
 import { classConditionalSlicedWasserstein2 } from "./sliced-wasserstein.js";
@@ -70,12 +70,12 @@ export async function measureGmmBaselines(mixture: GaussianMixture, options: Gmm
   for (const solver of options.solvers ?? ["2S"]) {
     for (const [grid, times] of grids) {
       for (const w of options.guidance ?? [0, 0.25, 0.5, 1, 1.5, 2]) {
-        const out = await sampleWithSchedule(predictor, { times, guidance: w, conditions: labels, seed, solver, schedule, endpoint: options.endpoint });
+        const out = await sampleDiffusionSchedule(predictor, { times, guidance: w, conditions: labels, seed, solver, schedule, endpoint: options.endpoint });
         rows.push({ grid, solver, guidance: w, times, swd: swd(out.data) });
       }
     }
   }
-  const converged = await sampleWithSchedule(predictor, {
+  const converged = await sampleDiffusionSchedule(predictor, {
     // Time-uniform: the env's 0.01 minimum gap rules out fine logSNR grids near tau = 0.
     times: timeUniformGrid(80, tauStart, tauEnd),
     guidance: 0,

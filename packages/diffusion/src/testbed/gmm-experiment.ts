@@ -3,7 +3,7 @@
  * discriminator against exact samples) for DiffusionEnv on the Gaussian-mixture testbed, starting from the best
  * baseline schedule, and compare class-conditional SW2 to exact samples with that baseline on paired seeds.
  */
-import type { Endpoint } from "../guided-ode-env.js";
+import type { Endpoint } from "@adagen/core";
 import {
   ActionDecoder,
   AdaGenTrainer,

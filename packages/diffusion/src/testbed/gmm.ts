@@ -188,7 +188,7 @@ export class GmmNoisePredictor implements NoisePredictor {
     tau: Float32Array,
     labels: Int32Array,
     batch: number,
-  ): Promise<{ eps: Float32Array; features: Float32Array }> {
+  ): Promise<{ output: Float32Array; features: Float32Array }> {
     const d = this.mixture.dim;
     if (labels.length !== batch || tau.length !== batch || x.length !== batch * d)
       throw new RangeError(
@@ -212,6 +212,6 @@ export class GmmNoisePredictor implements NoisePredictor {
       }
       features[f + d] = features[f + D + d] = features[f + 2 * D + d] = tau[b];
     }
-    return { eps, features };
+    return { output: eps, features };
   }
 }

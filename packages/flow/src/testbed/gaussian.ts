@@ -98,7 +98,7 @@ export class GaussianVelocityPredictor implements VelocityPredictor {
     this.numClasses = target.numClasses;
   }
 
-  async predict(x: Float32Array, tau: Float32Array, labels: Int32Array, batch: number): Promise<{ v: Float32Array; features: Float32Array }> {
+  async predict(x: Float32Array, tau: Float32Array, labels: Int32Array, batch: number): Promise<{ output: Float32Array; features: Float32Array }> {
     const d = this.target.dim;
     if (x.length !== batch * d || tau.length !== batch || labels.length !== batch)
       throw new RangeError(`expected x [${batch},${d}], ${batch} times and ${batch} labels, got ${x.length}, ${tau.length}, ${labels.length}`);
@@ -108,6 +108,6 @@ export class GaussianVelocityPredictor implements VelocityPredictor {
       features.set(x.subarray(b * d, (b + 1) * d), b * 2 * d);
       features.fill(tau[b], b * 2 * d + d, (b + 1) * 2 * d);
     }
-    return { v, features };
+    return { output: v, features };
   }
 }

@@ -2,12 +2,9 @@
  * Test helpers: the docs/method.md §5.4 sampler written out directly with the pure solver functions (no env), and an
  * untrained-policy rollout through core's ActionDecoder + rollout.
  */
-import { ActionDecoder, Random, rollout, type GenerationEnv } from "@adagen/core";
-import { classifierFreeGuidance } from "@adagen/diffusion";
-import type { Endpoint } from "@adagen/diffusion";
-import type { FlowSolverName } from "../env.js";
+import { ActionDecoder, Random, classifierFreeGuidance, rollout, sizeOf, type Endpoint, type GenerationEnv } from "@adagen/core";
+import type { FlowSolverName } from "../flow-solver-scheduler.js";
 import { dataFromVelocity } from "../path.js";
-import { sizeOf } from "@adagen/diffusion";
 import type { VelocityPredictor } from "../predictor.js";
 import { eulerStep, flowDpmSolver2S, flowDpmSolverFirstOrder, rk2Step } from "../solvers.js";
 
@@ -35,7 +32,7 @@ export async function referenceSampler(
     const t32 = new Float32Array(B).fill(tau);
     const c = await pred.predict(x, t32, conds, B);
     const u = await pred.predict(x, t32, nulls, B);
-    return classifierFreeGuidance(c.v, u.v, new Float32Array(B).fill(w));
+    return classifierFreeGuidance(c.output, u.output, new Float32Array(B).fill(w));
   };
   let x = new Random(seed).fillNormal(new Float32Array(B * sizeOf(pred.dataShape))) as Float32Array;
   if (solver === "euler") {

@@ -1,56 +1,45 @@
 /**
  * The decision loop shared by the policy-driven ODE samplers (docs/method.md §5.3 diffusion, §5.4 flow): T guided model
  * evaluations, T+1 policy decisions with action keys `nextTime` (sigmoid) and `guidanceScale` (softplus, the CFG
- * weight w of out = out_c + w·(out_c − out_u)).
+ * weight w of out = out_c + w·(out_c − out_u)). The paradigm comes in as two objects: the `OdeModel` (what is
+ * predicted) and the `OdeSolver` (time direction, clamps, stepping); this class holds neither's math.
  *
- * - Decision 0 sees all-zero features and picks the start time (`startTime` clamps it); its guidance is unused
- *   except through the smoothing memory. The initial noise x ~ N(0, I) is the state at that time, unscaled.
+ * - Decision 0 sees all-zero features and picks the start time (the solver's `startTime` clamps it); its guidance
+ *   is unused except through the smoothing memory. The initial noise x ~ N(0, I) is the state at that time, unscaled.
  * - Decision k ≥ 1 belongs to the k-th guided evaluation at (x, tau): the conditional pass gives the features the
  *   policy sees; the policy picks this evaluation's w and the next time (`nextTime` clamps it); then the
- *   unconditional pass, guidance, and `advance` moves x to the next time.
+ *   unconditional pass, guidance, and the solver's step moves x to the next time.
  *
  * - Endpoint: by default (`endpoint: "data"`) the last decision's time is not the policy's to pick: the sampler
  *   lands on the data end (tau = 0 for diffusion, 1 for flow) and the state becomes the last evaluation's guided
  *   data prediction, the limit of the data-prediction update there (no extra model call). Stopping at the last
  *   time point instead (`"last-time"`, the paper's samplers: 0.01 / 0.99) leaves that point's noise in every
  *   image. The policy still picks the start and every interior time point.
- *
- * Subclasses say what the model predicts (`evaluate`), how the clamps run (time direction), how a step is taken
- * and what the data prediction of a guided output is.
  */
-import { Random, type ActionSpec, type Batch, type ExecutedActions, type GenerationEnv, type Observation, type ResetOptions } from "@adagen/core";
-import { sizeOf } from "./predictor.js";
-
-export interface GuidedModelShape {
-  readonly dataShape: readonly number[];
-  readonly featureShape: readonly [number, number];
-  readonly numClasses: number;
-}
+import type { ActionSpec } from "../actions/spec.js";
+import type { Batch, ExecutedActions, GenerationEnv, Observation, ResetOptions } from "../env.js";
+import { classifierFreeGuidance } from "../guidance.js";
+import { Random } from "../random.js";
+import { sizeOf, type OdeModel } from "./model.js";
+import { ENDPOINTS, type Endpoint, type OdeSolver } from "./solver.js";
 
 export interface GuidedOdeEnvConfig {
   steps: number;
-  /** The heuristic's T+1 time points (already validated against the subclass's clamps). */
+  /** The heuristic's T+1 time points (checked against the solver's clamps). */
   heuristicTimes: readonly number[];
   /** Constant heuristic CFG weight w > 0. */
   guidanceInit: number;
   /** Action smoothing rho in [0, 1). */
   smoothing: number;
+  /** Maps the final states `[B, ...dataShape]` to what `render` returns (e.g. `statesToImages`). */
   renderTransform?: (states: Batch) => Batch;
   /** Where the last step lands: "data" (default) or "last-time" (the heuristic's last point, no final denoise). */
   endpoint?: Endpoint;
+  /** 1 where guidance applies within a sample, 0 where the conditional output is kept (`channelMask`); all by default. */
+  guidedElements?: Uint8Array;
 }
 
-/** "data": the last step returns the last evaluation's data prediction; "last-time": it stops at its time point. */
-export type Endpoint = "data" | "last-time";
-export const ENDPOINTS: readonly Endpoint[] = ["data", "last-time"];
-
-/** One model evaluation: its prediction (eps, v, …; same size as x) and the features for the policy. */
-export interface Evaluation {
-  output: Float32Array;
-  features: Float32Array;
-}
-
-export abstract class GuidedOdeEnv implements GenerationEnv {
+export class GuidedOdeEnv implements GenerationEnv {
   readonly horizon: number;
   readonly actionSpec: ActionSpec;
   readonly featureShape: readonly [number, number];
@@ -58,16 +47,17 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
   readonly stochastic = false;
   readonly steps: number;
   readonly endpoint: Endpoint;
-  protected readonly dim: number;
+  private readonly dim: number;
   private readonly dataShape: readonly number[];
   private readonly renderTransform: ((states: Batch) => Batch) | undefined;
+  private readonly guidedElements: Uint8Array | undefined;
 
-  protected B = 0;
-  /** Decisions taken so far; during `advance` the evaluation index (0-based) is k − 1. */
-  protected k = 0;
+  private B = 0;
+  /** Decisions taken so far. */
+  private k = 0;
   /** Current state and its per-sample time (float64; the model gets float32). */
-  protected x: Float32Array = new Float32Array(0);
-  protected tau: Float64Array = new Float64Array(0);
+  private x: Float32Array = new Float32Array(0);
+  private tau: Float64Array = new Float64Array(0);
   private labels: Int32Array = new Int32Array(0);
   private nullLabels: Int32Array = new Int32Array(0);
   private conditional: Float32Array = new Float32Array(0);
@@ -75,7 +65,11 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
   private executedTimes: Float64Array[] = [];
   private executedGuidance: Float32Array[] = [];
 
-  protected constructor(model: GuidedModelShape, config: GuidedOdeEnvConfig) {
+  constructor(
+    readonly model: OdeModel,
+    readonly odeSolver: OdeSolver,
+    config: GuidedOdeEnvConfig,
+  ) {
     const T = config.steps;
     if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`steps (NFE) must be a positive integer, got ${T}`);
     this.steps = T;
@@ -97,6 +91,10 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
       throw new RangeError(`endpoint must be ${ENDPOINTS.map((e) => `"${e}"`).join(" or ")}, got "${String(this.endpoint)}"`);
     const w = config.guidanceInit;
     if (!(w > 0)) throw new RangeError(`guidanceInit must be > 0 (softplus range), got ${w}`);
+    if (config.guidedElements && config.guidedElements.length !== this.dim)
+      throw new RangeError(`guidedElements has ${config.guidedElements.length} entries, expected one per element (${this.dim})`);
+    this.guidedElements = config.guidedElements;
+    odeSolver.checkTimes(config.heuristicTimes, T);
     const rho = config.smoothing;
     if (!(rho >= 0 && rho < 1)) throw new RangeError(`smoothing (rho) must be in [0, 1), got ${rho}`);
     this.actionSpec = {
@@ -109,21 +107,6 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     };
   }
 
-  /** Clamp of the start time picked by decision 0. */
-  protected abstract startTime(proposed: number): number;
-  /** Clamp of the next time picked at current time `tau`. */
-  protected abstract nextTime(proposed: number, tau: number): number;
-  /** One model call at the current (x, tau) for `labels` (numClasses = unconditional). */
-  protected abstract evaluate(labels: Int32Array): Promise<Evaluation>;
-  /** Guided prediction from the conditional and unconditional ones with per-sample weights w. */
-  protected abstract guide(conditional: Float32Array, unconditional: Float32Array, w: Float32Array): Float32Array;
-  /** Moves `x` from `tau` to `next` with the guided prediction of evaluation k − 1; subclasses keep solver memory. */
-  protected abstract advance(guided: Float32Array, next: Float64Array): void;
-  /** The data end of the time axis (diffusion 0, flow 1). */
-  protected abstract readonly dataEnd: number;
-  /** The data prediction of the guided output at the current (x, tau): where a step to the data end lands. */
-  protected abstract predictData(guided: Float32Array): Float32Array;
-
   async reset(conditions: Int32Array, seed: number, options?: ResetOptions): Promise<void> {
     const B = conditions.length;
     if (B === 0) throw new RangeError("reset needs at least one condition");
@@ -135,6 +118,7 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     this.labels = Int32Array.from(conditions);
     this.nullLabels = new Int32Array(B).fill(this.numClasses);
     this.x = initialNoise(B, this.dim, seed, options?.noiseGroup ?? 1);
+    this.odeSolver.begin(this.steps);
     this.tau = new Float64Array(B);
     this.features = new Float32Array(B * this.featureShape[0] * this.featureShape[1]);
     this.conditional = new Float32Array(0);
@@ -156,7 +140,7 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     const w = this.action(actions, "guidanceScale");
     this.executedGuidance.push(Float32Array.from(w));
     if (this.k === 0) {
-      for (let b = 0; b < this.B; b++) this.tau[b] = this.startTime(proposed[b]);
+      for (let b = 0; b < this.B; b++) this.tau[b] = this.odeSolver.startTime(proposed[b]);
       this.executedTimes.push(Float64Array.from(this.tau));
       await this.conditionalPass();
       this.k = 1;
@@ -164,13 +148,12 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     }
     const toData = this.k === this.steps && this.endpoint === "data";
     const next = new Float64Array(this.B);
-    if (toData) next.fill(this.dataEnd);
-    else for (let b = 0; b < this.B; b++) next[b] = this.nextTime(proposed[b], this.tau[b]);
+    if (toData) next.fill(this.odeSolver.dataEnd);
+    else for (let b = 0; b < this.B; b++) next[b] = this.odeSolver.nextTime(proposed[b], this.tau[b]);
     this.executedTimes.push(Float64Array.from(next));
     const { output: unconditional } = await this.checkedEvaluate(this.nullLabels);
-    const guided = this.guide(this.conditional, unconditional, w);
-    if (toData) this.x = this.predictData(guided);
-    else this.advance(guided, next);
+    const guided = classifierFreeGuidance(this.conditional, unconditional, w, this.guidedElements);
+    this.x = toData ? this.odeSolver.predictData(guided, this.x, this.tau) : this.odeSolver.step(guided, this.x, this.tau, next);
     this.tau = next;
     if (this.k < this.steps) await this.conditionalPass();
     this.k++;
@@ -195,8 +178,8 @@ export abstract class GuidedOdeEnv implements GenerationEnv {
     this.features = features;
   }
 
-  private async checkedEvaluate(labels: Int32Array): Promise<Evaluation> {
-    const out = await this.evaluate(labels);
+  private async checkedEvaluate(labels: Int32Array): Promise<{ output: Float32Array; features: Float32Array }> {
+    const out = await this.model.predict(this.x, Float32Array.from(this.tau), labels, this.B);
     const featLen = this.B * this.featureShape[0] * this.featureShape[1];
     if (out.output.length !== this.x.length)
       throw new RangeError(`predictor returned a prediction with ${out.output.length} values, expected ${this.x.length}`);

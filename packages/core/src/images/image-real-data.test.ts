@@ -1,6 +1,6 @@
-import { Random } from "@adagen/core";
+import { Random } from "../random.js";
 import { describe, expect, it } from "vitest";
-import { ImageRealData } from "./real-data.js";
+import { ImageRealData } from "./image-real-data.js";
 
 // Three 2×2 grayscale "images": image i has every pixel 100·i and label 5+i.
 const images = Uint8Array.from({ length: 12 }, (_, p) => 100 * Math.floor(p / 4));
@@ -26,22 +26,6 @@ describe("ImageRealData", () => {
     const b = source.sample(8, new Random(9));
     expect(Array.from(a.labels)).toEqual(Array.from(b.labels));
     expect(Array.from(a.samples.data)).toEqual(Array.from(b.samples.data));
-  });
-
-  it("noises real images to the sampler's end point: x = alpha·(2u − 1) + sigma·eps, back to [0,1], clamped", () => {
-    // A mid-grey image (128/255) so the clamp rarely binds; 4096 pixels for the moments.
-    const grey = new ImageRealData({ images: new Uint8Array(4096).fill(128), labels: [0] }, [64, 64, 1], { alpha: 0.9, sigma: 0.1 });
-    const { data } = grey.sample(1, new Random(2)).samples;
-    const x = Array.from(data, (v) => 2 * v - 1);
-    const mean = x.reduce((a, b) => a + b, 0) / x.length;
-    const sd = Math.sqrt(x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length);
-    expect(mean).toBeCloseTo(0.9 * (2 * 128 / 255 - 1), 2);
-    expect(sd).toBeGreaterThan(0.09);
-    expect(sd).toBeLessThan(0.11);
-    // No noise and alpha 1: the plain images.
-    const plain = new ImageRealData({ images, labels }, [2, 2, 1], { alpha: 1, sigma: 0 }).sample(8, new Random(9));
-    expect(Array.from(plain.samples.data)).toEqual(Array.from(new ImageRealData({ images, labels }, [2, 2, 1]).sample(8, new Random(9)).samples.data));
-    expect(() => new ImageRealData({ images, labels }, [2, 2, 1], { alpha: 0, sigma: 1 })).toThrow(/alpha > 0/);
   });
 
   it("rejects inconsistent data and counts", () => {

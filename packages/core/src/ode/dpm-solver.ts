@@ -16,24 +16,12 @@
  *   time point at the clamp floor cannot divide by zero).
  * When t = s (h = 0) every update returns x unchanged.
  */
-import type { NoiseSchedule } from "./schedules.js";
-
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from "../guidance.js";
+import { batchDim, checkSameLength } from "./batch.js";
+import type { NoiseSchedule } from "./noise-schedule.js";
 
 /** Lower bound on the step-size ratio denominators h1 (2S) and h_prev (2M), from the paper's 2S code. */
 export const MIN_RATIO_STEP = 0.01;
-
-function batchDim(x: FloatArray, times: ArrayLike<number>, what: string): number {
-  const B = times.length;
-  if (B === 0 || x.length % B !== 0)
-    throw new RangeError(`${what}: x has ${x.length} values, not a multiple of the ${B} per-sample times`);
-  return x.length / B;
-}
-
-function checkSameLength(a: FloatArray, b: FloatArray, nameA: string, nameB: string): void {
-  if (a.length !== b.length)
-    throw new RangeError(`"${nameB}" has ${b.length} values, expected ${a.length} (same as "${nameA}")`);
-}
 
 /** Data prediction from a noise prediction: x0 = (x − sigma(tau)·eps) / alpha(tau), no thresholding. */
 export function dataPrediction<T extends FloatArray>(

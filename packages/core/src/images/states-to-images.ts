@@ -1,12 +1,12 @@
 /**
- * From sampler states to the images a reward reads. `DiffusionEnv` samples in the generators' pixel space
+ * From sampler states to the images a reward reads. The ODE samplers work in the generators' pixel space
  * (x in [-1,1], channels first, `[B,C,H,W]`); image discriminators (core's `ViTDiscriminator`) and real-data
  * sources use `[B,H,W,C]` in [0,1]. The zoo convention (packages/zoo/README.md, "Pixels"): an image is
  * `clamp((x + 1) / 2, 0, 1)`.
  */
-import type { Batch } from "@adagen/core";
+import type { Batch } from "../env.js";
 
-/** `[B,C,H,W]` in [-1,1] → `[B,H,W,C]` in [0,1], clamped. Pass it as `DiffusionEnv`'s `renderTransform`. */
+/** `[B,C,H,W]` in [-1,1] → `[B,H,W,C]` in [0,1], clamped. Pass it as an env's `renderTransform`. */
 export function statesToImages(states: Batch): Batch {
   if (states.shape.length !== 4)
     throw new RangeError(`expected states of shape [B,C,H,W], got [${states.shape.join(",")}]`);

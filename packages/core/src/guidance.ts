@@ -1,11 +1,13 @@
-import type { FloatArray } from "./dpm-solver.js";
+/** Float32 or float64 arrays: the solvers keep float32 states, tests use float64 references. */
+export type FloatArray = Float32Array | Float64Array;
 
 /**
  * Classifier-free guidance in the docs/method.md convention (§1): `eps = eps_c + w·(eps_c − eps_u)`, so w = 0 is the
  * unguided conditional prediction and the "standard" scale is 1 + w. One weight per sample (`w.length = B`).
  *
  * `guidedElements` (optional, length `dim`): 1 where guidance applies within a sample, 0 where the conditional
- * prediction is kept (DiT's reference sampler guides only latent channels 0-2, docs/method.md §5.3 step 5). See
+ * prediction is kept (DiT's reference sampler guides only latent channels 0-2, docs/method.md §5.3 step 5). The same rule combines
+ * MaskGIT's and VAR's logits (docs/method.md §1). See
  * `channelMask`.
  */
 export function classifierFreeGuidance<T extends FloatArray>(

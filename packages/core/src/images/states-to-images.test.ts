@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { statesToImages } from "./images.js";
+import { statesToImages } from "./states-to-images.js";
 
 describe("statesToImages", () => {
   it("maps [-1,1] to [0,1] with clamping and moves channels last", () => {

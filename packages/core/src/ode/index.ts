@@ -1,0 +1,17 @@
+export { sizeOf, type OdeModel } from "./model.js";
+export { ENDPOINTS, type Endpoint, type OdeSolver } from "./solver.js";
+export { GuidedOdeEnv, type GuidedOdeEnvConfig } from "./guided-ode-env.js";
+export { sampleWithSchedule, type ScheduledSamplingOptions } from "./sample-with-schedule.js";
+export { OnnxOdeModel, odeModelContract, MAX_CHUNK, type OnnxOdeModelOptions } from "./onnx-ode-model.js";
+export type { NoiseSchedule } from "./noise-schedule.js";
+export {
+  dataPrediction,
+  dpmSolverFirstOrder,
+  dpmSolver2S,
+  dpmSolver2M,
+  MIN_RATIO_STEP,
+  type FirstOrderArgs,
+  type SingleStepArgs,
+  type MultiStepArgs,
+} from "./dpm-solver.js";
+export { batchDim, checkSameLength } from "./batch.js";
