@@ -12,6 +12,10 @@ const F = join(ROOT, "packages/metrics/fixtures");
 const fx = (n: string): string => join(F, n);
 const reference = JSON.parse(readFileSync(fx("reference.json"), "utf8"));
 const EX = ["--extractor", fx("extractor_28.onnx")];
+// "Bring your own generator" fixtures (tooling/fixtures/make_byo_fixtures.sh): RGB 32x32 reals of two data sets and
+// an extractor whose FID output is called "embedding" (64-d), with a second output "pooled" (128-d).
+const byo = (n: string): string => join(ROOT, "test/fixtures/byo", n);
+const BYO_EX = ["--extractor", byo("rgb-extractor.onnx")];
 
 function bench(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "apps/bench/src/cli.ts", ...args], {
@@ -186,6 +190,46 @@ describe("adagen-bench bad input: one line, exit 2, no output file", () => {
   });
 });
 
+describe("adagen-bench with a user-supplied RGB extractor: --features-output, --logits-output", () => {
+  it("FID of the rgb-diffusion reals against their own statistics is ~0, against the latent-flow reals clearly not", () => {
+    const self = bench("fid", byo("rgb-diffusion.reals.npz"), byo("rgb-diffusion.stats.npz"), ...BYO_EX, "--features-output", "embedding", "--json", "--quiet");
+    expect(self.code, self.stderr).toBe(0);
+    const s = JSON.parse(self.stdout);
+    expect(s).toMatchObject({ dims: 64, samples: [600, null] });
+    expect(Math.abs(s.fid)).toBeLessThan(1e-6);
+    const other = bench("fid", byo("latent-flow.reals.npz"), byo("rgb-diffusion.stats.npz"), ...BYO_EX, "--features-output", "embedding", "--json", "--quiet");
+    expect(other.code, other.stderr).toBe(0);
+    const o = JSON.parse(other.stdout);
+    expect(o).toMatchObject({ dims: 64, samples: [1000, null] });
+    expect(o.fid).toBeGreaterThan(20); // 57.2 when written
+    // The committed statistics of both sets give the same distance without touching the images.
+    const stats = bench("fid", byo("latent-flow.stats.npz"), byo("rgb-diffusion.stats.npz"), "--json");
+    expect(Math.abs(JSON.parse(stats.stdout).fid - o.fid) / o.fid).toBeLessThan(1e-6);
+  });
+
+  it("--features-output overrides the contract's featuresOutput; --logits-output gives is its logits", () => {
+    const out = join(tmp, "pooled.npz");
+    const r = bench("stats", byo("latent-flow.reals.npz"), "-o", out, ...BYO_EX, "--features-output", "pooled", "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ output: out, samples: 1000, dims: 128 });
+    const i = bench("is", byo("latent-flow.reals.npz"), ...BYO_EX, "--logits-output", "embedding", "--splits", "2", "--json", "--quiet");
+    expect(i.code, i.stderr).toBe(0);
+    expect(JSON.parse(i.stdout)).toMatchObject({ splits: 2, samples: [1000] });
+  });
+
+  it("an output the extractor does not have is refused with one line naming it and the model's outputs", () => {
+    const out = join(tmp, "wrong-output.npz");
+    expectInputError(
+      bench("stats", byo("rgb-diffusion.reals.npz"), "-o", out, ...BYO_EX, "--features-output", "features"),
+      /rgb-extractor\.onnx: model has no output "features" \(outputs: embedding, pooled\)$/,
+    );
+    expect(existsSync(out)).toBe(false);
+    expectInputError(bench("is", byo("rgb-diffusion.reals.npz"), ...BYO_EX, "--logits-output", "logits", "--quiet"), /model has no output "logits" \(outputs: embedding, pooled\)/);
+    expectInputError(bench("is", byo("rgb-diffusion.reals.npz"), ...BYO_EX, "--quiet"), /names no "logitsOutput" \(pass --logits-output NAME\)/);
+    expectInputError(bench("fid", byo("rgb-diffusion.reals.npz"), byo("rgb-diffusion.stats.npz"), "--features-output"), /--features-output needs an output name/);
+  });
+});
+
 describe("adagen-bench --help", () => {
   for (const cmd of ["fid", "kid", "is", "pr", "stats"]) {
     it(`${cmd} --help`, () => {
@@ -193,6 +237,8 @@ describe("adagen-bench --help", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`adagen-bench ${cmd}`);
       expect(r.stdout).toContain("--extractor");
+      expect(r.stdout).toContain("--features-output NAME");
+      expect(r.stdout).toContain("--logits-output NAME");
     });
   }
   it("top-level --help lists every command", () => {

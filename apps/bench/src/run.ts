@@ -32,6 +32,8 @@ class UsageError extends Error {}
 
 interface Flags {
   extractor?: string;
+  featuresOutput?: string;
+  logitsOutput?: string;
   batchSize: number;
   json: boolean;
   output?: string;
@@ -53,14 +55,20 @@ const COMMON = `Inputs:
 Options:
   --extractor PATH   ONNX feature extractor (contract in PATH.json, see @adagen/metrics README);
                      default: @adagen/zoo's fmnist-features (28x28 grayscale, 128-d features)
+  --features-output NAME
+                     the extractor output to use as features, overriding the contract's
+                     "featuresOutput" (default: the contract's, else "features", else the first)
+  --logits-output NAME
+                     the extractor output to use as logits (is), overriding the contract's
+                     "logitsOutput" (default: the contract's, else an output named "logits")
   --batch-size N     images per extractor call (default 64)
   --json             print exactly one JSON object on stdout
   --quiet            no progress bar on stderr
   -h, --help         this help
 
 Errors (missing or corrupt files, wrong shapes or dtypes, non-finite features, too few samples,
-mismatched dimensions, images of the wrong size for the extractor) print one line on stderr and
-exit with code 2; no output file is written.`;
+mismatched dimensions, images of the wrong size for the extractor, an output name the extractor
+does not have) print one line on stderr and exit with code 2; no output file is written.`;
 
 const HELP: Record<string, string> = {
   main: `adagen-bench: FID, KID, Inception Score and precision/recall for image samples
@@ -98,7 +106,8 @@ Output: "KID: <mean> ± <std>", or with --json {"kidMean", "kidStd", "subsets", 
 ${COMMON}`,
   is: `adagen-bench is A [options]
 
-Inception Score from the extractor's logits output (its contract must name "logitsOutput"):
+Inception Score from the extractor's logits output (named by its contract's "logitsOutput", by
+--logits-output NAME, else the model's output called "logits"):
 rows shuffled with numpy RandomState(seed).permutation, split into contiguous chunks, per chunk
 exp(mean KL(p || mean p)), mean and std over chunks (docs/method.md section 13.1).
 
@@ -158,6 +167,14 @@ function parseArgs(argv: string[]): { command?: string; positional: string[]; fl
         const v = next();
         if (v === undefined) throw new UsageError("--extractor needs a path");
         flags.extractor = v;
+        break;
+      }
+      case "--features-output":
+      case "--logits-output": {
+        const v = next();
+        if (v === undefined || v === "") throw new UsageError(`${a} needs an output name`);
+        if (a === "--features-output") flags.featuresOutput = v;
+        else flags.logitsOutput = v;
         break;
       }
       case "-o":
@@ -342,8 +359,21 @@ export async function runCli(argv: string[]): Promise<number> {
       // Without --extractor, the zoo's Fashion-MNIST classifier: the project's FID features for 28x28 data.
       const path = flags.extractor === undefined ? modelPath("fmnist-features") : resolve(flags.extractor);
       extractor = await FeatureExtractor.create(path);
+      if (flags.featuresOutput !== undefined || flags.logitsOutput !== undefined) {
+        // Reload with the resolved contract (from PATH.json or the model's defaults) and the named outputs;
+        // create() refuses a name the model does not have: 'model has no output "X" (outputs: a, b)'.
+        const spec = {
+          ...extractor.spec,
+          ...(flags.featuresOutput !== undefined ? { featuresOutput: flags.featuresOutput } : {}),
+          ...(flags.logitsOutput !== undefined ? { logitsOutput: flags.logitsOutput } : {}),
+        };
+        const resolved = extractor;
+        extractor = undefined;
+        await resolved.dispose();
+        extractor = await FeatureExtractor.create(path, spec);
+      }
       if (command === "is" && !extractor.spec.logitsOutput) {
-        throw new MetricsInputError('the extractor contract names no "logitsOutput"; the Inception Score needs logits', flags.extractor);
+        throw new MetricsInputError('the extractor contract names no "logitsOutput" (pass --logits-output NAME); the Inception Score needs logits', flags.extractor);
       }
       return extractor;
     };
