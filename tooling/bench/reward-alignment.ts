@@ -1,7 +1,7 @@
 /**
  * Does the adversarial reward rank samplers the way FID does? Every fixed sampler of a baseline grid (schedule ×
  * constant guidance, with its FID from the grid file) is set against the discriminator the CLI trains with
- * (apps/cli/src/train.ts: DISCRIMINATORS.projected, Adam at --d-lr). Two instruments:
+ * (apps/cli/src/train.ts: the projected discriminator of the card, Adam at --d-lr). Two instruments:
  *
  *   pool        One discriminator, trained on a pool of all samplers' training images vs real images. Each sampler's
  *               mean reward on its held-out images vs its FID → Spearman rho(mean reward, −FID). This is what PPO
@@ -47,7 +47,7 @@ import { rocAuc, spearman } from "@adagen/metrics";
 import { loadFashionMnist, zooPath } from "@adagen/zoo";
 import { SHIPPED_BASELINES, bestBaseline, describeSchedule } from "../../apps/cli/src/baselines.js";
 import { getModel, openModel, type ScheduleRequest } from "../../apps/cli/src/models.js";
-import { AUGMENTS, DISCRIMINATORS, makeDiscriminator } from "../../apps/cli/src/train.js";
+import { AUGMENTS, discriminatorFor, makeDiscriminator } from "../../apps/cli/src/train.js";
 
 const INSTRUMENTS = ["pool", "two-sample", "both"] as const;
 
@@ -144,7 +144,7 @@ function disposeReward(reward: AdversarialReward): void {
  * disposes of it. Returns what `use` returns and the loss of the last step.
  */
 async function withTrainedReward<T>(from: typeof entries, what: string, use: (reward: AdversarialReward) => Promise<T>): Promise<{ result: T; dLoss: number }> {
-  const reward = new AdversarialReward(await makeDiscriminator(DISCRIMINATORS.projected, 0), { learningRate: args.dLr });
+  const reward = new AdversarialReward(await makeDiscriminator(discriminatorFor(entry, "projected"), 0), { learningRate: args.dLr });
   try {
     const rng = new Random(5);
     let dLoss = NaN;

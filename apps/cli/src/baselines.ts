@@ -8,12 +8,11 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { initTensorflow } from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
-import { zooPath } from "@adagen/zoo";
 import { Flags } from "./args.js";
 import { generateImages } from "./generate.js";
 import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { ProgressBar } from "./progress.js";
-import { Scorer, TRAIN_STATS, type Scores } from "./scoring.js";
+import { Scorer, displayPath, type Scores } from "./scoring.js";
 
 export const BASELINES_FORMAT = "adagen-baselines";
 /** The shipped search results, inside @adagen/zoo. */
@@ -60,9 +59,9 @@ export function readBaselines(file: string): BaselinesFile {
   return parsed;
 }
 
-/** The searched best sampler for a model and step count, from the zoo's shipped file (or `file`). */
-export function bestBaseline(entry: ModelEntry, steps: number, file = zooPath(SHIPPED_BASELINES)): BaselineSearch | undefined {
-  return readBaselines(file).models[entry.name]?.[String(steps)];
+/** The searched best sampler for a model and step count, from the card's baselines file (or `file`). */
+export function bestBaseline(entry: ModelEntry, steps: number, file = entry.card.baselines): BaselineSearch | undefined {
+  return file === undefined ? undefined : readBaselines(file).models[entry.name]?.[String(steps)];
 }
 
 /** "The baseline" of compare and the report: the searched best, or the model's heuristic when none was searched. */
@@ -111,7 +110,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
   }
 
   await initTensorflow();
-  const scorer = await Scorer.create(TRAIN_STATS);
+  const scorer = await Scorer.create(entry.card, "train");
   try {
     for (const steps of stepList) {
       const grid = candidates(entry, guidance, starts);
@@ -149,7 +148,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
       const allSkipped = [...(previous?.skipped ?? []), ...skipped];
       const best = scored.reduce((a, b) => (b.fid < a.fid ? b : a));
       bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${previous ? ` (of ${scored.length}, merged)` : ""}`);
-      (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: `packages/zoo/${TRAIN_STATS}`, grid: scored, ...(allSkipped.length ? { skipped: allSkipped } : {}) };
+      (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: displayPath(scorer.statsFile), grid: scored, ...(allSkipped.length ? { skipped: allSkipped } : {}) };
       // Written after every step count, so a long search keeps what it found.
       writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
     }

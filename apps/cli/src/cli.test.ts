@@ -86,7 +86,7 @@ describe("adagen --help", () => {
 
 describe("adagen usage errors: one line, exit 2, nothing written", () => {
   it("spawned: unknown model and bad --steps exit with code 2", () => {
-    expectUsageError(adagen("train", "--model", "dit-huge", "--steps", "4", "--out", join(tmp, "never")), /unknown model "dit-huge" \(known: dit-tiny, sit-tiny\)/);
+    expectUsageError(adagen("train", "--model", "dit-huge", "--steps", "4", "--out", join(tmp, "never")), /unknown model "dit-huge" \(the zoo has dit-tiny, sit-tiny; or pass a model card file/);
     expectUsageError(adagen("sample", "--model", "dit-tiny", "--steps", "0"), /--steps needs an integer in 1\.\.64, got "0"/);
     expect(existsSync(join(tmp, "never"))).toBe(false);
   });
@@ -113,8 +113,8 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base), /exactly one of --policy PATH or --schedule NAME/);
     expectUsageError(await inProcess("sample", "--model", "sit-tiny", ...base, "--schedule", "logsnr"), /--schedule logsnr does not apply to sit-tiny \(choose uniform, shifted\)/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "uniform", "--shift", "2"), /--shift applies to --schedule shifted only/);
-    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--policy", "default"), /no shipped policy for dit-tiny at 2 steps \(the zoo ships .*\); train one/);
-    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /no searched baseline for dit-tiny at 2 steps in the zoo's baselines\.json/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--policy", "default"), /no shipped policy for dit-tiny at 2 steps \(shipped: 4, 8, 16 steps\); train one/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /no searched baseline for dit-tiny at 2 steps in packages\/zoo\/baselines\.json/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best", "--guidance", "1"), /--guidance applies to a named --schedule, not to --schedule best/);
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,-1"), /--guidance needs comma-separated numbers ≥ 0/);
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,1"), /--guidance lists a value twice/);
@@ -368,7 +368,7 @@ describe("adagen train --non-adaptive: one learned schedule shared by all sample
     const rowsOf = (steps: number) => table.filter((l) => l.startsWith(`| ${steps} |`)).map((l) => l.split("|")[2].trim());
     expect(rowsOf(2)).toEqual(["searched fixed schedule", "learned shared schedule", "AdaGen (adaptive)"]);
     expect(rowsOf(3)).toEqual(["searched fixed schedule", "AdaGen (adaptive)"]);
-    expect(table).toContain(`| 2 | learned shared schedule | ${two.shared!.fid.toFixed(2)} | ${two.shared!.fidRatio.toFixed(3)} | ${(100 * two.shared!.classAccuracy).toFixed(1)}% |`);
+    expect(table).toContain(`| 2 | learned shared schedule | ${two.shared!.fid.toFixed(2)} | ${two.shared!.fidRatio.toFixed(3)} | ${(100 * two.shared!.classAccuracy!).toFixed(1)}% |`);
     expect(table.some((l) => l.startsWith("T=3: no shared-schedule policy at"))).toBe(true);
     // An adaptive policy where the shared one belongs is refused rather than reported as a shared schedule.
     const wrong = join(tmp, "wrong-shared");

@@ -17,7 +17,7 @@ import { baselineFor } from "./baselines.js";
 import { generateImages, loadPolicyFor, policyInitOf, shippedPolicyPath, type SampleSource } from "./generate.js";
 import { UsageError, getModel, openModel, type ModelEntry } from "./models.js";
 import { ProgressBar } from "./progress.js";
-import { Scorer, TEST_STATS, type Scores } from "./scoring.js";
+import { Scorer, displayPath, type Scores } from "./scoring.js";
 
 export interface CompareRow {
   steps: number;
@@ -50,9 +50,9 @@ export function sharedPolicyPathFor(entry: ModelEntry, steps: number, dir: strin
   return join(dir, `${entry.name}-${steps}-shared`, "policy.adagen");
 }
 
-/** Where compare finds a policy: the zoo's shipped one, or DIR/M-T/policy.adagen of a training run folder. */
+/** Where compare finds a policy: the card's shipped one, or DIR/M-T/policy.adagen of a training run folder. */
 export function policyPathFor(entry: ModelEntry, steps: number, policyDir?: string): string {
-  return policyDir === undefined ? shippedPolicyPath(entry.name, steps) : join(policyDir, `${entry.name}-${steps}`, "policy.adagen");
+  return policyDir === undefined ? shippedPolicyPath(entry, steps) : join(policyDir, `${entry.name}-${steps}`, "policy.adagen");
 }
 
 export interface CompareStepOptions {
@@ -146,7 +146,7 @@ export async function compare(flags: Flags, quiet: boolean): Promise<CompareRepo
   const sharedDir = flags.string("shared") ?? DEFAULT_SHARED_DIR;
 
   await initTensorflow();
-  const scorer = await Scorer.create(TEST_STATS);
+  const scorer = await Scorer.create(entry.card, "test");
   const rows: CompareRow[] = [];
   try {
     for (const steps of stepList) {
@@ -169,7 +169,7 @@ export async function compare(flags: Flags, quiet: boolean): Promise<CompareRepo
   } finally {
     await scorer.dispose();
   }
-  return { model: entry.name, samples: n, seed, reference: `packages/zoo/${TEST_STATS}`, rows };
+  return { model: entry.name, samples: n, seed, reference: displayPath(scorer.statsFile), rows };
 }
 
 export function formatCompare(r: CompareReport): string {
@@ -179,7 +179,7 @@ export function formatCompare(r: CompareReport): string {
     "| steps | sampler | FID | ratio to baseline | class acc |",
     "|------:|---------|----:|------------------:|----------:|",
   ];
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const pct = (x: number | null) => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);
   for (const row of r.rows) {
     lines.push(`| ${row.steps} | searched fixed schedule | ${row.baseline.fid.toFixed(2)} | 1.000 | ${pct(row.baseline.classAccuracy)} |`);
     if (row.shared)

@@ -7,7 +7,7 @@
  * noise for the same labels.
  */
 import { existsSync } from "node:fs";
-import { zooPath } from "@adagen/zoo";
+import { join } from "node:path";
 import {
   ActionDecoder,
   Random,
@@ -93,9 +93,12 @@ export async function policyInitOf(path: string, entry: ModelEntry, steps: numbe
   return meta.model === entry.name && meta.steps === steps ? (meta.init as PolicyInit | undefined) : undefined;
 }
 
-/** The zoo's shipped policy for a model and step count (`--policy default`); it may not exist. */
-export function shippedPolicyPath(model: string, steps: number): string {
-  return zooPath(`policies/${model}-${steps}.adagen`);
+/**
+ * The shipped policy for a model and step count (`--policy default`): M-T.adagen in the card's `policies` folder
+ * (the zoo's: packages/zoo/policies); it may not exist, and a card without the folder ships none.
+ */
+export function shippedPolicyPath(entry: ModelEntry, steps: number): string {
+  return join(entry.card.policies ?? "(no policies folder)", `${entry.name}-${steps}.adagen`);
 }
 
 /**

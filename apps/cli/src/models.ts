@@ -1,72 +1,42 @@
 /**
- * The generators the CLI knows: a zoo ONNX model, the paradigm adapter's env over it with the paper's heuristic
- * (docs/method.md §4.3), and its hand-designed baseline schedules. Every env renders [0,1] NHWC images `[B,28,28,1]`
- * (`statesToImages`), what the ViT discriminator and the feature extractor read.
+ * The generators the CLI runs: a model card (packages/zoo/cards/ for the zoo's models, or any card file a user
+ * writes for their own ONNX generator), opened by its paradigm's adapter (`@adagen/diffusion`'s
+ * `diffusionAdapter`, `@adagen/flow`'s `flowAdapter`) as the policy-driven env with its heuristic (docs/method.md
+ * §4.3) plus its fixed baseline schedules. Every env renders images `[B,H,W,C]` in [0,1], what the discriminators and
+ * the feature extractor read.
  */
-import { statesToImages, type Batch, type GenerationEnv } from "@adagen/core";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import {
-  DiffusionEnv,
-  karrasGrid,
-  loadNoisePredictor,
-  logSnrUniformGrid,
-  sampleDiffusionSchedule,
-  timeUniformGrid as diffusionUniformGrid,
-} from "@adagen/diffusion";
-import {
-  DEFAULT_START_TIME,
-  FlowEnv,
-  SIT_GUIDANCE,
-  SIT_SMOOTHING,
-  loadVelocityPredictor,
-  sampleFlowSchedule,
-  shiftedGrid,
-  timeUniformGrid as flowUniformGrid,
-} from "@adagen/flow";
-import { modelPath } from "@adagen/zoo";
+  ModelCardError,
+  readModelCard,
+  type GeneratorAdapter,
+  type ModelCard,
+  type OpenedGenerator,
+  type PolicyInit,
+  type ScheduleRequest,
+} from "@adagen/core";
+import { diffusionAdapter } from "@adagen/diffusion";
+import { DEFAULT_SHIFT, flowAdapter } from "@adagen/flow";
+import { ZOO_CARDS, cardPath, type ZooCardName } from "@adagen/zoo";
+
+export { DEFAULT_SHIFT };
+export type { PolicyInit, ScheduleRequest };
+export type OpenedModel = OpenedGenerator;
 
 export class UsageError extends Error {}
 
-export type ScheduleName = "uniform" | "logsnr" | "karras" | "shifted";
-
-/** Time shift of `--schedule shifted` when `--shift` is not given: s > 1 puts finer steps near data. */
-export const DEFAULT_SHIFT = 2;
-
-export interface ScheduleRequest {
-  name: ScheduleName;
-  /** Constant CFG weight w (0 = unguided); the model's heuristic weight when omitted. */
-  guidance?: number;
-  shift?: number;
-  /** Start time (diffusion tau, flow t); the model's heuristic start when omitted. */
-  start?: number;
-}
-
-/**
- * The schedule an untrained policy reproduces (the residual the policy's outputs are added to, docs/method.md §4.4):
- * by default the paper's heuristic; `adagen train --init best` starts from the searched best baseline instead.
- */
-export interface PolicyInit {
-  /** What it is, e.g. "heuristic" or "best: logsnr, w = 2". */
-  name: string;
-  times: number[];
-  guidance: number;
-}
-
-/** A model opened for T guided evaluations. */
-export interface OpenedModel {
-  env: GenerationEnv;
-  /** Images `[B,28,28,1]` in [0,1] from a fixed schedule and constant guidance, no policy. */
-  sampleSchedule(schedule: ScheduleRequest, labels: Int32Array, seed: number): Promise<Batch>;
-  /** The T+1 time points of a fixed schedule. */
-  scheduleTimes(schedule: ScheduleRequest): Float64Array;
-  dispose(): Promise<void>;
-}
+/** The adapters by the card's `paradigm`. */
+export const ADAPTERS: Readonly<Record<string, GeneratorAdapter>> = { diffusion: diffusionAdapter, flow: flowAdapter };
 
 export interface ModelEntry {
   name: string;
   description: string;
+  card: ModelCard;
   /** The heuristic's constant guidance weight (docs/method.md §4.3). */
   guidance: number;
-  schedules: readonly ScheduleName[];
+  /** Fixed schedules the model knows; the first is the heuristic's grid. */
+  schedules: readonly string[];
   /** The heuristic's start time (docs/method.md §4.3). */
   start: number;
   /** Start times `adagen baselines` tries besides the heuristic's (the policy picks its own). */
@@ -74,133 +44,60 @@ export interface ModelEntry {
   open(steps: number, init?: PolicyInit): Promise<OpenedModel>;
 }
 
-/** The zoo's 28×28 Fashion-MNIST generators: sample shape, policy features (last-block tokens), classes. */
-const ZOO_GRAPH = { sampleShape: [1, 28, 28], featureShape: [49, 128], numClasses: 10 } as const;
+/** `--model` help: the zoo's names or a card file. */
+export const MODEL_CHOICES = `${ZOO_CARDS.join(", ")}, or a model card file (docs/model-cards.md)`;
 
-/** DiT heuristic (docs/method.md §4.3): time-uniform 0.9 → 0.01, w = 1.0, smoothing rho = 0.4, DPM-Solver++(2S). */
-const DIT = { tauStart: 0.9, tauEnd: 0.01, guidance: 1.0, smoothing: 0.4 } as const;
-
-const ditTiny: ModelEntry = {
-  name: "dit-tiny",
-  description: "noise-prediction DiT (diffusion, VP-linear), DPM-Solver++(2S); heuristic time-uniform 0.9 → 0.01, w = 1.0",
-  guidance: DIT.guidance,
-  schedules: ["uniform", "logsnr", "karras"],
-  start: DIT.tauStart,
-  searchStarts: [0.9, 0.8, 0.7],
-  async open(steps, init) {
-    const predictor = await loadNoisePredictor(modelPath("dit-tiny"), ZOO_GRAPH);
-    try {
-      const env = new DiffusionEnv(predictor, {
-        steps,
-        solver: "2S",
-        tauStart: DIT.tauStart,
-        tauEnd: DIT.tauEnd,
-        heuristicTimes: init?.times,
-        guidanceInit: init?.guidance ?? DIT.guidance,
-        smoothing: DIT.smoothing,
-        renderTransform: statesToImages,
-      });
-      const vp = env.schedule;
-      const scheduleTimes = (s: ScheduleRequest) => {
-        const start = s.start ?? DIT.tauStart;
-        return Float64Array.from(
-          s.name === "uniform"
-            ? diffusionUniformGrid(steps, start, DIT.tauEnd)
-            : s.name === "logsnr"
-              ? logSnrUniformGrid(vp, steps, start, DIT.tauEnd)
-              : karrasGrid(vp, steps, start, DIT.tauEnd),
-        );
-      };
-      return {
-        scheduleTimes,
-        env,
-        async sampleSchedule(s, labels, seed) {
-          const times = Array.from(scheduleTimes(s));
-          const states = await sampleDiffusionSchedule(predictor, {
-            times,
-            guidance: s.guidance ?? DIT.guidance,
-            conditions: labels,
-            seed,
-            solver: "2S",
-            schedule: vp,
-          });
-          return statesToImages(states);
-        },
-        dispose: () => predictor.dispose(),
-      };
-    } catch (err) {
-      await predictor.dispose();
-      throw err;
-    }
-  },
-};
-
-const sitTiny: ModelEntry = {
-  name: "sit-tiny",
-  description: `velocity-prediction SiT (rectified flow), DPM-Solver++(2S); heuristic time-uniform 0.01 → 0.99, w = ${SIT_GUIDANCE}`,
-  guidance: SIT_GUIDANCE,
-  schedules: ["uniform", "shifted"],
-  start: DEFAULT_START_TIME,
-  searchStarts: [0.01, 0.05, 0.1],
-  async open(steps, init) {
-    const predictor = await loadVelocityPredictor(modelPath("sit-tiny"), ZOO_GRAPH);
-    try {
-      // SiT heuristic (docs/method.md §4.3): time-uniform 0.01 → 0.99 (FlowEnv's default grid), w = 1.5, rho = 0.8.
-      const env = new FlowEnv(predictor, {
-        steps,
-        solver: "dpm2S",
-        heuristicTimes: init?.times,
-        guidanceInit: init?.guidance ?? SIT_GUIDANCE,
-        smoothing: SIT_SMOOTHING,
-        renderTransform: statesToImages,
-      });
-      const scheduleTimes = (s: ScheduleRequest) => {
-        const start = s.start ?? DEFAULT_START_TIME;
-        return Float64Array.from(s.name === "shifted" ? shiftedGrid(steps, s.shift ?? DEFAULT_SHIFT, start) : flowUniformGrid(steps, start));
-      };
-      return {
-        scheduleTimes,
-        env,
-        async sampleSchedule(s, labels, seed) {
-          const times = Array.from(scheduleTimes(s));
-          return sampleFlowSchedule(predictor, {
-            times,
-            guidance: s.guidance ?? SIT_GUIDANCE,
-            conditions: labels,
-            seed,
-            solver: "dpm2S",
-            renderTransform: statesToImages,
-          });
-        },
-        dispose: () => predictor.dispose(),
-      };
-    } catch (err) {
-      await predictor.dispose();
-      throw err;
-    }
-  },
-};
-
-export const MODELS: Readonly<Record<string, ModelEntry>> = { "dit-tiny": ditTiny, "sit-tiny": sitTiny };
-
+/** A zoo model by name, or the model card at a path (anything ending in .json or naming an existing file). */
 export function getModel(name: string): ModelEntry {
-  const m = MODELS[name];
-  if (!m) throw new UsageError(`unknown model "${name}" (known: ${Object.keys(MODELS).join(", ")})`);
-  return m;
+  const zoo = (ZOO_CARDS as readonly string[]).includes(name);
+  if (!zoo && !name.endsWith(".json") && !existsSync(name))
+    throw new UsageError(`unknown model "${name}" (the zoo has ${ZOO_CARDS.join(", ")}; or pass a model card file, e.g. ./my-model.json)`);
+  let card: ModelCard;
+  try {
+    card = readModelCard(zoo ? cardPath(name as ZooCardName) : resolve(name));
+  } catch (err) {
+    if (err instanceof ModelCardError) throw new UsageError(err.message);
+    throw err;
+  }
+  const adapter = ADAPTERS[card.paradigm];
+  if (!adapter)
+    throw new UsageError(`${card.file}: "paradigm" must be one of ${Object.keys(ADAPTERS).map((p) => `"${p}"`).join(", ")}, got "${card.paradigm}"`);
+  let facts;
+  try {
+    facts = adapter.describe(card);
+  } catch (err) {
+    if (err instanceof ModelCardError) throw new UsageError(err.message);
+    throw err;
+  }
+  return {
+    name: card.name,
+    description: `${card.description}; ${facts.summary}`,
+    card,
+    guidance: facts.guidance,
+    schedules: facts.schedules,
+    start: facts.start,
+    searchStarts: facts.searchStarts,
+    open: (steps, init) => adapter.open(card, steps, init),
+  };
 }
 
-/** Opens a model, turning the env's step-count checks (e.g. too many steps for the 0.01 time gap) into usage errors. */
+/**
+ * Opens a model. The env's step-count checks (e.g. too many steps for the 0.01 time gap) and files that do not
+ * fit the card (missing, or another contract) become usage errors naming the model.
+ */
 export async function openModel(entry: ModelEntry, steps: number, init?: PolicyInit): Promise<OpenedModel> {
   try {
     return await entry.open(steps, init);
   } catch (err) {
     if (err instanceof RangeError) throw new UsageError(`${entry.name} at ${steps} steps: ${err.message}`);
+    const message = (err as Error).message;
+    if (/cannot load ONNX model|does not fit the contract|ONNX model .*: missing/.test(message)) throw new UsageError(`${entry.name}: ${message}`);
     throw err;
   }
 }
 
-export function checkSchedule(entry: ModelEntry, name: string): ScheduleName {
-  if (!(entry.schedules as readonly string[]).includes(name))
+export function checkSchedule(entry: ModelEntry, name: string): string {
+  if (!entry.schedules.includes(name))
     throw new UsageError(`--schedule ${name} does not apply to ${entry.name} (choose ${entry.schedules.join(", ")})`);
-  return name as ScheduleName;
+  return name;
 }

@@ -6,13 +6,15 @@ import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, describeSchedule, searchBaselines } from "./baselines.js";
 import { compare, formatCompare } from "./compare.js";
 import { TRAIN_STATS } from "./scoring.js";
-import { DEFAULT_SHIFT, MODELS, UsageError } from "./models.js";
+import { DEFAULT_SHIFT, MODEL_CHOICES, UsageError, getModel } from "./models.js";
+import { ZOO_CARDS } from "@adagen/zoo";
 import { sample } from "./sample.js";
 import { DEFAULT_RECIPE, DEFAULT_VALIDATION, TRAIN_DEFAULTS, train } from "./train.js";
 
-const MODEL_LIST = Object.values(MODELS)
-  .map((m) => `  ${m.name.padEnd(9)} ${m.description}; schedules: ${m.schedules.join(", ")}`)
-  .join("\n");
+const ZOO_MODELS = ZOO_CARDS.map((name) => getModel(name));
+const MODEL_LIST = ZOO_MODELS.map((m) => `  ${m.name.padEnd(9)} ${m.description}; schedules: ${m.schedules.join(", ")}`).join("\n");
+/** "dit-tiny 0.9, sit-tiny 0.01" for a fact of each zoo model. */
+const perZooModel = (fact: (m: (typeof ZOO_MODELS)[number]) => string) => ZOO_MODELS.map((m) => `${m.name} ${fact(m)}`).join(", ");
 
 const STEPS = { kind: "int", min: STEPS_RANGE.min, max: STEPS_RANGE.max } as const;
 const COMMON: Record<string, FlagSpec> = { model: { kind: "string" }, quiet: { kind: "bool" }, json: { kind: "bool" } };
@@ -81,7 +83,8 @@ Errors (unknown options or models, bad values, unusable checkpoints or policies)
 stderr and exit with code 2; nothing is written. Exit code 1 is a bug.`;
 
 const HELP: Record<string, string> = {
-  main: `adagen: learned per-sample sampling schedules (AdaGen) for the zoo's Fashion-MNIST generators
+  main: `adagen: learned per-sample sampling schedules (AdaGen) for ONNX generators: the zoo's Fashion-MNIST
+models, or your own described by a model card (docs/model-cards.md)
 
 Usage:
   adagen train   --model M --steps T [options]     train a policy (PPO + adversarial reward)
@@ -90,7 +93,7 @@ Usage:
   adagen baselines --model M --steps 4,8            search the best fixed schedule × constant guidance
   adagen COMMAND --help                              options of one command
 
-Models:
+Models (--model NAME, or --model path/to/card.json):
 ${MODEL_LIST}
 
 ${COMMON_HELP}`,
@@ -99,13 +102,13 @@ ${COMMON_HELP}`,
 Trains an AdaGen policy for model M at T guided model evaluations (docs/method.md §10): each iteration rolls out
 --trajectories exploring trajectories, scores them with the discriminator (--discriminator),
 takes a PPO update of the policy and critic (about 28k parameters each), then --d-steps discriminator
-updates of --batch generated (the rollout's images, reused) vs --batch Fashion-MNIST training images (every
+updates of --batch generated (the rollout's images, reused) vs --batch real training images (the card's data.train; every
 sampler lands on the data end, so both are clean images; --augment transforms both alike). Before the first iteration the discriminator is warmed up for --d-warmup
 steps on the heuristic's samples. Every --eval-every iterations the deterministic policy samples --eval-n
-held-out images, scored by FID against the training statistics; the best (iteration 0 = the heuristic)
+held-out images, scored by FID against the card's training statistics; the best (iteration 0 = the heuristic)
 becomes policy.adagen. With --non-adaptive the policy learns one schedule shared by all samples.
 
-  --model M            ${Object.keys(MODELS).join(", ")}
+  --model M            ${MODEL_CHOICES}
   --steps T            guided model evaluations per sample, ${STEPS_RANGE.min}..${STEPS_RANGE.max}
   --iterations N       train until N iterations in total (default ${TRAIN_DEFAULTS.iterations}; with --resume, counts the
                        iterations already done)
@@ -115,10 +118,11 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --out DIR            run directory (default runs/M-T, runs/M-T-shared with --non-adaptive); created if missing
   --lr X               policy/critic Adam learning rate (default ${DEFAULT_RECIPE.learningRate}; the paper's 1e-5 needs its 1000 iterations)
   --init I             the schedule the untrained policy reproduces: best (default: the searched best baseline
-                       of packages/zoo/baselines.json, the heuristic when there is none) or heuristic (the
+                       in the card's baselines file, the heuristic when there is none) or heuristic (the
                        paper's)
-  --discriminator D    projected (default: trainable heads on the zoo's frozen pretrained ViT body, as the
-                       paper's frozen-DINO design) or vit (a small ViT trained from scratch)
+  --discriminator D    projected (default when the card names a discriminator backbone: trainable heads on
+                       that frozen pretrained ViT body, as the paper's frozen-DINO design) or vit (a small ViT
+                       trained from scratch; the default otherwise)
   --std X              exploration std on the raw policy outputs (default ${DEFAULT_RECIPE.explorationStd})
   --group G            explore each (label, initial noise) G times and use group-relative advantages
                        (reward minus the group's mean) instead of the critic's (default ${DEFAULT_RECIPE.groupSize})
@@ -149,25 +153,26 @@ Output: "wrote DIR/policy.adagen (iteration K of N, validation FID F)", or with 
 ${COMMON_HELP}`,
   sample: `adagen sample --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
 
-Generates N class-balanced samples (label i is floor(10·i/N)) and writes them in the ADM npz layout:
-arr_0 uint8 [N,28,28,1], arr_1 int64 [N] labels. The file is written to a temporary name and renamed.
+Generates N class-balanced samples (label i is floor(K·i/N) for K classes) and writes them in the ADM npz
+layout: arr_0 uint8 [N,H,W,C] (the card's image shape; [N,28,28,1] for the zoo), arr_1 int64 [N] labels. The
+file is written to a temporary name and renamed.
 The same --seed gives the same labels and initial noise whatever the sampler.
 
-  --model M            ${Object.keys(MODELS).join(", ")}
+  --model M            ${MODEL_CHOICES}
   --steps T            guided model evaluations per sample, ${STEPS_RANGE.min}..${STEPS_RANGE.max}
   --policy PATH        a policy.adagen written by "adagen train" for this model and step count (one trained
                        with --non-adaptive runs as it was trained: one schedule for all samples)
-                       or "default": the zoo's shipped policy for this model and step count
-                       (packages/zoo/policies/M-T.adagen)
+                       or "default": the shipped policy for this model and step count (the card's policies
+                       folder, M-T.adagen; the zoo's are in packages/zoo/policies)
   --schedule NAME      a fixed schedule with constant guidance, no policy; "best": the searched best
-                       schedule and guidance for this step count (packages/zoo/baselines.json, see
-                       adagen baselines), or:
-                         dit-tiny: uniform (time-uniform 0.9 → 0.01, the DiT heuristic), logsnr, karras (rho 7)
-                         sit-tiny: uniform (time-uniform 0.01 → 0.99, the SiT heuristic), shifted
+                       schedule and guidance for this step count (the card's baselines file, see adagen
+                       baselines), or one of the model's schedules: diffusion uniform (time-uniform, the DiT
+                       heuristic's grid), logsnr, karras (rho 7); flow uniform (the SiT heuristic's grid),
+                       shifted
   --guidance W         constant CFG weight w ≥ 0 for --schedule (eps = eps_c + w(eps_c − eps_u));
-                       default: the model's heuristic (dit-tiny 1.0, sit-tiny 1.5)
+                       default: the model's heuristic (${perZooModel((m) => String(m.guidance))})
   --shift S            time shift of --schedule shifted (default ${DEFAULT_SHIFT}; S > 1 puts finer steps near data)
-  --start T            start time of --schedule (default the heuristic's: dit-tiny 0.9, sit-tiny 0.01)
+  --start T            start time of --schedule (default the heuristic's: ${perZooModel((m) => String(m.start))})
   --n N                number of samples
   --seed S             sampling seed, 0..4294967295
   --out FILE.npz       output file; its folder is created if missing
@@ -177,22 +182,23 @@ Output: "wrote FILE.npz (N samples)", or with --json {"output", "model", "steps"
 ${COMMON_HELP}`,
   baselines: `adagen baselines --model M --steps 4,8 [options]
 
-Finds "the baseline" for each step count: every fixed schedule of the model (dit-tiny: uniform, logsnr,
-karras; sit-tiny: uniform, shifted with shift ${SHIFTS.join(" and ")}) × every start time of --starts × every
-constant guidance weight of --guidance samples --n class-balanced images on the held-out seed --seed, scored by FID against the Fashion-MNIST
-training statistics (packages/zoo/${TRAIN_STATS}; the test statistics are kept for compare). The lowest FID
-wins. Results are merged into --out after each step count (written atomically).
+Finds "the baseline" for each step count: every fixed schedule of the model (diffusion: uniform, logsnr,
+karras; flow: uniform, shifted with shift ${SHIFTS.join(" and ")}) × every start time of --starts × every
+constant guidance weight of --guidance samples --n class-balanced images on the held-out seed --seed, scored by
+FID against the card's training statistics (evaluation.trainStats; the zoo's: packages/zoo/${TRAIN_STATS}; the
+test statistics are kept for compare). The lowest FID wins. Results are merged into --out after each step count
+(written atomically).
 
-  --model M            ${Object.keys(MODELS).join(", ")}
+  --model M            ${MODEL_CHOICES}
   --steps LIST         comma-separated step counts, e.g. 4,8,16
   --n N                samples per candidate (default ${BASELINE_DEFAULTS.n})
   --seed S             sampling seed of the search (default ${BASELINE_DEFAULTS.seed}; compare uses 0)
   --guidance LIST      constant CFG weights to try (default ${BASELINE_DEFAULTS.guidance.join(",")})
   --merge              add the candidates to the grid already in --out for that step count (same --n and
                        --seed) instead of replacing it, e.g. to try more start times
-  --starts LIST        start times to try (default dit-tiny ${MODELS["dit-tiny"].searchStarts.join(",")}, sit-tiny ${MODELS["sit-tiny"].searchStarts.join(",")})
+  --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(","))})
   --out FILE           results file (default runs/baselines.json); the zoo ships packages/zoo/${SHIPPED_BASELINES},
-                       which --schedule best and compare read
+                       which its cards name, so --schedule best and compare read it
 
 Output: one line per step count with the winner, or with --json the whole results file.
 
@@ -200,17 +206,17 @@ ${COMMON_HELP}`,
   compare: `adagen compare --model M --steps 4,8 --n N [options]
 
 For each step count, three rows: FID and class accuracy of the baseline, the best fixed schedule ×
-constant guidance found by "adagen baselines" (packages/zoo/baselines.json; the model's heuristic when
+constant guidance found by "adagen baselines" (the card's baselines file; the model's heuristic when
 none was searched); of the learned shared schedule, a policy trained with "adagen train --non-adaptive"
 at SHARED/M-T-shared/policy.adagen (row omitted with a note when absent); and of the adaptive policy:
-the zoo's shipped one (packages/zoo/policies/M-T.adagen), or DIR/M-T/policy.adagen with --policy-dir
+the shipped one (the card's policies folder, M-T.adagen), or DIR/M-T/policy.adagen with --policy-dir
 (skipped with a note when absent). All use the same N class-balanced labels and initial noise.
-FID: fmnist-features' 128-d features of the uint8 samples against the Fashion-MNIST test
-statistics (packages/zoo/stats/fmnist-test-stats.npz). Class accuracy: share of samples that
-fmnist-features classifies as their conditioning class. Small N biases FID upwards (use 10,000 for
-reported figures).
+FID: the card's extractor features of the uint8 samples against its test statistics (the zoo's:
+fmnist-features' 128-d features vs packages/zoo/stats/fmnist-test-stats.npz). Class accuracy: share of
+samples the extractor's logits classify as their conditioning class ("-" when the card names no logits).
+Small N biases FID upwards (use 10,000 for reported figures).
 
-  --model M            ${Object.keys(MODELS).join(", ")}
+  --model M            ${MODEL_CHOICES}
   --steps LIST         comma-separated step counts, e.g. 4,8,16
   --n N                samples per sampler and step count (≥ 2)
   --seed S             sampling seed (default 0)

@@ -7,11 +7,11 @@ import { dirname } from "node:path";
 import { initTensorflow } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
 import { Flags } from "./args.js";
-import { SHIPPED_BASELINES, bestBaseline } from "./baselines.js";
+import { bestBaseline } from "./baselines.js";
 import { generateImages, loadPolicyFor, policyInitOf, shippedPolicyPath, type SampleSource } from "./generate.js";
 import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
-import { zooPath } from "@adagen/zoo";
 import { ProgressBar } from "./progress.js";
+import { displayPath } from "./scoring.js";
 
 export interface SampleResult {
   output: string;
@@ -22,20 +22,25 @@ export interface SampleResult {
   sampler: string;
 }
 
-/** `--policy default`: the zoo's shipped policy for this model and step count. */
+/** `--policy default`: the shipped policy for this model and step count (the card's policies folder). */
 export function shippedPolicy(entry: ModelEntry, steps: number): string {
-  const path = shippedPolicyPath(entry.name, steps);
+  const path = shippedPolicyPath(entry, steps);
   if (!existsSync(path))
     throw new UsageError(
-      `no shipped policy for ${entry.name} at ${steps} steps (the zoo ships ${shippedList()}); train one with "adagen train --model ${entry.name} --steps ${steps}" and pass --policy runs/${entry.name}-${steps}/policy.adagen`,
+      `no shipped policy for ${entry.name} at ${steps} steps (${entry.card.policies ? `shipped: ${shippedSteps(entry)}` : "its card names no policies folder"}); train one with "adagen train --model ${entry.name} --steps ${steps}" and pass --policy runs/${entry.name}-${steps}/policy.adagen`,
     );
   return path;
 }
 
-function shippedList(): string {
-  const dir = zooPath("policies");
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".adagen")) : [];
-  return files.length ? files.map((f) => f.replace(/\.adagen$/, "").replace(/-(\d+)$/, " at $1 steps")).join(", ") : "none";
+/** "4, 8, 16 steps": the step counts of the model's policies in its card's policies folder. */
+function shippedSteps(entry: ModelEntry): string {
+  const dir = entry.card.policies!;
+  const prefix = `${entry.name}-`;
+  const steps = (existsSync(dir) ? readdirSync(dir) : [])
+    .filter((f) => f.startsWith(prefix) && /^\d+\.adagen$/.test(f.slice(prefix.length)))
+    .map((f) => Number(f.slice(prefix.length, -".adagen".length)))
+    .sort((x, y) => x - y);
+  return steps.length ? `${steps.join(", ")} steps` : "none";
 }
 
 /** `--schedule best`: the searched best schedule and guidance (packages/zoo/baselines.json). */
@@ -43,7 +48,7 @@ function bestSchedule(entry: ModelEntry, steps: number): ScheduleRequest {
   const found = bestBaseline(entry, steps);
   if (!found)
     throw new UsageError(
-      `no searched baseline for ${entry.name} at ${steps} steps in the zoo's ${SHIPPED_BASELINES}; run "adagen baselines --model ${entry.name} --steps ${steps}" or choose a named schedule`,
+      `no searched baseline for ${entry.name} at ${steps} steps in ${entry.card.baselines ? displayPath(entry.card.baselines) : "its card (no baselines file)"}; run "adagen baselines --model ${entry.name} --steps ${steps}" or choose a named schedule`,
     );
   return found.best.schedule;
 }

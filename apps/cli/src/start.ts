@@ -23,7 +23,7 @@ import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest 
 import { lineChart, stackVertically, textRaster, type Rgb, type Series } from "./plot.js";
 import { encodePng, imageGrid, sideBySide } from "./png.js";
 import { ProgressBar, formatDuration } from "./progress.js";
-import { Scorer, TEST_STATS, type Scores } from "./scoring.js";
+import { Scorer, displayPath, type Scores } from "./scoring.js";
 import { train } from "./train.js";
 
 export const START_DEFAULTS = { model: "dit-tiny", steps: 4, iterations: 25, n: 5000, seed: 0, out: "report" } as const;
@@ -128,7 +128,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
 
   // 2. FID and class accuracy on the same seeds: searched baseline, AdaGen, heuristic.
   await initTensorflow();
-  const scorer = await Scorer.create(TEST_STATS);
+  const scorer = await Scorer.create(entry.card, "test");
   let row: Awaited<ReturnType<typeof compareStep>>;
   let heuristic: Report["heuristic"];
   const heuristicSchedule: ScheduleRequest & { guidance: number } = { name: "uniform", guidance: entry.guidance };
@@ -157,7 +157,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
     steps: o.steps,
     samples: o.n,
     seed: o.seed,
-    reference: `packages/zoo/${TEST_STATS}`,
+    reference: displayPath(entry.card.evaluation!.testStats!),
     heuristic,
     baseline: row.baseline,
     adagen: { ...row.adagen!, selectedIteration: trained.selectedIteration, validationFid: trained.bestValidation?.fid, init: trained.init.name },
@@ -173,7 +173,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
 }
 
 function formatReport(r: Report, iterations: number, resumedFrom: number | undefined): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const pct = (x: number | null) => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);
   return [
     `# AdaGen on ${r.model}, ${r.steps} guided model evaluations`,
     "",

@@ -15,11 +15,10 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import {
   AdaGenTrainer,
   AdversarialReward,
-  ImageRealData,
   ProjectedDiscriminator,
   type Discriminator,
   ViTDiscriminator,
@@ -33,13 +32,14 @@ import {
   type PolicyNetworkConfig,
 } from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
-import { loadFashionMnist, zooPath } from "@adagen/zoo";
+import { zooPath } from "@adagen/zoo";
 import { Flags } from "./args.js";
 import { bestBaseline, describeSchedule } from "./baselines.js";
 import { UsageError, getModel, openModel, type ModelEntry, type OpenedModel, type PolicyInit } from "./models.js";
 import { generateImages } from "./generate.js";
 import { ProgressBar, formatDuration } from "./progress.js";
-import { Scorer, TRAIN_STATS } from "./scoring.js";
+import { loadReals } from "./reals.js";
+import { Scorer, displayPath, type Scores } from "./scoring.js";
 
 /**
  * Policy and critic size on the 49×128 features: about 28k parameters each. Sized for the policy's share of
@@ -49,23 +49,47 @@ import { Scorer, TRAIN_STATS } from "./scoring.js";
  */
 export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 8, channels: 8, mixedTokens: 13, mlp: [128, 64], stepFeatures: 64 };
 /**
- * The discriminators `--discriminator` chooses from, on 28×28×1 images and 10 classes:
- * - projected (default): core's ProjectedDiscriminator, trainable heads on the zoo's frozen pretrained ViT body
- *   (models/fmnist-vit.adagen, tooling/zoo/pretrain-vit-backbone.ts), the paper's design (docs/method.md §9.1);
- * - vit: core's ViTDiscriminator (patch 4, width 64, depth 2, 4 heads) trained from scratch.
+ * The discriminators `--discriminator` chooses from, sized by the card's images and classes:
+ * - projected (the default when the card names `discriminator.backbone`): core's ProjectedDiscriminator, trainable
+ *   heads on that frozen pretrained ViT body (the zoo's: models/fmnist-vit.adagen,
+ *   tooling/zoo/pretrain-vit-backbone.ts), the paper's design (docs/method.md §9.1);
+ * - vit (the default otherwise): core's ViTDiscriminator (patch 4, or the largest side divisor ≤ 8, width 64,
+ *   depth 2, 4 heads) trained from scratch.
  */
-export const DISCRIMINATORS = {
-  projected: { kind: "projected", backbone: "models/fmnist-vit.adagen", numClasses: 10, hidden: 64, cmapDim: 32 },
-  vit: { kind: "vit", height: 28, width: 28, channels: 1, numClasses: 10, patch: 4, dim: 64, depth: 2, heads: 4 },
-} as const;
-export type DiscriminatorChoice = (typeof DISCRIMINATORS)[keyof typeof DISCRIMINATORS];
+export const DISCRIMINATORS = ["projected", "vit"] as const;
+export type DiscriminatorChoice =
+  | { kind: "projected"; backbone: string; numClasses: number; hidden: number; cmapDim: number }
+  | { kind: "vit"; height: number; width: number; channels: number; numClasses: number; patch: number; dim: number; depth: number; heads: number };
+
+/** The patch side of the from-scratch ViT: 4 when it divides both sides, else the largest common divisor ≤ 8. */
+function vitPatch(height: number, width: number): number {
+  if (height % 4 === 0 && width % 4 === 0) return 4;
+  for (let p = 8; p > 1; p--) if (height % p === 0 && width % p === 0) return p;
+  return 1;
+}
+
+/** `--discriminator NAME` for a card (no name: projected when the card has a backbone, vit otherwise). */
+export function discriminatorFor(entry: ModelEntry, name: string | undefined): DiscriminatorChoice {
+  const { card } = entry;
+  const kind = name ?? (card.discriminator ? "projected" : "vit");
+  if (kind === "projected") {
+    if (!card.discriminator) throw new UsageError(`--discriminator projected needs a backbone: ${card.file} has no "discriminator.backbone"`);
+    return { kind, backbone: card.discriminator.backbone, numClasses: card.classes.count, hidden: 64, cmapDim: 32 };
+  }
+  if (kind === "vit") {
+    const [height, width, channels] = card.image.shape;
+    return { kind, height, width, channels, numClasses: card.classes.count, patch: vitPatch(height, width), dim: 64, depth: 2, heads: 4 };
+  }
+  throw new UsageError(`--discriminator ${kind} is not one of ${DISCRIMINATORS.join(", ")}`);
+}
 
 export async function makeDiscriminator(choice: DiscriminatorChoice, seed: number): Promise<Discriminator> {
   if (choice.kind === "vit") {
     const { kind: _kind, ...config } = choice;
     return new ViTDiscriminator({ ...config, seed });
   }
-  const file = zooPath(choice.backbone);
+  // Runs recorded before model cards name the zoo's backbone relative to the zoo package.
+  const file = isAbsolute(choice.backbone) ? choice.backbone : zooPath(choice.backbone);
   if (!existsSync(file)) throw new UsageError(`${file}: the discriminator's backbone is missing (see packages/zoo/README.md)`);
   return ProjectedDiscriminator.load(file, { numClasses: choice.numClasses, hidden: choice.hidden, cmapDim: choice.cmapDim, seed });
 }
@@ -129,10 +153,7 @@ export const DEFAULT_VALIDATION: Readonly<Validation> = Object.freeze({ every: 5
 
 const RUN_FORMAT = "adagen-run";
 
-interface ValidationScore {
-  fid: number;
-  classAccuracy: number;
-}
+type ValidationScore = Scores;
 
 /**
  * `--init heuristic`: the paper's heuristic (docs/method.md §4.3). `--init best` (default): the searched best baseline
@@ -159,10 +180,6 @@ function augmentFlag(name: string | undefined): Augment | undefined {
   if (name !== undefined && !(AUGMENTS as readonly string[]).includes(name))
     throw new UsageError(`--augment ${name} is not one of ${AUGMENTS.join(", ")}`);
   return name as Augment | undefined;
-}
-
-function badDiscriminator(name: string): never {
-  throw new UsageError(`--discriminator ${name} is not one of ${Object.keys(DISCRIMINATORS).join(", ")}`);
 }
 
 /** Drops undefined values, so flags not given leave the defaults alone. */
@@ -192,8 +209,19 @@ class Validator {
     public best: (ValidationScore & { iteration: number }) | undefined,
   ) {}
 
-  static async open(config: Validation, model: OpenedModel, bestFile: string, best: (ValidationScore & { iteration: number }) | undefined): Promise<Validator> {
-    return new Validator(config, model, await Scorer.create(TRAIN_STATS), bestFile, best && existsSync(bestFile) ? best : undefined);
+  static async open(
+    config: Validation,
+    entry: ModelEntry,
+    model: OpenedModel,
+    bestFile: string,
+    best: (ValidationScore & { iteration: number }) | undefined,
+  ): Promise<Validator> {
+    return new Validator(config, model, await Scorer.create(entry.card, "train"), bestFile, best && existsSync(bestFile) ? best : undefined);
+  }
+
+  /** The statistics the validation scores against, as a report names them. */
+  get reference(): string {
+    return displayPath(this.scorer.statsFile);
   }
 
   async evaluate(trainer: AdaGenTrainer, info: Record<string, unknown>): Promise<ValidationScore> {
@@ -321,7 +349,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       seed: flags.number("seed") ?? TRAIN_DEFAULTS.seed,
       network: POLICY_NETWORK,
       init: await policyInit(entry, steps, flags.string("init") ?? "best"),
-      discriminator: DISCRIMINATORS[(flags.string("discriminator") ?? "projected") as keyof typeof DISCRIMINATORS] ?? badDiscriminator(flags.string("discriminator")!),
+      discriminator: discriminatorFor(entry, flags.string("discriminator")),
       recipe: {
         ...DEFAULT_RECIPE,
         ...defined({
@@ -353,7 +381,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     trainer = new AdaGenTrainer({
       env: adaptive ? model.env : nonAdaptive(model.env),
       reward,
-      realData: new ImageRealData(loadFashionMnist("train"), [28, 28, 1]),
+      realData: loadReals(entry.card),
       network: info.network,
       ppo: {
         learningRate: recipe.learningRate,
@@ -410,7 +438,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
           `${info.trajectories} trajectories per iteration in batches of ${info.batch}` +
           (info.validation.every > 0 ? `; validation FID on ${info.validation.n} samples every ${info.validation.every} iterations\n` : "\n"),
       );
-    const validation = info.validation.every > 0 ? await Validator.open(info.validation, model, bestFile, readBest(metricsFile)) : undefined;
+    const validation = info.validation.every > 0 ? await Validator.open(info.validation, entry, model, bestFile, readBest(metricsFile)) : undefined;
     const policyInfo = () => ({
       model: entry.name,
       steps,
@@ -457,7 +485,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     if (validation?.best) {
       // The best validation policy (possibly the heuristic at iteration 0) is the run's policy.
       const { meta, tensors } = await readTensorFile(bestFile);
-      await writeTensorFile(policyFile, { meta: { ...meta, selectedBy: `validation FID (${info.validation.n} samples, seed ${info.validation.seed}, vs ${TRAIN_STATS})` }, tensors });
+      await writeTensorFile(policyFile, { meta: { ...meta, selectedBy: `validation FID (${info.validation.n} samples, seed ${info.validation.seed}, vs ${validation.reference})` }, tensors });
       selected = validation.best.iteration;
     } else {
       await trainer.exportPolicy(policyFile, policyInfo());

@@ -19,7 +19,7 @@
  * paper does, without a final denoise, which leaves that point's noise in the image. A `renderTransform` (e.g.
  * `statesToImages`) maps the state to the reward's input space.
  */
-import { GuidedOdeEnv, channelMask, type Batch, type Endpoint } from "@adagen/core";
+import { GuidedOdeEnv, channelMask, type Endpoint, type RenderTransform } from "@adagen/core";
 import { DpmSolverScheduler, MIN_TIME, type SolverName } from "./dpm-solver-scheduler.js";
 import type { NoisePredictor } from "./predictor.js";
 import { VPLinearSchedule, type NoiseSchedule } from "./schedules.js";
@@ -47,7 +47,7 @@ export interface DiffusionEnvOptions {
    * Maps the final states `[B, ...dataShape]` to what `render` returns, e.g. `statesToImages` for an image reward
    * (`[B,H,W,C]` in [0,1]). Default: the states themselves.
    */
-  renderTransform?: (states: Batch) => Batch;
+  renderTransform?: RenderTransform;
   /** "data" (default): the last step returns the data prediction at tau = 0; "last-time": it stops at its time point. */
   endpoint?: Endpoint;
 }

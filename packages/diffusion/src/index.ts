@@ -35,3 +35,4 @@ export {
   type GmmBaselineReport,
 } from "./testbed/gmm-baselines.js";
 export { runGmmExperiment, type GmmExperimentOptions, type GmmExperimentResult } from "./testbed/gmm-experiment.js";
+export { diffusionAdapter, readDiffusionSampler, DIFFUSION_SCHEDULES, type DiffusionSampler } from "./card-adapter.js";

@@ -21,7 +21,7 @@
  * state in the model's data space ([-1, 1] for the zoo's images), shaped `[B, ...dataShape]`. A `renderTransform` (e.g. core's `statesToImages`: `[B,H,W,C]` in [0, 1]) maps it to the
  * reward's input space.
  */
-import { GuidedOdeEnv, type Batch, type Endpoint } from "@adagen/core";
+import { GuidedOdeEnv, type Endpoint, type RenderTransform } from "@adagen/core";
 import { FlowSolverScheduler, MAX_TIME, type FlowSolverName } from "./flow-solver-scheduler.js";
 import type { VelocityPredictor } from "./predictor.js";
 
@@ -46,7 +46,7 @@ export interface FlowEnvOptions {
    * Maps the final states `[B, ...dataShape]` to what `render` returns, e.g. `statesToImages` for an image reward
    * (`[B,H,W,C]` in [0,1]). Default: the states themselves.
    */
-  renderTransform?: (states: Batch) => Batch;
+  renderTransform?: RenderTransform;
   /** "data" (default): the last step lands on tau = 1; "last-time": it stops at its time point (≈ 0.99). */
   endpoint?: Endpoint;
 }

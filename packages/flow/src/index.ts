@@ -32,3 +32,4 @@ export {
   GaussianVelocityPredictor,
   type GaussianFlowOptions,
 } from "./testbed/gaussian.js";
+export { flowAdapter, readFlowSampler, FLOW_SCHEDULES, DEFAULT_SHIFT, type FlowSampler } from "./card-adapter.js";

@@ -28,3 +28,4 @@ export {
   type ReferenceStats,
 } from "./manifest.js";
 export { checkParity, type ParityResult } from "./parity.js";
+export { ZOO_CARDS, cardPath, type ZooCardName } from "./cards.js";

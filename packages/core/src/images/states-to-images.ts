@@ -6,8 +6,13 @@
  */
 import type { Batch } from "../env.js";
 
-/** `[B,C,H,W]` in [-1,1] → `[B,H,W,C]` in [0,1], clamped. Pass it as an env's `renderTransform`. */
-export function statesToImages(states: Batch): Batch {
+/**
+ * `[B,C,H,W]` in `range` (default [-1,1]) → `[B,H,W,C]` in [0,1], clamped. Pass it as an env's `renderTransform`.
+ */
+export function statesToImages(states: Batch, range: readonly [number, number] = [-1, 1]): Batch {
+  const [lo, hi] = range;
+  if (!(lo < hi)) throw new RangeError(`pixel range must be [lo, hi] with lo < hi, got [${range.join(",")}]`);
+  const span = hi - lo;
   if (states.shape.length !== 4)
     throw new RangeError(`expected states of shape [B,C,H,W], got [${states.shape.join(",")}]`);
   const [B, C, H, W] = states.shape;
@@ -20,7 +25,7 @@ export function statesToImages(states: Batch): Batch {
     for (let c = 0; c < C; c++) {
       const from = (b * C + c) * plane;
       for (let p = 0; p < plane; p++) {
-        const v = (src[from + p] + 1) / 2;
+        const v = (src[from + p] - lo) / span;
         out[(b * plane + p) * C + c] = v < 0 ? 0 : v > 1 ? 1 : v;
       }
     }

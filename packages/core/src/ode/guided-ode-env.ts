@@ -23,6 +23,9 @@ import { Random } from "../random.js";
 import { sizeOf, type OdeModel } from "./model.js";
 import { ENDPOINTS, type Endpoint, type OdeSolver } from "./solver.js";
 
+/** Final states → what `render` returns; may be async (an ONNX decoder from latents to pixels). */
+export type RenderTransform = (states: Batch) => Batch | Promise<Batch>;
+
 export interface GuidedOdeEnvConfig {
   steps: number;
   /** The heuristic's T+1 time points (checked against the solver's clamps). */
@@ -31,8 +34,8 @@ export interface GuidedOdeEnvConfig {
   guidanceInit: number;
   /** Action smoothing rho in [0, 1). */
   smoothing: number;
-  /** Maps the final states `[B, ...dataShape]` to what `render` returns (e.g. `statesToImages`). */
-  renderTransform?: (states: Batch) => Batch;
+  /** Maps the final states `[B, ...dataShape]` to what `render` returns (e.g. `statesToImages`, or a decoder). */
+  renderTransform?: RenderTransform;
   /** Where the last step lands: "data" (default) or "last-time" (the heuristic's last point, no final denoise). */
   endpoint?: Endpoint;
   /** 1 where guidance applies within a sample, 0 where the conditional output is kept (`channelMask`); all by default. */
@@ -49,7 +52,7 @@ export class GuidedOdeEnv implements GenerationEnv {
   readonly endpoint: Endpoint;
   private readonly dim: number;
   private readonly dataShape: readonly number[];
-  private readonly renderTransform: ((states: Batch) => Batch) | undefined;
+  private readonly renderTransform: RenderTransform | undefined;
   private readonly guidedElements: Uint8Array | undefined;
 
   private B = 0;
@@ -163,7 +166,7 @@ export class GuidedOdeEnv implements GenerationEnv {
     if (this.B === 0 || this.k <= this.steps)
       throw new Error(`render needs a finished trajectory: ${this.k} of ${this.horizon} decisions taken`);
     const states: Batch = { data: Float32Array.from(this.x), shape: [this.B, ...this.dataShape] };
-    return this.renderTransform ? this.renderTransform(states) : states;
+    return this.renderTransform ? await this.renderTransform(states) : states;
   }
 
   /** Executed schedule so far: per decision, each sample's time point and CFG weight (decision 0: start time; with

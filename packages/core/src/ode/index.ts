@@ -1,8 +1,8 @@
 export { sizeOf, type OdeModel } from "./model.js";
 export { ENDPOINTS, type Endpoint, type OdeSolver } from "./solver.js";
-export { GuidedOdeEnv, type GuidedOdeEnvConfig } from "./guided-ode-env.js";
+export { GuidedOdeEnv, type GuidedOdeEnvConfig, type RenderTransform } from "./guided-ode-env.js";
 export { sampleWithSchedule, type ScheduledSamplingOptions } from "./sample-with-schedule.js";
-export { OnnxOdeModel, odeModelContract, MAX_CHUNK, type OnnxOdeModelOptions } from "./onnx-ode-model.js";
+export { OnnxOdeModel, odeModelContract, MAX_CHUNK, type OnnxOdeModelOptions, type OdeGraphNames } from "./onnx-ode-model.js";
 export type { NoiseSchedule } from "./noise-schedule.js";
 export {
   dataPrediction,

@@ -5,7 +5,7 @@
  * samples bit for bit.
  */
 import type { Batch, ExecutedActions } from "../env.js";
-import { GuidedOdeEnv } from "./guided-ode-env.js";
+import { GuidedOdeEnv, type RenderTransform } from "./guided-ode-env.js";
 import type { OdeModel } from "./model.js";
 import type { Endpoint, OdeSolver } from "./solver.js";
 
@@ -23,7 +23,7 @@ export interface ScheduledSamplingOptions {
   /** Elements that receive guidance (`channelMask`); all by default. */
   guidedElements?: Uint8Array;
   /** Applied to the final states, e.g. `statesToImages`. */
-  renderTransform?: (states: Batch) => Batch;
+  renderTransform?: RenderTransform;
 }
 
 /** Samples `conditions.length` states `[B, ...dataShape]` (or their `renderTransform`) on the given schedule. */

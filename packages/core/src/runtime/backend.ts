@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-// Registers the gradient functions: tfjs-core ships them only as extensionless ESM files that plain Node cannot
-// load, and the umbrella package is the supported way to get them in Node (it shares this tfjs-core instance).
-import "@tensorflow/tfjs";
+// Registers tfjs-core's gradient functions and chained tensor methods (see ./tfjs-extensions.ts); after the
+// tfjs-core import, so that this tfjs-core creates the engine.
+import "#tfjs-extensions";
 import { installFastWasmBatchMatMul } from "./wasm-matmul.js";
 
 /**
@@ -32,7 +32,11 @@ async function pick(forced: TfBackendName | undefined): Promise<TfBackendName> {
   for (const name of order) {
     if (await tryBackend(name)) return name;
   }
-  throw new Error(`no TensorFlow.js backend could be started (tried ${order.join(", ")})`);
+  // The backends are optional peer dependencies: the application installs the one it wants.
+  throw new Error(
+    `no TensorFlow.js backend could be started (tried ${order.join(", ")}); install one of ` +
+      `@tensorflow/tfjs-backend-wasm, @tensorflow/tfjs-backend-cpu, @tensorflow/tfjs-node, @tensorflow/tfjs-node-gpu`,
+  );
 }
 
 async function tryBackend(name: TfBackendName): Promise<boolean> {

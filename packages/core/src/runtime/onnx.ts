@@ -1,4 +1,6 @@
-import * as ort from "onnxruntime-node";
+// Types only: the runtime (and its native library) is loaded by OnnxModel.load, so importing @adagen/core
+// does not load libonnxruntime and onnxruntime-node is needed only by code that runs an ONNX model.
+import type * as Ort from "onnxruntime-node";
 
 /**
  * An onnxruntime-node session that checks what it is given against the model's declared contract, so a wrong
@@ -25,20 +27,37 @@ export interface OnnxModelOptions {
   intraOpThreads?: number;
 }
 
+let runtime: Promise<typeof Ort> | undefined;
+
+/** onnxruntime-node, imported on first use (an optional peer dependency of @adagen/core). */
+function loadOnnxRuntime(): Promise<typeof Ort> {
+  runtime ??= import("onnxruntime-node").then(
+    (m) => ((m as { default?: typeof Ort }).default ?? m) as typeof Ort,
+    (err: unknown) => {
+      runtime = undefined;
+      throw new Error(`OnnxModel needs the onnxruntime-node package (npm install onnxruntime-node): ${(err as Error).message.split("\n")[0]}`);
+    },
+  );
+  return runtime;
+}
+
 export class OnnxModel {
   readonly name: string;
   readonly contract: OnnxContract;
-  private readonly session: ort.InferenceSession;
+  private readonly ort: typeof Ort;
+  private readonly session: Ort.InferenceSession;
 
-  private constructor(name: string, session: ort.InferenceSession, contract: OnnxContract) {
+  private constructor(name: string, ort: typeof Ort, session: Ort.InferenceSession, contract: OnnxContract) {
     this.name = name;
+    this.ort = ort;
     this.session = session;
     this.contract = contract;
   }
 
   /** Loads `file` and checks that it declares exactly the contract's input and output names. */
   static async load(file: string, contract: OnnxContract, options: OnnxModelOptions = {}): Promise<OnnxModel> {
-    let session: ort.InferenceSession;
+    const ort = await loadOnnxRuntime();
+    let session: Ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(file, {
         graphOptimizationLevel: "all",
@@ -57,7 +76,7 @@ export class OnnxModel {
     };
     check("input", session.inputNames, Object.keys(contract.inputs));
     check("output", session.outputNames, Object.keys(contract.outputs));
-    return new OnnxModel(file, session, contract);
+    return new OnnxModel(file, ort, session, contract);
   }
 
   /**
@@ -66,7 +85,7 @@ export class OnnxModel {
    */
   async run(feeds: Record<string, { data: FeedValue; shape: number[] }>): Promise<Record<string, { data: FeedValue; shape: number[] }>> {
     const bound = new Map<string, number>();
-    const ortFeeds: Record<string, ort.Tensor> = {};
+    const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const [name, spec] of Object.entries(this.contract.inputs)) {
       const feed = feeds[name];
       if (!feed) throw new Error(`${this.name}: input "${name}" was not given`);
@@ -76,7 +95,7 @@ export class OnnxModel {
       const size = feed.shape.reduce((a, b) => a * b, 1);
       if (size !== feed.data.length)
         throw new Error(`${this.name}: input "${name}" of shape [${feed.shape}] needs ${size} values, got ${feed.data.length}`);
-      ortFeeds[name] = new ort.Tensor(spec.dtype, feed.data, feed.shape);
+      ortFeeds[name] = new this.ort.Tensor(spec.dtype, feed.data, feed.shape);
     }
     const results = await this.session.run(ortFeeds);
     const out: Record<string, { data: FeedValue; shape: number[] }> = {};

@@ -1,0 +1,63 @@
+/**
+ * What a paradigm package gives the tools (the `adagen` CLI, your own code) for a model card: the facts of its
+ * heuristic and baseline search, and the generator opened at a step count as an environment plus fixed-schedule
+ * sampling. `@adagen/diffusion` and `@adagen/flow` each export one (`diffusionAdapter`, `flowAdapter`).
+ */
+import type { Batch, GenerationEnv } from "../env.js";
+import type { ModelCard } from "./model-card.js";
+
+/** A fixed (policy-free) schedule by name, with a constant guidance weight. */
+export interface ScheduleRequest {
+  /** One of the adapter's `schedules` (e.g. "uniform"). */
+  name: string;
+  /** Constant CFG weight w (0 = unguided); the heuristic's when omitted. */
+  guidance?: number;
+  /** Time shift of a "shifted" schedule. */
+  shift?: number;
+  /** Start time; the heuristic's when omitted. */
+  start?: number;
+}
+
+/**
+ * The time-point schedule an untrained policy reproduces (the residual its outputs are added to, docs/method.md
+ * §4.4): by default the heuristic, or e.g. the searched best baseline.
+ */
+export interface PolicyInit {
+  /** What it is, e.g. "heuristic" or "best: logsnr, w = 2". */
+  name: string;
+  times: number[];
+  guidance: number;
+}
+
+/** A generator opened for T model evaluations. */
+export interface OpenedGenerator {
+  /** The policy-driven sampler; `render` gives images `[B,H,W,C]` in [0,1]. */
+  env: GenerationEnv;
+  /** Images `[B,H,W,C]` in [0,1] from a fixed schedule with constant guidance, no policy. */
+  sampleSchedule(schedule: ScheduleRequest, labels: Int32Array, seed: number): Promise<Batch>;
+  /** The T+1 time points of a fixed schedule. */
+  scheduleTimes(schedule: ScheduleRequest): Float64Array;
+  dispose(): Promise<void>;
+}
+
+/** The heuristic and the baseline search space of a card, as its adapter reads the card's `sampler` section. */
+export interface SamplerFacts {
+  /** The heuristic's constant guidance weight. */
+  guidance: number;
+  /** The heuristic's start time. */
+  start: number;
+  /** Fixed schedules the adapter knows (the first is the heuristic's). */
+  schedules: readonly string[];
+  /** Start times a baseline search tries. */
+  searchStarts: readonly number[];
+  /** One line about the sampler, e.g. "DPM-Solver++(2S), heuristic time-uniform 0.9 → 0.01, w = 1". */
+  summary: string;
+}
+
+export interface GeneratorAdapter {
+  readonly paradigm: string;
+  /** Validates the card's `sampler` section (errors name the field) and returns its facts. */
+  describe(card: ModelCard): SamplerFacts;
+  /** Opens the card's generator for `steps` model evaluations; `init` replaces the heuristic schedule. */
+  open(card: ModelCard, steps: number, init?: PolicyInit): Promise<OpenedGenerator>;
+}

@@ -1,0 +1,12 @@
+export { CardFields, ModelCardError } from "./card-fields.js";
+export {
+  readModelCard,
+  parseModelCard,
+  MODEL_CARD_FORMAT,
+  MODEL_CARD_VERSION,
+  type ModelCard,
+  type GeneratorSpec,
+  type DecoderSpec,
+} from "./model-card.js";
+export type { GeneratorAdapter, OpenedGenerator, PolicyInit, SamplerFacts, ScheduleRequest } from "./adapter.js";
+export { openRenderer, type CardRenderer } from "./render.js";

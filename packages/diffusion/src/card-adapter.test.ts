@@ -1,0 +1,48 @@
+import { ActionDecoder, parseModelCard, readModelCard, rollout, statesToImages } from "@adagen/core";
+import { cardPath, modelPath } from "@adagen/zoo";
+import { describe, expect, it } from "vitest";
+import { sampleDiffusionSchedule, timeUniformGrid, logSnrUniformGrid } from "./baselines.js";
+import { diffusionAdapter } from "./card-adapter.js";
+import { loadNoisePredictor } from "./predictor.js";
+import { VPLinearSchedule } from "./schedules.js";
+
+const zooCard = readModelCard(cardPath("dit-tiny"));
+
+describe("diffusionAdapter", () => {
+  it("reads the zoo's dit-tiny card: the DiT heuristic and its baseline schedules", () => {
+    const facts = diffusionAdapter.describe(zooCard);
+    expect(facts).toMatchObject({ guidance: 1, start: 0.9, schedules: ["uniform", "logsnr", "karras"], searchStarts: [0.9, 0.8, 0.7] });
+    expect(facts.summary).toContain("DPM-Solver++(2S)");
+  });
+
+  it("opens the card as the env and the fixed schedules the direct API gives, sample for sample", async () => {
+    const labels = Int32Array.of(0, 4, 9);
+    const opened = await diffusionAdapter.open(zooCard, 2);
+    const direct = await loadNoisePredictor(modelPath("dit-tiny"), { sampleShape: [1, 28, 28], featureShape: [49, 128], numClasses: 10 });
+    try {
+      const { samples } = await rollout(opened.env, undefined, new ActionDecoder(opened.env.actionSpec), labels, 5);
+      expect(samples.shape).toEqual([3, 28, 28, 1]);
+      const want = statesToImages(await sampleDiffusionSchedule(direct, { times: timeUniformGrid(2), guidance: 1, conditions: labels, seed: 5 }));
+      expect(Array.from(samples.data)).toEqual(Array.from(want.data));
+      const logsnr = await opened.sampleSchedule({ name: "logsnr", guidance: 2, start: 0.8 }, labels, 5);
+      const times = logSnrUniformGrid(new VPLinearSchedule(), 2, 0.8, 0.01);
+      expect(Array.from(opened.scheduleTimes({ name: "logsnr", start: 0.8 }))).toEqual(times);
+      const wantLogsnr = statesToImages(await sampleDiffusionSchedule(direct, { times, guidance: 2, conditions: labels, seed: 5 }));
+      expect(Array.from(logsnr.data)).toEqual(Array.from(wantLogsnr.data));
+      expect(() => opened.scheduleTimes({ name: "shifted" })).toThrow(/schedule "shifted" is not one of dit-tiny's \(uniform, logsnr, karras\)/);
+    } finally {
+      await opened.dispose();
+      await direct.dispose();
+    }
+  });
+
+  it("names the field of a bad sampler section", () => {
+    const raw = JSON.parse(JSON.stringify({ ...zooCard, sampler: undefined }));
+    const bad = (sampler: unknown) => parseModelCard({ ...raw, format: "adagen-model-card", version: 1, generator: { ...raw.generator, outputs: {} }, sampler }, zooCard.file);
+    expect(() => diffusionAdapter.describe(bad({ solver: "3S" }))).toThrow(`"sampler.solver" must be one of "2S", "2M", "1", got "3S"`);
+    expect(() => diffusionAdapter.describe(bad({ heuristic: { start: 0.5, end: 0.6 } }))).toThrow(`"sampler.heuristic.end" must be a number > 0 and ≤ 0.5, got 0.6`);
+    expect(() => diffusionAdapter.describe(bad({ schedules: ["uniform", "shifted"] }))).toThrow(`"sampler.schedules.1" must be one of "uniform", "logsnr", "karras", got "shifted"`);
+    expect(() => diffusionAdapter.describe(bad({ guidedChannels: [1] }))).toThrow(`"sampler.guidedChannels.0" must be an integer ≥ 0 and ≤ 0, got 1`);
+    expect(diffusionAdapter.describe(bad({})).schedules).toEqual(["uniform", "logsnr", "karras"]);
+  });
+});
