@@ -5,6 +5,8 @@
 # node_modules and the number of installed packages.
 #   pnpm -r build && bash tooling/check/install-footprint.sh @adagen/diffusion
 #   bash tooling/check/install-footprint.sh @adagen/core @adagen/metrics
+#   bash tooling/check/install-footprint.sh @adagen/diffusion @tensorflow/tfjs-backend-wasm@4.22.0 onnxruntime-node@1.30.0
+# Arguments that name no workspace package are installed from the registry as given (e.g. optional peers).
 # Needs built dist/ folders (it does not build). Env: TARBALLS (default /tmp/tarballs), KEEP=1 keeps the project.
 # npm installs non-optional peerDependencies itself (npm >= 7), so they are counted; optional ones are not.
 set -euo pipefail
@@ -21,11 +23,10 @@ closure=$(cd "$root" && node -e '
   const dirs = ["packages", "apps"].flatMap((d) => fs.readdirSync(d).map((x) => path.join(d, x)))
     .filter((d) => fs.existsSync(path.join(d, "package.json")));
   const ws = new Map(dirs.map((d) => [JSON.parse(fs.readFileSync(path.join(d, "package.json"), "utf8")).name, d]));
-  const seen = new Set(), todo = process.argv.slice(1);
+  const seen = new Set(), todo = process.argv.slice(1).filter((a) => ws.has(a));
   while (todo.length) {
     const name = todo.pop();
     if (seen.has(name)) continue;
-    if (!ws.has(name)) { console.error(`not a workspace package: ${name}`); process.exit(2); }
     seen.add(name);
     const pkg = JSON.parse(fs.readFileSync(path.join(ws.get(name), "package.json"), "utf8"));
     for (const deps of [pkg.dependencies, pkg.peerDependencies])
@@ -36,6 +37,7 @@ closure=$(cd "$root" && node -e '
 
 declare -A tgz
 while IFS=$'\t' read -r name dir; do
+  [ -n "$name" ] || continue
   [ -d "$root/$dir/dist" ] || { echo "$dir has no dist/: run pnpm -r build first" >&2; exit 1; }
   file=$(cd "$root/$dir" && pnpm pack --pack-destination "$tarballs" 2>/dev/null | grep -E '\.tgz$' | tail -n 1)
   tgz[$name]=$(cd "$tarballs" && realpath "$(basename "$file")")
@@ -45,7 +47,11 @@ done <<<"$closure"
 # The requested packages as dependencies; every workspace package (also when reached through another one) is
 # pinned to its tarball by an override, so nothing named @adagen/* is looked up in the registry.
 specs=()
-for name in "$@"; do specs+=("$name=file:${tgz[$name]}"); done
+for arg in "$@"; do
+  if [ -n "${tgz[$arg]:-}" ]; then specs+=("$arg=file:${tgz[$arg]}")
+  elif [[ "$arg" =~ ^(@?[^@]+)@(.+)$ ]]; then specs+=("${BASH_REMATCH[1]}=${BASH_REMATCH[2]}")  # name@range
+  else specs+=("$arg=latest"); fi
+done
 overrides=()
 for name in "${!tgz[@]}"; do overrides+=("$name=file:${tgz[$name]}"); done
 cd "$project"

@@ -1,6 +1,8 @@
-import * as ort from "onnxruntime-node";
+// Types only: onnxruntime-node (an optional peer dependency) is imported when a parity check runs, so importing
+// @adagen/zoo for its paths, manifest or dataset does not load libonnxruntime.
+import type * as Ort from "onnxruntime-node";
 import { zooPath } from "./paths.js";
-import type { Fixture, FixtureTensor } from "./manifest.js";
+import type { Fixture } from "./manifest.js";
 
 /** Per-output max abs difference between onnxruntime-node and the PyTorch outputs saved in a fixture. */
 export interface ParityResult {
@@ -9,19 +11,25 @@ export interface ParityResult {
   outputs: Record<string, number>;
 }
 
-function toOrt(t: FixtureTensor): ort.Tensor {
-  return new ort.Tensor(t.dtype, t.data, t.shape);
+async function loadOnnxRuntime(): Promise<typeof Ort> {
+  try {
+    const m = await import("onnxruntime-node");
+    return ((m as { default?: typeof Ort }).default ?? m) as typeof Ort;
+  } catch (err) {
+    throw new Error(`checkParity needs the onnxruntime-node package (npm install onnxruntime-node): ${(err as Error).message.split("\n")[0]}`);
+  }
 }
 
 /** Runs the fixture's ONNX file (CPU, 2 threads) on its inputs and compares every output with the saved one. */
 export async function checkParity(fixture: Fixture): Promise<ParityResult> {
+  const ort = await loadOnnxRuntime();
   const session = await ort.InferenceSession.create(zooPath(`models/${fixture.file}`), {
     intraOpNumThreads: 2,
     graphOptimizationLevel: "all",
   });
   try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(fixture.inputs)) feeds[name] = toOrt(t);
+    const feeds: Record<string, Ort.Tensor> = {};
+    for (const [name, t] of Object.entries(fixture.inputs)) feeds[name] = new ort.Tensor(t.dtype, t.data, t.shape);
     const result = await session.run(feeds);
     const outputs: Record<string, number> = {};
     let worst = 0;
