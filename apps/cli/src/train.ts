@@ -45,9 +45,10 @@ import { Scorer, displayPath, type Scores } from "./scoring.js";
  * Policy and critic size on the 49×128 features: about 28k parameters each. Sized for the policy's share of
  * sampling time (pnpm bench:policy-share, goal ≤ 2 %): the token embedding runs on all 49 tokens, so its width
  * dominates the cost. Forward at batch 256 on the wasm backend, measured quietly: width 32 took 19 ms per decision
- * (4-6 % of a dit-tiny rollout), width 16 7.7 ms, width 8 4.4 ms.
+ * (4-6 % of a dit-tiny rollout), width 16 7.7 ms, width 8 4.4 ms. Tokens are mixed down to ceil(N/4) (13 for 49), the
+ * network default, so other feature shapes size themselves.
  */
-export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 8, channels: 8, mixedTokens: 13, mlp: [128, 64], stepFeatures: 64 };
+export const POLICY_NETWORK: Partial<PolicyNetworkConfig> = { hidden: 8, channels: 8, mlp: [128, 64], stepFeatures: 64 };
 /**
  * The discriminators `--discriminator` chooses from, sized by the card's images and classes:
  * - projected (the default when the card names `discriminator.backbone`): core's ProjectedDiscriminator, trainable
