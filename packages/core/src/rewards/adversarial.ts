@@ -1,7 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Batch } from "../env.js";
 import type { Discriminator } from "./discriminator.js";
+import { exportOptimizer, importOptimizer } from "../train/optimizer-state.js";
+import type { NamedArray } from "../train/tensor-file.js";
 import type { LabeledBatch, RewardModel } from "./reward.js";
+
+/** Checkpoint key prefixes of the discriminator's weights and of its Adam state. */
+const WEIGHTS = "discriminator/";
+const OPTIMIZER = "discriminator_optimizer/";
 
 export interface AdversarialRewardConfig {
   /** Adam learning rate of the discriminator. [N: 1e-4] */
@@ -67,5 +73,20 @@ export class AdversarialReward implements RewardModel {
       tf.dispose([realMean, fakeMean]);
       return out;
     });
+  }
+
+  /** The discriminator's weights and Adam state, keyed `discriminator/…` and `discriminator_optimizer/…`. */
+  async exportState(): Promise<Record<string, NamedArray>> {
+    const out: Record<string, NamedArray> = {};
+    for (const [k, v] of Object.entries(await this.discriminator.params.export())) out[WEIGHTS + k] = v;
+    for (const [k, v] of Object.entries(await exportOptimizer(this.optimizer))) out[OPTIMIZER + k] = v;
+    return out;
+  }
+
+  async importState(tensors: Record<string, NamedArray>): Promise<void> {
+    const scoped = (prefix: string) =>
+      Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    this.discriminator.params.import(scoped(WEIGHTS));
+    await importOptimizer(this.optimizer, scoped(OPTIMIZER));
   }
 }

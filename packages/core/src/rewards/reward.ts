@@ -1,5 +1,6 @@
 import type { Batch } from "../env.js";
 import type { Random } from "../random.js";
+import type { NamedArray } from "../train/tensor-file.js";
 
 /**
  * A terminal reward: one score per finished sample (docs/method.md §3, §9.3). Fixed rewards (a function, an ONNX
@@ -10,6 +11,13 @@ export interface RewardModel {
   score(samples: Batch, labels: Int32Array): Promise<Float32Array>;
   /** One training step on real vs generated samples (learned rewards only). Returns its loss figures. */
   update?(real: LabeledBatch, fake: LabeledBatch): Promise<Record<string, number>>;
+  /**
+   * A learned reward's state as named arrays (weights, optimiser), for a checkpoint; keys carry the reward's own
+   * prefixes so they sit beside the trainer's.
+   */
+  exportState?(): Promise<Record<string, NamedArray>>;
+  /** Restores what `exportState` wrote; `tensors` is the whole checkpoint (the reward picks its own keys). */
+  importState?(tensors: Record<string, NamedArray>): Promise<void>;
 }
 
 export interface LabeledBatch {

@@ -11,6 +11,7 @@ import { Random } from "../random.js";
 import type { ImageAugment } from "../rewards/augment.js";
 import type { LabeledBatch, RealDataSource, RewardModel } from "../rewards/reward.js";
 import { rollout, uniformLabels } from "../rollout.js";
+import { exportOptimizer, importOptimizer } from "./optimizer-state.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "./tensor-file.js";
 
 /**
@@ -284,11 +285,8 @@ export class AdaGenTrainer {
     put("actor", await this.actor.params.export());
     put("critic", await this.critic.params.export());
     put("optimizer", await exportOptimizer(this.optimizer));
-    const disc = learnedRewardParts(this.reward);
-    if (disc) {
-      put("discriminator", await disc.params.export());
-      put("discriminator_optimizer", await exportOptimizer(disc.optimizer));
-    }
+    // A learned reward's own state (AdversarialReward: discriminator weights and its Adam), keys scoped by the reward.
+    if (this.reward.exportState) Object.assign(tensors, await this.reward.exportState());
     await writeTensorFile(file, {
       meta: {
         format: CHECKPOINT_FORMAT,
@@ -325,11 +323,7 @@ export class AdaGenTrainer {
     this.actor.params.import(scoped("actor"));
     this.critic.params.import(scoped("critic"));
     await importOptimizer(this.optimizer, scoped("optimizer"));
-    const disc = learnedRewardParts(this.reward);
-    if (disc) {
-      disc.params.import(scoped("discriminator"));
-      await importOptimizer(disc.optimizer, scoped("discriminator_optimizer"));
-    }
+    await this.reward.importState?.(tensors);
     this.rng.setState(meta.rng as number[]);
     this.iteration = meta.iteration as number;
   }
@@ -365,59 +359,6 @@ export async function loadPolicy(file: string): Promise<{ actor: PolicyNetwork; 
     throw new Error(`${file}: ${(err as Error).message}`);
   }
   return { actor, actionSpec: meta.actionSpec as ActionSpec, meta };
-}
-
-interface LearnedRewardParts {
-  params: { export(): Promise<Record<string, NamedArray>>; import(v: Record<string, NamedArray>): void };
-  optimizer: tf.Optimizer;
-}
-
-function learnedRewardParts(reward: RewardModel): LearnedRewardParts | undefined {
-  const r = reward as unknown as { discriminator?: { params: LearnedRewardParts["params"] }; optimizer?: tf.Optimizer };
-  return r.discriminator && r.optimizer ? { params: r.discriminator.params, optimizer: r.optimizer } : undefined;
-}
-
-/**
- * tfjs Adam keeps beta^t as running products (accBeta1/2); `setWeights` recomputes them as pow(beta, t + 1), which
- * differs in the last float32 bits. They are saved and restored too, so a resumed run continues bit for bit.
- */
-interface AdamRunningProducts {
-  accBeta1?: tf.Variable;
-  accBeta2?: tf.Variable;
-}
-
-async function exportOptimizer(optimizer: tf.Optimizer): Promise<Record<string, NamedArray>> {
-  const weights = await optimizer.getWeights();
-  const out: Record<string, NamedArray> = {};
-  const adam = optimizer as unknown as AdamRunningProducts;
-  for (const key of ["accBeta1", "accBeta2"] as const) {
-    const v = adam[key];
-    if (v) out[key] = { shape: v.shape, data: Float32Array.from(v.dataSync()) };
-  }
-  weights.forEach((w, i) => {
-    // Order matters to tfjs (accumulators are matched to variables by position), so keys carry the index.
-    out[`${String(i).padStart(4, "0")}`] = { shape: w.tensor.shape, data: Float32Array.from(w.tensor.dataSync()) };
-  });
-  weights[0]?.tensor.dispose(); // the iteration counter is a fresh scalar; the rest are the optimiser's own variables
-  return out;
-}
-
-async function importOptimizer(optimizer: tf.Optimizer, values: Record<string, NamedArray>): Promise<void> {
-  const keys = Object.keys(values).filter((k) => /^\d+$/.test(k)).sort();
-  if (keys.length === 0) return;
-  const named = keys.map((k) => ({ name: k, tensor: tf.tensor(values[k].data, values[k].shape) }));
-  await optimizer.setWeights(named);
-  tf.dispose(named.map((n) => n.tensor));
-  const adam = optimizer as unknown as AdamRunningProducts;
-  for (const key of ["accBeta1", "accBeta2"] as const) {
-    const saved = values[key];
-    const v = adam[key];
-    if (saved && v) {
-      const t = tf.tensor(saved.data, saved.shape);
-      v.assign(t);
-      t.dispose();
-    }
-  }
 }
 
 /** [a, b] with n = 2 → [a, a, b, b]. */
