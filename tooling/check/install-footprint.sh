@@ -70,6 +70,6 @@ mb=$(du -sm node_modules | cut -f1)
 human=$(du -sh node_modules | cut -f1)
 # every installed package folder: the same number as `npm ls --all --parseable | tail -n +2 | wc -l`
 count=$(node -e 'const l = require("./package-lock.json"); console.log(Object.keys(l.packages).filter((k) => k.startsWith("node_modules/")).length)')
-largest=$(du -sm node_modules/[!@]* node_modules/@*/* 2>/dev/null | sort -rn | head -n 5 | awk '{printf "%s %sMB, ", $2, $1}')
+largest=$(shopt -s nullglob; du -sm node_modules/[!@]* node_modules/@*/* | sort -rn | head -n 5 | awk '{printf "%s %sMB, ", $2, $1}')
 echo "footprint of $*: ${mb} MB (du -sh: ${human}), ${count} packages"
 echo "largest: ${largest%, }"
