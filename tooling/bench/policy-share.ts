@@ -15,11 +15,13 @@
  * line echoes the command; the last is one JSON object with every row.
  */
 import { relative } from "node:path";
-import { ActionDecoder, PolicyNetwork, balancedLabels, initTensorflow, policyNetworkConfig, rollout } from "@adagen/core";
+import { ActionDecoder, PRESETS, PolicyNetwork, balancedLabels, initTensorflow, openModel, policyNetworkConfig, rollout } from "@adagen/core";
 import { DiffusionEnv } from "@adagen/diffusion";
 import { FlowEnv } from "@adagen/flow";
-import { getModel, openModel } from "../../apps/cli/src/models.js";
-import { POLICY_NETWORK } from "../../apps/cli/src/train.js";
+import { zooModel } from "./zoo-model.js";
+
+/** The CLI's policy size: core's "cpu-small" preset. */
+const POLICY_NETWORK = PRESETS["cpu-small"].network;
 
 const BATCH = 256;
 const MODELS = ["dit-tiny", "sit-tiny"] as const;
@@ -63,7 +65,7 @@ interface Row {
 }
 
 async function measure(model: string, steps: number): Promise<Row> {
-  const opened = await openModel(getModel(model), steps);
+  const opened = await openModel(zooModel(model), steps);
   const env = opened.env;
   if (!(env instanceof DiffusionEnv || env instanceof FlowEnv)) throw new Error(`${model}: expected a DiffusionEnv or FlowEnv`);
   const decoder = new ActionDecoder(env.actionSpec);

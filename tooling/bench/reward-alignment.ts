@@ -32,22 +32,27 @@ import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  AUGMENTS,
   AdversarialReward,
+  ImageRealData,
   Random,
   balancedLabels,
+  bestBaseline,
+  describeSchedule,
+  discriminatorFor,
   initTensorflow,
+  makeDiscriminator,
+  openModel,
   translateCutout,
   type Batch,
   type Discriminator,
   type ImageAugment,
   type LabeledBatch,
-  ImageRealData,
+  type ScheduleRequest,
 } from "@adagen/core";
 import { rocAuc, spearman } from "@adagen/metrics";
 import { loadFashionMnist, zooPath } from "@adagen/zoo";
-import { SHIPPED_BASELINES, bestBaseline, describeSchedule } from "../../apps/cli/src/baselines.js";
-import { getModel, openModel, type ScheduleRequest } from "../../apps/cli/src/models.js";
-import { AUGMENTS, discriminatorFor, makeDiscriminator } from "../../apps/cli/src/train.js";
+import { zooModel } from "./zoo-model.js";
 
 const INSTRUMENTS = ["pool", "two-sample", "both"] as const;
 
@@ -87,8 +92,8 @@ console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), proc
 const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
 const runPool = args.instrument !== "two-sample";
 const runTwoSample = args.instrument !== "pool";
-const entry = getModel(args.model);
-const gridFile = args.grid === undefined ? zooPath(SHIPPED_BASELINES) : resolve(args.grid);
+const entry = zooModel(args.model);
+const gridFile = args.grid === undefined ? zooPath("baselines.json") : resolve(args.grid);
 if (!existsSync(gridFile)) throw new Error(`--grid ${args.grid}: no such file`);
 const gridName = relative(process.cwd(), gridFile);
 const search = bestBaseline(entry, args.steps, gridFile);
@@ -144,7 +149,7 @@ function disposeReward(reward: AdversarialReward): void {
  * disposes of it. Returns what `use` returns and the loss of the last step.
  */
 async function withTrainedReward<T>(from: typeof entries, what: string, use: (reward: AdversarialReward) => Promise<T>): Promise<{ result: T; dLoss: number }> {
-  const reward = new AdversarialReward(await makeDiscriminator(discriminatorFor(entry, "projected"), 0), { learningRate: args.dLr });
+  const reward = new AdversarialReward(await makeDiscriminator(discriminatorFor(entry.card, "projected"), 0), { learningRate: args.dLr });
   try {
     const rng = new Random(5);
     let dLoss = NaN;

@@ -4,77 +4,34 @@
  * *training* statistics (the test statistics stay for `compare`); the best per step count is "the baseline" that
  * `--schedule best` and `compare` use. Results merge into a JSON file (the zoo ships one: packages/zoo/baselines.json).
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { initTensorflow } from "@adagen/core";
+import {
+  Scorer,
+  describeSchedule,
+  generateImages,
+  initTensorflow,
+  readBaselines,
+  type BaselineResult,
+  type BaselineSearch,
+  type BaselinesFile,
+  type ScoredSchedule,
+} from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
 import { Flags } from "./args.js";
-import { generateImages } from "./generate.js";
-import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
+import { UsageError, getModel, openModel, type ModelEntry } from "./models.js";
 import { ProgressBar } from "./progress.js";
-import { Scorer, displayPath, type Scores } from "./scoring.js";
+import { displayPath } from "./scoring.js";
 
-export const BASELINES_FORMAT = "adagen-baselines";
-/** The shipped search results, inside @adagen/zoo. */
+/** The shipped search results, inside @adagen/zoo (its cards name the file). */
 export const SHIPPED_BASELINES = "baselines.json";
 export const BASELINE_DEFAULTS = { n: 1000, seed: 7919, guidance: [0.5, 1, 1.5, 2, 3] } as const;
 /** Time shifts tried for `shifted` schedules. */
 export const SHIFTS = [2, 3] as const;
 
-export interface BaselineResult extends Scores {
-  schedule: ScheduleRequest & { guidance: number };
-}
-
-export interface BaselineSearch {
-  /** The winner: lowest validation FID. */
-  best: BaselineResult;
-  /** Candidates the sampler cannot run at this step count, with the reason. */
-  skipped?: { schedule: ScheduleRequest & { guidance: number }; reason: string }[];
-  samples: number;
-  seed: number;
-  reference: string;
-  grid: BaselineResult[];
-}
-
-export interface BaselinesFile {
-  format: typeof BASELINES_FORMAT;
-  /** model → steps → search. */
-  models: Record<string, Record<string, BaselineSearch>>;
-}
-
-/** `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one). */
-export function describeSchedule(s: ScheduleRequest & { guidance: number }): string {
-  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, w = ${s.guidance}`;
-}
-
-export function readBaselines(file: string): BaselinesFile {
-  if (!existsSync(file)) return { format: BASELINES_FORMAT, models: {} };
-  let parsed: BaselinesFile;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8")) as BaselinesFile;
-  } catch (err) {
-    throw new UsageError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  if (parsed.format !== BASELINES_FORMAT) throw new UsageError(`${file}: not a baselines file (format ${String(parsed.format)})`);
-  return parsed;
-}
-
-/** The searched best sampler for a model and step count, from the card's baselines file (or `file`). */
-export function bestBaseline(entry: ModelEntry, steps: number, file = entry.card.baselines): BaselineSearch | undefined {
-  return file === undefined ? undefined : readBaselines(file).models[entry.name]?.[String(steps)];
-}
-
-/** "The baseline" of compare and the report: the searched best, or the model's heuristic when none was searched. */
-export function baselineFor(entry: ModelEntry, steps: number, file?: string): { schedule: ScheduleRequest & { guidance: number }; sampler: string } {
-  const searched = bestBaseline(entry, steps, file);
-  if (searched) return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched)` };
-  const schedule = { name: "uniform" as const, guidance: entry.guidance };
-  return { schedule, sampler: `${describeSchedule(schedule)} (heuristic; no searched baseline)` };
-}
-
 /** Every schedule of the model × shift × start time × guidance weight. */
-function candidates(entry: ModelEntry, guidance: readonly number[], starts: readonly number[]): (ScheduleRequest & { guidance: number })[] {
-  const out: (ScheduleRequest & { guidance: number })[] = [];
+function candidates(entry: ModelEntry, guidance: readonly number[], starts: readonly number[]): ScoredSchedule[] {
+  const out: ScoredSchedule[] = [];
   for (const name of entry.schedules)
     for (const shift of name === "shifted" ? SHIFTS : [undefined])
       for (const start of starts)
@@ -93,7 +50,13 @@ function mergeGrids(previous: BaselineSearch, results: BaselineResult[]): Baseli
   return [...previous.grid.filter((r) => !fresh.has(key(r))), ...results];
 }
 
-export async function searchBaselines(flags: Flags, quiet: boolean): Promise<BaselinesFile> {
+/** The results file after the search, and the model's name in it (a card's name, whatever --model was). */
+export interface SearchResult {
+  model: string;
+  file: BaselinesFile;
+}
+
+export async function searchBaselines(flags: Flags, quiet: boolean): Promise<SearchResult> {
   const entry = getModel(flags.require("model", flags.string, "baselines"));
   const stepList = flags.require("steps", flags.list, "baselines");
   const n = flags.number("n") ?? BASELINE_DEFAULTS.n;
@@ -155,5 +118,5 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Bas
   } finally {
     await scorer.dispose();
   }
-  return file;
+  return { model: entry.name, file };
 }

@@ -6,9 +6,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { decodePngImage, readNpz } from "@adagen/metrics";
 import { runCli } from "./run.js";
-import { ActionDecoder, balancedLabels, initTensorflow, readTensorFile, rollout } from "@adagen/core";
+import { ActionDecoder, balancedLabels, initTensorflow, openPolicy, policyEnv, policyInitOf, readTensorFile, rollout } from "@adagen/core";
 import { formatCompare, type CompareReport } from "./compare.js";
-import { loadPolicyFor, policyEnv, policyInitOf } from "./generate.js";
 import { getModel, openModel } from "./models.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -150,7 +149,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(adagen("train", ...TINY, "--out", RUN), /already holds a run .*pass --resume/);
     expectUsageError(await inProcess("train", "--model", "sit-tiny", "--steps", "2", "--out", RUN, "--resume"), /was trained for dit-tiny at 2 steps, not sit-tiny at 2/);
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "4", "--out", RUN, "--resume"), /was trained for dit-tiny at 2 steps, not dit-tiny at 4/);
-    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--batch", "16", "--out", RUN, "--resume"), /--batch 16 differs from the run's 8/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--batch", "16", "--out", RUN, "--resume"), /batch 16 differs from the run's 8/);
     expectUsageError(await inProcess("train", ...TINY, "--out", join(tmp, "empty"), "--resume"), /no checkpoint to resume/);
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--lr", "0.1", "--out", RUN, "--resume"), /--lr cannot change on --resume/);
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--augment", "translate-cutout", "--out", RUN, "--resume"), /--augment cannot change on --resume/);
@@ -319,7 +318,7 @@ describe("adagen train --non-adaptive: one learned schedule shared by all sample
     expect(JSON.parse(readFileSync(join(SHARED, "run.json"), "utf8")).adaptive).toBe(false);
     expect((await readTensorFile(join(SHARED, "policy.adagen"))).meta).toMatchObject({ model: "dit-tiny", steps: 2, adaptive: false });
     expect((await readTensorFile(join(RUN, "policy.adagen"))).meta.adaptive).toBe(true);
-    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--out", RUN, "--resume", "--non-adaptive"), /--non-adaptive differs from the run's adaptive policy/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--out", RUN, "--resume", "--non-adaptive"), /non-adaptive differs from the run's adaptive policy/);
     // The default folder of a --non-adaptive run is runs/M-T-shared.
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--resume", "--non-adaptive"), /runs\/dit-tiny-2-shared\/checkpoint\.adagen: no checkpoint to resume/);
   });
@@ -330,7 +329,7 @@ describe("adagen train --non-adaptive: one learned schedule shared by all sample
     const file = join(SHARED, "policy.adagen");
     const model = await openModel(entry, 2, await policyInitOf(file, entry, 2));
     try {
-      const source = await loadPolicyFor(file, entry, 2, model);
+      const source = await openPolicy(file, entry, 2, model);
       if (source.kind !== "policy") throw new Error("expected a policy");
       expect(source.adaptive).toBe(false);
       const labels = balancedLabels(10, 10);

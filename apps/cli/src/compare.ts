@@ -4,20 +4,28 @@
  * SHARED/M-T-shared/policy.adagen, when there is one: paper Table XI, "learnable vs adaptive") and of the adaptive
  * policy (the zoo's shipped one, or DIR/M-T/policy.adagen with --policy-dir).
  *
- * FID: fmnist-features' 128-d `features` of the uint8 samples (exactly what `adagen sample` writes) against the
- * zoo's Fashion-MNIST test statistics (packages/zoo/stats/fmnist-test-stats.npz). Class accuracy: share of samples
- * whose fmnist-features logits argmax is their conditioning label (the zoo manifest's `class_acc`). All samplers
- * use the same seed, hence the same labels and initial noise.
+ * FID: the card's extractor features of the uint8 samples (exactly what `adagen sample` writes) against its test
+ * statistics (the zoo's: fmnist-features' 128-d `features` vs packages/zoo/stats/fmnist-test-stats.npz). Class
+ * accuracy: share of samples whose extractor logits argmax is their conditioning label (the zoo manifest's
+ * `class_acc`). All samplers use the same seed, hence the same labels and initial noise.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { initTensorflow } from "@adagen/core";
+import {
+  Scorer,
+  baselineFor,
+  generateImages,
+  initTensorflow,
+  openPolicy,
+  policyInitOf,
+  shippedPolicyPath,
+  type SampleSource,
+  type Scores,
+} from "@adagen/core";
 import { Flags } from "./args.js";
-import { baselineFor } from "./baselines.js";
-import { generateImages, loadPolicyFor, policyInitOf, shippedPolicyPath, type SampleSource } from "./generate.js";
 import { UsageError, getModel, openModel, type ModelEntry } from "./models.js";
 import { ProgressBar } from "./progress.js";
-import { Scorer, displayPath, type Scores } from "./scoring.js";
+import { displayPath } from "./scoring.js";
 
 export interface CompareRow {
   steps: number;
@@ -80,7 +88,7 @@ export async function compareStep(entry: ModelEntry, steps: number, o: CompareSt
   const model = await openModel(entry, steps, await policyInitOf(o.policyPath, entry, steps));
   let policy: SampleSource | undefined;
   try {
-    if (existsSync(o.policyPath)) policy = await loadPolicyFor(o.policyPath, entry, steps, model);
+    if (existsSync(o.policyPath)) policy = await openPolicy(o.policyPath, entry, steps, model);
     const { schedule, sampler } = baselineFor(entry, steps, o.baselinesFile);
     const total = compareStepImages(o.n, o.policyPath, o.sharedPath);
     const baselineImages = await generateImages(model, { kind: "schedule", schedule }, o.n, o.seed, (d) => o.onProgress?.(d, total));
@@ -124,15 +132,15 @@ async function scoreShared(
   onProgress: (done: number) => void,
 ): Promise<NonNullable<CompareRow["shared"]>> {
   const model = await openModel(entry, steps, await policyInitOf(path, entry, steps));
-  let source: SampleSource | undefined;
+  let source: (SampleSource & { kind: "policy" }) | undefined;
   try {
-    source = await loadPolicyFor(path, entry, steps, model);
-    if (source.kind !== "policy" || source.adaptive !== false)
-      throw new UsageError(`${path}: not a shared-schedule policy (it was not trained with --non-adaptive)`);
-    const scores = await o.scorer.score(await generateImages(model, source, o.n, o.seed, onProgress));
-    return { ...scores, policy: source.path, fidRatio: scores.fid / baselineFid };
+    const policy = await openPolicy(path, entry, steps, model);
+    source = policy;
+    if (policy.adaptive !== false) throw new UsageError(`${path}: not a shared-schedule policy (it was not trained with --non-adaptive)`);
+    const scores = await o.scorer.score(await generateImages(model, policy, o.n, o.seed, onProgress));
+    return { ...scores, policy: policy.path, fidRatio: scores.fid / baselineFid };
   } finally {
-    if (source?.kind === "policy") source.actor.dispose();
+    source?.actor.dispose();
     await model.dispose();
   }
 }

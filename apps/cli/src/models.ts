@@ -8,8 +8,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  ModelCardError,
+  InputError,
+  loadModel,
+  openModel as openCoreModel,
   readModelCard,
+  type AdaGenModel,
   type GeneratorAdapter,
   type ModelCard,
   type OpenedGenerator,
@@ -24,15 +27,14 @@ export { DEFAULT_SHIFT };
 export type { PolicyInit, ScheduleRequest };
 export type OpenedModel = OpenedGenerator;
 
-export class UsageError extends Error {}
+/** A bad flag or file: one line on stderr, exit code 2 (core's input errors are reported the same way). */
+export class UsageError extends InputError {}
 
 /** The adapters by the card's `paradigm`. */
 export const ADAPTERS: Readonly<Record<string, GeneratorAdapter>> = { diffusion: diffusionAdapter, flow: flowAdapter };
 
-export interface ModelEntry {
-  name: string;
+export interface ModelEntry extends AdaGenModel {
   description: string;
-  card: ModelCard;
   /** The heuristic's constant guidance weight (docs/method.md §4.3). */
   guidance: number;
   /** Fixed schedules the model knows; the first is the heuristic's grid. */
@@ -52,27 +54,15 @@ export function getModel(name: string): ModelEntry {
   const zoo = (ZOO_CARDS as readonly string[]).includes(name);
   if (!zoo && !name.endsWith(".json") && !existsSync(name))
     throw new UsageError(`unknown model "${name}" (the zoo has ${ZOO_CARDS.join(", ")}; or pass a model card file, e.g. ./my-model.json)`);
-  let card: ModelCard;
-  try {
-    card = readModelCard(zoo ? cardPath(name as ZooCardName) : resolve(name));
-  } catch (err) {
-    if (err instanceof ModelCardError) throw new UsageError(err.message);
-    throw err;
-  }
+  const card: ModelCard = readModelCard(zoo ? cardPath(name as ZooCardName) : resolve(name));
   const adapter = ADAPTERS[card.paradigm];
   if (!adapter)
     throw new UsageError(`${card.file}: "paradigm" must be one of ${Object.keys(ADAPTERS).map((p) => `"${p}"`).join(", ")}, got "${card.paradigm}"`);
-  let facts;
-  try {
-    facts = adapter.describe(card);
-  } catch (err) {
-    if (err instanceof ModelCardError) throw new UsageError(err.message);
-    throw err;
-  }
+  const model = loadModel(card, adapter);
+  const { facts } = model;
   return {
-    name: card.name,
+    ...model,
     description: `${card.description}; ${facts.summary}`,
-    card,
     guidance: facts.guidance,
     schedules: facts.schedules,
     start: facts.start,
@@ -81,19 +71,9 @@ export function getModel(name: string): ModelEntry {
   };
 }
 
-/**
- * Opens a model. The env's step-count checks (e.g. too many steps for the 0.01 time gap) and files that do not
- * fit the card (missing, or another contract) become usage errors naming the model.
- */
-export async function openModel(entry: ModelEntry, steps: number, init?: PolicyInit): Promise<OpenedModel> {
-  try {
-    return await entry.open(steps, init);
-  } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(`${entry.name} at ${steps} steps: ${err.message}`);
-    const message = (err as Error).message;
-    if (/cannot load ONNX model|does not fit the contract|ONNX model .*: missing/.test(message)) throw new UsageError(`${entry.name}: ${message}`);
-    throw err;
-  }
+/** Opens a model (core's `openModel`: step-count and file problems become input errors naming the model). */
+export function openModel(entry: ModelEntry, steps: number, init?: PolicyInit): Promise<OpenedModel> {
+  return openCoreModel(entry, steps, init);
 }
 
 export function checkSchedule(entry: ModelEntry, name: string): string {

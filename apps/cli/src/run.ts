@@ -3,9 +3,10 @@
  * --json), stderr carries progress and errors.
  */
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
-import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, describeSchedule, searchBaselines } from "./baselines.js";
+import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, searchBaselines } from "./baselines.js";
 import { compare, formatCompare } from "./compare.js";
 import { TRAIN_STATS } from "./scoring.js";
+import { InputError, describeSchedule } from "@adagen/core";
 import { DEFAULT_SHIFT, MODEL_CHOICES, UsageError, getModel } from "./models.js";
 import { ZOO_CARDS } from "@adagen/zoo";
 import { sample } from "./sample.js";
@@ -285,9 +286,9 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       case "baselines": {
         const r = await searchBaselines(flags, quiet);
-        if (json) out(JSON.stringify(r));
+        if (json) out(JSON.stringify(r.file));
         else {
-          const entry = r.models[flags.string("model") as string] ?? {};
+          const entry = r.file.models[r.model] ?? {};
           for (const steps of flags.list("steps") ?? [])
             out(`${flags.string("model")} T=${steps}: ${describeSchedule(entry[String(steps)].best.schedule)}, validation FID ${entry[String(steps)].best.fid.toFixed(2)}`);
         }
@@ -301,7 +302,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof InputError) {
       process.stderr.write(`adagen: ${err.message}\n`);
       return 2;
     }

@@ -1,15 +1,13 @@
 /**
- * `adagen sample`: N class-balanced samples from a trained policy or a baseline schedule, written as an ADM-layout
- * npz (`arr_0` uint8 [N,28,28,1], `arr_1` int64 labels), atomically.
+ * `adagen sample`: N class-balanced samples from a trained policy or a baseline schedule (core's `createSampler`),
+ * written as an ADM-layout npz (`arr_0` uint8 [N,H,W,C], `arr_1` int64 labels), atomically.
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { initTensorflow } from "@adagen/core";
+import { bestBaseline, createSampler, shippedPolicyPath } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
 import { Flags } from "./args.js";
-import { bestBaseline } from "./baselines.js";
-import { generateImages, loadPolicyFor, policyInitOf, shippedPolicyPath, type SampleSource } from "./generate.js";
-import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
+import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { ProgressBar } from "./progress.js";
 import { displayPath } from "./scoring.js";
 
@@ -74,15 +72,12 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
         : { name: checkSchedule(entry, scheduleName), guidance: flags.number("guidance"), shift: flags.number("shift"), start: flags.number("start") };
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
 
-  await initTensorflow();
-  const model = await openModel(entry, steps, policyPath !== undefined ? await policyInitOf(policyPath, entry, steps) : undefined);
-  let source: SampleSource | undefined;
+  const sampler = await createSampler({ adapter: entry.adapter, model: entry.card, steps, policy: policyPath, schedule });
   try {
-    source = policyPath !== undefined ? await loadPolicyFor(policyPath, entry, steps, model) : { kind: "schedule", schedule: schedule! };
     const bar = new ProgressBar(`sample ${entry.name} T=${steps}`, n, "images", !quiet);
     let result;
     try {
-      result = await generateImages(model, source, n, seed, (done) => bar.update(done));
+      result = await sampler.sample({ n, seed, onProgress: (done) => bar.update(done) });
     } catch (err) {
       bar.abort();
       throw err;
@@ -97,15 +92,14 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       throw new UsageError(`${output}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     bar.done(`${n} images written to ${output}`);
-    const sampler =
-      source.kind === "policy"
-        ? `policy ${source.path}`
-        : `${source.schedule.name} schedule, w = ${source.schedule.guidance ?? entry.guidance}` +
-          (source.schedule.name === "shifted" ? `, shift ${source.schedule.shift ?? DEFAULT_SHIFT}` : "") +
-          `, start ${source.schedule.start ?? entry.start}`;
-    return { output, model: entry.name, steps, samples: n, seed, sampler };
+    const described =
+      schedule === undefined
+        ? `policy ${policyPath}`
+        : `${schedule.name} schedule, w = ${schedule.guidance ?? entry.guidance}` +
+          (schedule.name === "shifted" ? `, shift ${schedule.shift ?? DEFAULT_SHIFT}` : "") +
+          `, start ${schedule.start ?? entry.start}`;
+    return { output, model: entry.name, steps, samples: n, seed, sampler: described };
   } finally {
-    if (source?.kind === "policy") source.actor.dispose();
-    await model.dispose();
+    await sampler.dispose();
   }
 }

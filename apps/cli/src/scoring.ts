@@ -1,88 +1,13 @@
 /**
- * FID and class accuracy of generated uint8 images through the card's feature extractor (`evaluation.extractor`):
- * its features against a statistics file, and the share of samples whose logits' argmax is their conditioning label
- * (when the card names a logits output with one logit per class). `compare` scores against the test statistics;
- * `train`'s validation (policy selection) and `baselines` against the training ones. The zoo's cards use
- * fmnist-features (128-d features, 10 logits) and the Fashion-MNIST statistics below.
+ * How reports name statistics files. Scoring itself is core's `Scorer` (the card's extractor against its statistics).
  */
-import { existsSync } from "node:fs";
 import { relative } from "node:path";
-import type { ModelCard } from "@adagen/core";
-import { FeatureExtractor, featureStatistics, frechetDistance, readExtractorSpec, readStatistics, type FeatureStatistics } from "@adagen/metrics";
-import { CHUNK, type GeneratedImages } from "./generate.js";
-import { UsageError } from "./models.js";
 
-/** The zoo cards' statistics files, relative to the zoo package (named in help texts and reports). */
+/** The zoo cards' statistics files, relative to the zoo package (named in help texts). */
 export const TEST_STATS = "stats/fmnist-test-stats.npz";
 export const TRAIN_STATS = "stats/fmnist-train-stats.npz";
-
-export type StatsSplit = "train" | "test";
 
 /** A file as reports name it: relative to the working directory (packages/zoo/stats/… from the repository root). */
 export function displayPath(file: string): string {
   return relative(process.cwd(), file);
-}
-
-export interface Scores {
-  fid: number;
-  /** Null when the card's extractor gives no class logits. */
-  classAccuracy: number | null;
-}
-
-export class Scorer {
-  private constructor(
-    private readonly extractor: FeatureExtractor,
-    private readonly reference: FeatureStatistics,
-    /** The statistics file scored against. */
-    readonly statsFile: string,
-    private readonly classes: number,
-  ) {}
-
-  /** The card's extractor against its `split` statistics; a card without them cannot be scored (usage error). */
-  static async create(card: ModelCard, split: StatsSplit): Promise<Scorer> {
-    const e = card.evaluation;
-    const statsFile = split === "train" ? e?.trainStats : e?.testStats;
-    if (!e || !statsFile)
-      throw new UsageError(`${card.file}: scoring needs "evaluation.extractor" and "evaluation.${split}Stats" (a feature extractor and reference statistics)`);
-    for (const f of [e.extractor, statsFile]) if (!existsSync(f)) throw new UsageError(`${card.file}: ${f} (named in "evaluation") does not exist`);
-    const reference = readStatistics(statsFile);
-    const [H, W, C] = card.image.shape;
-    const spec = readExtractorSpec(e.extractor) ?? { inputSize: [H, W] as [number, number], channels: C as 1 | 3 };
-    const extractor = await FeatureExtractor.create(e.extractor, { ...spec, featuresOutput: e.featuresOutput, logitsOutput: e.logitsOutput });
-    return new Scorer(extractor, reference, statsFile, card.classes.count);
-  }
-
-  async score(images: GeneratedImages): Promise<Scores> {
-    const [n, h, w, c] = images.shape;
-    let features = new Float32Array(0);
-    let dims = 0;
-    let correct = 0;
-    let classified = true;
-    for (let start = 0; start < n; start += CHUNK) {
-      const count = Math.min(CHUNK, n - start);
-      const out = await this.extractor.extract({ data: images.images.subarray(start * h * w * c, (start + count) * h * w * c), count, height: h, width: w, channels: c });
-      if (start === 0) {
-        dims = out.featureDims;
-        features = new Float32Array(n * dims);
-      }
-      features.set(out.features, start * dims);
-      const logits = out.logits;
-      const k = out.logitDims ?? 0;
-      if (!logits || k !== this.classes) {
-        classified = false;
-        continue;
-      }
-      for (let i = 0; i < count; i++) {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
-        if (best === images.labels[start + i]) correct++;
-      }
-    }
-    const fid = frechetDistance(featureStatistics({ data: features, rows: n, dims }), this.reference).fid;
-    return { fid, classAccuracy: classified ? correct / n : null };
-  }
-
-  dispose(): Promise<void> {
-    return this.extractor.dispose();
-  }
 }

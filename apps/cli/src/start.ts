@@ -13,17 +13,29 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ActionDecoder, balancedLabels, initTensorflow, rollout } from "@adagen/core";
+import {
+  ActionDecoder,
+  Scorer,
+  balancedLabels,
+  baselineFor,
+  describeSchedule,
+  generateImages,
+  initTensorflow,
+  openPolicy,
+  policyEnv,
+  policyInitOf,
+  rollout,
+  type SampleSource,
+  type Scores,
+} from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
-import { baselineFor, describeSchedule } from "./baselines.js";
 import { compareStep, type CompareRow } from "./compare.js";
-import { generateImages, loadPolicyFor, policyEnv, policyInitOf, type SampleSource } from "./generate.js";
 import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { lineChart, stackVertically, textRaster, type Rgb, type Series } from "./plot.js";
 import { encodePng, imageGrid, sideBySide } from "./png.js";
 import { ProgressBar, formatDuration } from "./progress.js";
-import { Scorer, displayPath, type Scores } from "./scoring.js";
+import { displayPath } from "./scoring.js";
 import { train } from "./train.js";
 
 export const START_DEFAULTS = { model: "dit-tiny", steps: 4, iterations: 25, n: 5000, seed: 0, out: "report" } as const;
@@ -204,14 +216,14 @@ function formatReport(r: Report, iterations: number, resumedFrom: number | undef
 
 async function writePictures(entry: ModelEntry, steps: number, policyPath: string, baselineSampler: string, out: string): Promise<void> {
   const model = await openModel(entry, steps, await policyInitOf(policyPath, entry, steps));
-  let source: SampleSource | undefined;
+  let source: (SampleSource & { kind: "policy" }) | undefined;
   try {
-    source = await loadPolicyFor(policyPath, entry, steps, model);
-    if (source.kind !== "policy") throw new Error("expected a policy");
+    const policy = await openPolicy(policyPath, entry, steps, model);
+    source = policy;
     const { schedule } = baselineFor(entry, steps);
     const gridN = GRID_PER_CLASS * model.env.numClasses;
     const base = await generateImages(model, { kind: "schedule", schedule }, gridN, PICTURE_SEED);
-    const ada = await generateImages(model, source, gridN, PICTURE_SEED);
+    const ada = await generateImages(model, policy, gridN, PICTURE_SEED);
     const [, h, w] = base.shape;
     const titled = (title: string, images: Uint8Array) =>
       stackVertically([textRaster(title, 1), imageGrid(images, gridN, h, w, GRID_PER_CLASS)], 4);
@@ -220,7 +232,7 @@ async function writePictures(entry: ModelEntry, steps: number, policyPath: strin
 
     // The executed schedule of PLOT_SAMPLES class-balanced samples.
     const labels = balancedLabels(PLOT_SAMPLES, model.env.numClasses);
-    await rollout(policyEnv(model.env, source), source.actor, new ActionDecoder(source.actionSpec), labels, PICTURE_SEED);
+    await rollout(policyEnv(model.env, policy), policy.actor, new ActionDecoder(policy.actionSpec), labels, PICTURE_SEED);
     const env = model.env as typeof model.env & { executedSchedule?: () => { times: Float64Array[]; guidance: Float32Array[] } };
     if (!env.executedSchedule) throw new Error(`${entry.name}'s env does not report its executed schedule`);
     const executed = env.executedSchedule();

@@ -115,3 +115,4 @@ export {
   type ScheduleRequest,
   type CardRenderer,
 } from "./card/index.js";
+export * from "./product/index.js";

@@ -36,3 +36,4 @@ export {
 } from "./testbed/gmm-baselines.js";
 export { runGmmExperiment, type GmmExperimentOptions, type GmmExperimentResult } from "./testbed/gmm-experiment.js";
 export { diffusionAdapter, readDiffusionSampler, DIFFUSION_SCHEDULES, type DiffusionSampler } from "./card-adapter.js";
+export { createSampler, train } from "./product.js";

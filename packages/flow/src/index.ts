@@ -33,3 +33,4 @@ export {
   type GaussianFlowOptions,
 } from "./testbed/gaussian.js";
 export { flowAdapter, readFlowSampler, FLOW_SCHEDULES, DEFAULT_SHIFT, type FlowSampler } from "./card-adapter.js";
+export { createSampler, train } from "./product.js";

@@ -61,3 +61,4 @@ export {
   type GemmOptions,
   type PivotedCholesky,
 } from "./linalg.js";
+export { decodeIdx, readIdx, type IdxArray } from "./idx.js";

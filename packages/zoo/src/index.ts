@@ -1,11 +1,8 @@
 export { ZOO_ROOT, zooPath } from "./paths.js";
 export {
-  decodeIdx,
-  readIdx,
   loadFashionMnist,
   imagesToFloat,
   FASHION_MNIST_CLASSES,
-  type IdxArray,
   type FashionMnist,
   type FashionMnistSplit,
 } from "./idx.js";

@@ -4,8 +4,9 @@
  * Used by the model card (core) and by each paradigm's section of it (the adapters).
  */
 import { isAbsolute, resolve, dirname } from "node:path";
+import { InputError } from "../product/input-error.js";
 
-export class ModelCardError extends Error {
+export class ModelCardError extends InputError {
   override name = "ModelCardError";
 }
 

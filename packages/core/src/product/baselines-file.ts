@@ -1,0 +1,66 @@
+/**
+ * Searched baselines: the best fixed schedule × constant guidance per model and step count, as `adagen baselines`
+ * writes them (the zoo ships packages/zoo/baselines.json, which its cards name). "The baseline" of a comparison and
+ * the `best` starting schedule of training come from here.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import type { ScheduleRequest } from "../card/adapter.js";
+import type { AdaGenModel } from "./model.js";
+import { InputError } from "./input-error.js";
+import type { Scores } from "./scoring.js";
+
+export const BASELINES_FORMAT = "adagen-baselines";
+
+export type ScoredSchedule = ScheduleRequest & { guidance: number };
+
+export interface BaselineResult extends Scores {
+  schedule: ScoredSchedule;
+}
+
+export interface BaselineSearch {
+  /** The winner: lowest validation FID. */
+  best: BaselineResult;
+  /** Candidates the sampler cannot run at this step count, with the reason. */
+  skipped?: { schedule: ScoredSchedule; reason: string }[];
+  samples: number;
+  seed: number;
+  reference: string;
+  grid: BaselineResult[];
+}
+
+export interface BaselinesFile {
+  format: typeof BASELINES_FORMAT;
+  /** model → steps → search. */
+  models: Record<string, Record<string, BaselineSearch>>;
+}
+
+/** `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one). */
+export function describeSchedule(s: ScoredSchedule): string {
+  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, w = ${s.guidance}`;
+}
+
+/** A baselines file, or an empty one when `file` does not exist. */
+export function readBaselines(file: string): BaselinesFile {
+  if (!existsSync(file)) return { format: BASELINES_FORMAT, models: {} };
+  let parsed: BaselinesFile;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8")) as BaselinesFile;
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (parsed.format !== BASELINES_FORMAT) throw new InputError(`${file}: not a baselines file (format ${String(parsed.format)})`);
+  return parsed;
+}
+
+/** The searched best sampler for a model and step count, from the card's baselines file (or `file`). */
+export function bestBaseline(model: AdaGenModel, steps: number, file = model.card.baselines): BaselineSearch | undefined {
+  return file === undefined ? undefined : readBaselines(file).models[model.name]?.[String(steps)];
+}
+
+/** "The baseline": the searched best, or the model's heuristic (its first schedule) when none was searched. */
+export function baselineFor(model: AdaGenModel, steps: number, file?: string): { schedule: ScoredSchedule; sampler: string } {
+  const searched = bestBaseline(model, steps, file);
+  if (searched) return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched)` };
+  const schedule = { name: model.facts.schedules[0], guidance: model.facts.guidance };
+  return { schedule, sampler: `${describeSchedule(schedule)} (heuristic; no searched baseline)` };
+}

@@ -1,0 +1,86 @@
+/**
+ * Image generation shared by sampling, comparisons, validation and the baseline search: N class-balanced images from
+ * a trained policy or a fixed schedule, in chunks, as uint8 `[N,H,W,C]`.
+ *
+ * Seeding: chunk i (CHUNK images, in order) gets the i-th uint32 of `new Random(seed)` as its env seed, so the
+ * output depends only on the seed and N, and a policy and a baseline run with the same seed start from the same
+ * noise for the same labels.
+ */
+import { ActionDecoder, type ActionSpec } from "../actions/spec.js";
+import type { OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
+import type { GenerationEnv } from "../env.js";
+import type { PolicyNetwork } from "../nn/policy.js";
+import { nonAdaptive } from "../non-adaptive.js";
+import { Random } from "../random.js";
+import { balancedLabels, rollout } from "../rollout.js";
+import { InputError } from "./input-error.js";
+
+/** Images per env call. */
+export const CHUNK = 64;
+
+/**
+ * A policy's `adaptive: false` (trained with the non-adaptive option, its file's info) marks one schedule shared by
+ * all samples: it was trained on core's `nonAdaptive` env (constant features: the step index only) and runs on it.
+ */
+export type SampleSource =
+  | { kind: "policy"; actor: PolicyNetwork; actionSpec: ActionSpec; path: string; adaptive?: boolean }
+  | { kind: "schedule"; schedule: ScheduleRequest };
+
+export interface GeneratedImages {
+  /** uint8 `[N,H,W,C]`, round(255·x) of the rendered [0,1] images. */
+  images: Uint8Array;
+  labels: Int32Array;
+  shape: [number, number, number, number];
+}
+
+/** N images with class-balanced labels (label i is floor(K·i/N)), or the given labels. */
+export async function generateImages(
+  model: OpenedGenerator,
+  source: SampleSource,
+  n: number,
+  seed: number,
+  onProgress?: (done: number) => void,
+  givenLabels?: Int32Array,
+): Promise<GeneratedImages> {
+  const labels = givenLabels ?? balancedLabels(n, model.env.numClasses);
+  const rng = new Random(seed);
+  const decoder = source.kind === "policy" ? new ActionDecoder(source.actionSpec) : undefined;
+  let images: Uint8Array | undefined;
+  let shape: [number, number, number, number] = [n, 0, 0, 0];
+  for (let start = 0; start < n; start += CHUNK) {
+    const chunkLabels = labels.slice(start, Math.min(n, start + CHUNK));
+    const chunkSeed = rng.nextUint32();
+    const batch =
+      source.kind === "policy"
+        ? (await rollout(policyEnv(model.env, source), source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed)).samples
+        : await sampleFixed(model, source.schedule, chunkLabels, chunkSeed);
+    if (batch.shape.length !== 4 || batch.shape[0] !== chunkLabels.length)
+      throw new Error(`expected rendered images [${chunkLabels.length},H,W,C], got [${batch.shape.join(",")}]`);
+    if (!images) {
+      shape = [n, batch.shape[1], batch.shape[2], batch.shape[3]];
+      images = new Uint8Array(n * shape[1] * shape[2] * shape[3]);
+    }
+    const offset = start * shape[1] * shape[2] * shape[3];
+    for (let i = 0; i < batch.data.length; i++) images[offset + i] = Math.round(255 * Math.min(1, Math.max(0, batch.data[i])));
+    onProgress?.(start + chunkLabels.length);
+  }
+  return { images: images as Uint8Array, labels, shape };
+}
+
+/** The env a policy runs on: the model's own, or core's `nonAdaptive` view of it for a shared-schedule policy. */
+export function policyEnv<E extends GenerationEnv>(env: E, source: { adaptive?: boolean }): E {
+  return source.adaptive === false ? nonAdaptive(env) : env;
+}
+
+/**
+ * A fixed schedule's samples; the env's time-grid checks (e.g. two points of a logSNR grid closer than the sampler's
+ * 0.01 minimum gap at 16 steps) become an input error that names the schedule.
+ */
+async function sampleFixed(model: OpenedGenerator, schedule: ScheduleRequest, labels: Int32Array, seed: number) {
+  try {
+    return await model.sampleSchedule(schedule, labels, seed);
+  } catch (err) {
+    if (err instanceof RangeError) throw new InputError(`the ${schedule.name} schedule cannot run at this step count: ${err.message}`);
+    throw err;
+  }
+}

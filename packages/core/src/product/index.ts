@@ -1,0 +1,21 @@
+export { InputError } from "./input-error.js";
+export { loadModel, openModel, type AdaGenModel } from "./model.js";
+export {
+  BASELINES_FORMAT,
+  baselineFor,
+  bestBaseline,
+  describeSchedule,
+  readBaselines,
+  type BaselineResult,
+  type BaselineSearch,
+  type BaselinesFile,
+  type ScoredSchedule,
+} from "./baselines-file.js";
+export { Scorer, type Scores, type StatsSplit } from "./scoring.js";
+export { loadRealImages } from "./real-images.js";
+export { CHUNK, generateImages, policyEnv, type GeneratedImages, type SampleSource } from "./generate.js";
+export { openPolicy, policyInitOf, policyStepsOf, shippedPolicyPath } from "./policy-file.js";
+export { createSampler, type Sampler, type SamplerOptions, type SampleRequest } from "./sampler.js";
+export { AUGMENTS, PRESETS, preset, type Augment, type PresetName, type Recipe, type TrainingPreset, type Validation } from "./recipes.js";
+export { DISCRIMINATORS, discriminatorFor, makeDiscriminator, type DiscriminatorChoice, type DiscriminatorName } from "./discriminators.js";
+export { train, policyInit, type TrainEvent, type TrainResult, type TrainRunOptions } from "./train-run.js";

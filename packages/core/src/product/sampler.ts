@@ -1,0 +1,95 @@
+/**
+ * `createSampler`: the two-line happy path for sampling a generator with a trained policy (or a fixed schedule).
+ *
+ *   const sampler = await createSampler({ adapter: diffusionAdapter, model: "card.json", policy: "policy.adagen" });
+ *   const { images, labels } = await sampler.sample({ labels: Int32Array.of(0, 1, 2), seed: 0 });
+ *
+ * The paradigm packages bind the adapter (`createSampler` of `@adagen/diffusion` and `@adagen/flow` take the same
+ * options without it). Images are uint8 `[N,H,W,C]`; the same seed gives the same initial noise whatever the sampler,
+ * and the output is what `adagen sample` writes for the same labels and seed.
+ */
+import type { GeneratorAdapter, OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
+import type { ModelCard } from "../card/model-card.js";
+import { initTensorflow } from "../runtime/backend.js";
+import { bestBaseline } from "./baselines-file.js";
+import { generateImages, type GeneratedImages, type SampleSource } from "./generate.js";
+import { InputError } from "./input-error.js";
+import { loadModel, openModel, type AdaGenModel } from "./model.js";
+import { openPolicy, policyInitOf, policyStepsOf, shippedPolicyPath } from "./policy-file.js";
+
+export interface SamplerOptions {
+  /** Runs the card's paradigm (`diffusionAdapter`, `flowAdapter`). */
+  adapter: GeneratorAdapter;
+  /** The model card, or its file. */
+  model: ModelCard | string;
+  /** A policy file; "default" for the card's shipped one. Omit for a fixed schedule. */
+  policy?: string;
+  /** Model evaluations per sample; a policy's own when omitted. */
+  steps?: number;
+  /** Without a policy: a fixed schedule by name ("best": the card's searched best); default the heuristic. */
+  schedule?: ScheduleRequest | "best";
+}
+
+export interface SampleRequest {
+  /** Class labels, one per image (0..classes − 1); or `n` for class-balanced labels. */
+  labels?: Int32Array;
+  n?: number;
+  seed: number;
+  onProgress?: (done: number) => void;
+}
+
+export interface Sampler {
+  readonly model: AdaGenModel;
+  readonly steps: number;
+  /** What samples: "policy PATH" or the schedule. */
+  readonly description: string;
+  sample(request: SampleRequest): Promise<GeneratedImages>;
+  dispose(): Promise<void>;
+}
+
+export async function createSampler(options: SamplerOptions): Promise<Sampler> {
+  const model = loadModel(options.model, options.adapter);
+  if (options.policy !== undefined && options.schedule !== undefined) throw new InputError("give a policy or a schedule, not both");
+  let policyPath = options.policy;
+  let steps = options.steps;
+  if (policyPath === "default") {
+    if (steps === undefined) throw new InputError(`policy "default" needs the step count (the shipped policies are per step count)`);
+    policyPath = shippedPolicyPath(model, steps);
+  }
+  if (policyPath !== undefined) steps ??= await policyStepsOf(policyPath);
+  if (!(Number.isInteger(steps) && steps! >= 1)) throw new InputError(`steps must be a positive integer (give steps, or a policy whose file names them), got ${String(steps)}`);
+  const T = steps as number;
+  await initTensorflow();
+  const opened: OpenedGenerator = await openModel(model, T, policyPath !== undefined ? await policyInitOf(policyPath, model, T) : undefined);
+  let source: SampleSource;
+  try {
+    if (policyPath !== undefined) source = await openPolicy(policyPath, model, T, opened);
+    else if (options.schedule === "best") {
+      const best = bestBaseline(model, T);
+      if (!best) throw new InputError(`no searched baseline for ${model.name} at ${T} steps in ${model.card.baselines ?? "its card (no baselines file)"}`);
+      source = { kind: "schedule", schedule: best.best.schedule };
+    } else source = { kind: "schedule", schedule: options.schedule ?? { name: model.facts.schedules[0] } };
+  } catch (err) {
+    await opened.dispose();
+    throw err;
+  }
+  const classes = model.card.classes.count;
+  return {
+    model,
+    steps: T,
+    description: source.kind === "policy" ? `policy ${source.path}` : `${source.schedule.name} schedule`,
+    async sample({ labels, n, seed, onProgress }) {
+      if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new InputError(`seed must be an integer in 0..4294967295, got ${seed}`);
+      if (labels) {
+        if (labels.length === 0) throw new InputError("labels must hold at least one class label");
+        for (const l of labels) if (!(Number.isInteger(l) && l >= 0 && l < classes)) throw new InputError(`label ${l} is outside 0..${classes - 1}`);
+      } else if (!(Number.isInteger(n) && n! >= 1)) throw new InputError(`give labels, or n ≥ 1 class-balanced samples (got n = ${String(n)})`);
+      const count = labels ? labels.length : (n as number);
+      return generateImages(opened, source, count, seed, onProgress, labels);
+    },
+    async dispose() {
+      if (source.kind === "policy") source.actor.dispose();
+      await opened.dispose();
+    },
+  };
+}

@@ -1,0 +1,404 @@
+/**
+ * `train`: one AdaGen training run (docs/method.md §10) of a model at one step count, resumable, with the policy
+ * selected on validation FID. The two-line happy path:
+ *
+ *   const run = await train({ adapter: flowAdapter, model: "card.json", steps: 4, preset: "cpu-small" });
+ *   const sampler = await createSampler({ adapter: flowAdapter, model: "card.json", policy: run.policy });
+ *
+ * (`@adagen/diffusion` and `@adagen/flow` export `train` with their adapter bound.) A run directory holds:
+ *   run.json          what was trained (model, steps, batch, trajectories, seed, network, recipe...), written once
+ *   checkpoint.adagen everything to resume exactly (AdaGenTrainer.save), rewritten atomically every iteration
+ *   metrics.jsonl     one JSON line of IterationMetrics per iteration (with `validation` when scored)
+ *   best.adagen       the best-validation policy so far
+ *   policy.adagen     the selected policy, at the end
+ * Non-adaptive runs (paper Table XI, "learnable vs adaptive") train on core's `nonAdaptive` env: constant features,
+ * so the policy learns one schedule (the step index only) shared by all samples; the policy file says
+ * `adaptive: false`. The checkpoint is first written at iteration 0; each iteration then appends its metrics line and
+ * replaces the checkpoint, so a run killed at any point resumes from the last checkpoint; lines past it are dropped
+ * on resume and redone.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { appendFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "@adagen/metrics";
+import type { PolicyInit } from "../card/adapter.js";
+import type { ModelCard } from "../card/model-card.js";
+import type { GeneratorAdapter, OpenedGenerator } from "../card/adapter.js";
+import { isNonAdaptive, nonAdaptive } from "../non-adaptive.js";
+import type { PolicyNetworkConfig } from "../nn/policy.js";
+import { AdversarialReward } from "../rewards/adversarial.js";
+import { translateCutout } from "../rewards/augment.js";
+import type { Discriminator } from "../rewards/discriminator.js";
+import { initTensorflow } from "../runtime/backend.js";
+import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
+import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
+import { bestBaseline, describeSchedule } from "./baselines-file.js";
+import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
+import { generateImages } from "./generate.js";
+import { InputError } from "./input-error.js";
+import { loadModel, openModel, type AdaGenModel } from "./model.js";
+import { loadRealImages } from "./real-images.js";
+import { AUGMENTS, preset as presetNamed, type PresetName, type Recipe, type TrainingPreset, type Validation } from "./recipes.js";
+import { Scorer, type Scores } from "./scoring.js";
+
+const RUN_FORMAT = "adagen-run";
+
+export interface TrainRunOptions {
+  /** Runs the card's paradigm (the paradigm packages' `train` binds it). */
+  adapter: GeneratorAdapter;
+  /** The model card, or its file. */
+  model: ModelCard | string;
+  /** Model evaluations per sample. */
+  steps: number;
+  /** Named preset or a full one (default "cpu-small"); the options below override its parts. */
+  preset?: PresetName | TrainingPreset;
+  /** Train until this many iterations in total (with `resume`, counting those done). */
+  iterations?: number;
+  /** Run directory (default runs/NAME-T, runs/NAME-T-shared for a non-adaptive run). */
+  out?: string;
+  /** Continue the run in `out` from its checkpoint, with its own settings. */
+  resume?: boolean;
+  batch?: number;
+  trajectories?: number;
+  seed?: number;
+  /** The schedule the untrained policy reproduces: "best" (default: the card's searched best baseline) or "heuristic". */
+  init?: "best" | "heuristic";
+  /** "projected" or "vit" (default: projected when the card has a backbone). */
+  discriminator?: string;
+  recipe?: Partial<Recipe>;
+  validation?: Partial<Validation>;
+  /** One schedule shared by all samples (the step index only) instead of an adaptive policy. */
+  nonAdaptive?: boolean;
+  /** Progress: the run's start, the starting schedule's validation, every iteration. */
+  onEvent?: (event: TrainEvent) => void;
+  /** Resolves a relative discriminator backbone recorded by older runs. */
+  resolveBackbone?: (path: string) => string;
+}
+
+export type TrainEvent =
+  | { type: "start"; dir: string; resumedFrom?: number; adaptive: boolean; policyParameters: number; trajectories: number; batch: number; validation: Validation; iterations: number }
+  | { type: "validation"; iteration: 0; fid: number; init: string }
+  | { type: "iteration"; metrics: IterationMetrics & { validation?: Scores }; secondsPerIteration: number; best?: Scores & { iteration: number }; iterations: number };
+
+export interface TrainResult {
+  dir: string;
+  policy: string;
+  iteration: number;
+  /** The iteration whose policy policy.adagen holds (the best validation FID, or the last). */
+  selectedIteration: number;
+  bestValidation?: Scores & { iteration: number };
+  /** The schedule the untrained policy reproduced. */
+  init: PolicyInit;
+  /** False for a non-adaptive run (one shared schedule). */
+  adaptive: boolean;
+  resumedFrom?: number;
+  last?: IterationMetrics;
+}
+
+interface RunInfo {
+  format: typeof RUN_FORMAT;
+  model: string;
+  steps: number;
+  batch: number;
+  trajectories: number;
+  seed: number;
+  network: Partial<PolicyNetworkConfig>;
+  /** The schedule the untrained policy reproduces. */
+  init: PolicyInit;
+  discriminator: DiscriminatorChoice;
+  recipe: Recipe;
+  validation: Validation;
+  /** false for a non-adaptive run; absent in runs written before the option existed: adaptive. */
+  adaptive?: boolean;
+}
+
+/**
+ * "heuristic": the paper's heuristic (docs/method.md §4.3). "best": the searched best baseline for this step count
+ * (the card's baselines file), so training starts from the strongest fixed sampler; the heuristic when none was
+ * searched.
+ */
+export async function policyInit(model: AdaGenModel, steps: number, name: string): Promise<PolicyInit> {
+  if (name !== "heuristic" && name !== "best") throw new InputError(`init "${name}" is not one of heuristic, best`);
+  const best = name === "best" ? bestBaseline(model, steps) : undefined;
+  const opened = await openModel(model, steps);
+  try {
+    if (!best) {
+      const spec = opened.env.actionSpec;
+      const t = spec.keys.findIndex((k) => k.name === "nextTime");
+      return { name: "heuristic", times: spec.heuristic.map((row) => row[t]), guidance: model.facts.guidance };
+    }
+    return { name: `best: ${describeSchedule(best.best.schedule)}`, times: Array.from(opened.scheduleTimes(best.best.schedule)), guidance: best.best.schedule.guidance };
+  } finally {
+    await opened.dispose();
+  }
+}
+
+/** The best validation score recorded in a run's metrics (for resuming selection). */
+function readBest(metricsFile: string): (Scores & { iteration: number }) | undefined {
+  if (!existsSync(metricsFile)) return undefined;
+  let best: (Scores & { iteration: number }) | undefined;
+  for (const line of readFileSync(metricsFile, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const m = JSON.parse(line) as { iteration: number; validation?: Scores };
+    if (m.validation && (!best || m.validation.fid < best.fid)) best = { ...m.validation, iteration: m.iteration };
+  }
+  return best;
+}
+
+/** Scores the deterministic policy on fixed seeds against the training statistics and keeps the best in a file. */
+class Validator {
+  private constructor(
+    private readonly config: Validation,
+    private readonly opened: OpenedGenerator,
+    private readonly scorer: Scorer,
+    private readonly bestFile: string,
+    public best: (Scores & { iteration: number }) | undefined,
+  ) {}
+
+  static async open(config: Validation, model: AdaGenModel, opened: OpenedGenerator, bestFile: string, best: (Scores & { iteration: number }) | undefined): Promise<Validator> {
+    return new Validator(config, opened, await Scorer.create(model.card, "train"), bestFile, best && existsSync(bestFile) ? best : undefined);
+  }
+
+  /** The statistics the validation scores against. */
+  get reference(): string {
+    return this.scorer.statsFile;
+  }
+
+  async evaluate(trainer: AdaGenTrainer, info: Record<string, unknown>): Promise<Scores> {
+    // The trainer's env is the nonAdaptive view for a non-adaptive run: validate the policy on what it reads.
+    const adaptive = !isNonAdaptive(trainer.env);
+    const source = { kind: "policy", actor: trainer.actor, actionSpec: this.opened.env.actionSpec, path: "(training)", adaptive } as const;
+    const score = await this.scorer.score(await generateImages(this.opened, source, this.config.n, this.config.seed));
+    if (!this.best || score.fid < this.best.fid) {
+      await trainer.exportPolicy(this.bestFile, { ...info, validationFid: score.fid });
+      this.best = { ...score, iteration: trainer.iteration };
+    }
+    return score;
+  }
+
+  dispose(): Promise<void> {
+    return this.scorer.dispose();
+  }
+}
+
+function readRunInfo(dir: string): RunInfo {
+  const file = join(dir, "run.json");
+  if (!existsSync(file)) throw new InputError(`${file}: missing; ${dir} was not written by adagen train`);
+  let info: RunInfo;
+  try {
+    info = JSON.parse(readFileSync(file, "utf8")) as RunInfo;
+  } catch (err) {
+    throw new InputError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (info.format !== RUN_FORMAT) throw new InputError(`${file}: not an adagen run (format ${String(info.format)})`);
+  if (!info.recipe || !info.validation) throw new InputError(`${file}: written by an older adagen (no recipe); start a new run`);
+  if ("noisyReals" in info.recipe)
+    throw new InputError(`${file}: written by an older adagen whose samplers stopped short of the data end; start a new run`);
+  return info;
+}
+
+/** Keeps the metrics lines of iterations 1..iteration (a line written after the last checkpoint is redone). */
+function truncateMetrics(file: string, iteration: number): void {
+  if (!existsSync(file)) return;
+  const kept: string[] = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      if ((JSON.parse(line) as IterationMetrics).iteration <= iteration) kept.push(line);
+    } catch {
+      // a torn last line from a killed run
+    }
+  }
+  writeFileAtomic(file, Buffer.from(kept.map((l) => `${l}\n`).join(""), "utf8"));
+}
+
+/** Drops undefined values, so options not given leave the preset alone. */
+function defined<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export async function train(options: TrainRunOptions): Promise<TrainResult> {
+  const model = loadModel(options.model, options.adapter);
+  const { steps } = options;
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new InputError(`steps must be a positive integer, got ${steps}`);
+  const base = typeof options.preset === "object" ? options.preset : presetNamed(options.preset ?? "cpu-small");
+  const iterations = options.iterations ?? base.iterations;
+  if (!(Number.isInteger(iterations) && iterations >= 1)) throw new InputError(`iterations must be a positive integer, got ${iterations}`);
+  const shared = options.nonAdaptive === true;
+  const dir = options.out ?? join("runs", `${model.name}-${steps}${shared ? "-shared" : ""}`);
+  const checkpoint = join(dir, "checkpoint.adagen");
+  const metricsFile = join(dir, "metrics.jsonl");
+  const policyFile = join(dir, "policy.adagen");
+  const bestFile = join(dir, "best.adagen");
+  const runFile = join(dir, "run.json");
+  const emit = options.onEvent ?? (() => {});
+
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(`${dir} is a file, not a run directory`);
+  let info: RunInfo;
+  if (options.resume) {
+    if (!existsSync(checkpoint)) throw new InputError(`${checkpoint}: no checkpoint to resume; start the run without resume`);
+    info = readRunInfo(dir);
+    if (info.model !== model.name || info.steps !== steps)
+      throw new InputError(`${dir} was trained for ${info.model} at ${info.steps} steps, not ${model.name} at ${steps}`);
+    for (const k of ["batch", "trajectories", "seed"] as const) {
+      const v = options[k];
+      if (v !== undefined && v !== info[k]) throw new InputError(`${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
+    }
+    const changed = (["init", "discriminator", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
+    if (changed.length) throw new InputError(`${changed.join(", ")} cannot change on resume; a resumed run keeps the settings in ${runFile}`);
+    if (shared && info.adaptive !== false) throw new InputError(`non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${runFile}`);
+  } else {
+    // run.json alone (a run that failed before its first checkpoint) is not a run worth keeping.
+    const existing = ["checkpoint.adagen", "metrics.jsonl", "policy.adagen"].filter((f) => existsSync(join(dir, f)));
+    if (existing.length > 0)
+      throw new InputError(`${dir} already holds a run (${existing.join(", ")}); resume it, or choose another directory`);
+    const augment = options.recipe?.augment;
+    if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
+      throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
+    info = {
+      format: RUN_FORMAT,
+      model: model.name,
+      steps,
+      batch: options.batch ?? base.batch,
+      trajectories: options.trajectories ?? base.trajectories,
+      seed: options.seed ?? base.seed,
+      network: base.network,
+      init: await policyInit(model, steps, options.init ?? "best"),
+      discriminator: discriminatorFor(model.card, options.discriminator),
+      recipe: { ...base.recipe, ...defined(options.recipe) },
+      validation: { ...base.validation, ...defined(options.validation) },
+      adaptive: !shared,
+    };
+  }
+  const adaptive = info.adaptive !== false;
+
+  await initTensorflow();
+  const opened = await openModel(model, steps, info.init);
+  let trainer: AdaGenTrainer | undefined;
+  let discriminator: Discriminator | undefined;
+  try {
+    const { recipe } = info;
+    discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
+    const reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
+    trainer = new AdaGenTrainer({
+      env: adaptive ? opened.env : nonAdaptive(opened.env),
+      reward,
+      realData: loadRealImages(model.card),
+      network: info.network,
+      ppo: {
+        learningRate: recipe.learningRate,
+        explorationStd: recipe.explorationStd,
+        stdDecayAt: recipe.stdDecayAt ?? [],
+        epochs: recipe.epochs,
+        minibatches: recipe.minibatches,
+      },
+      groupSize: recipe.groupSize,
+      batchSize: info.batch,
+      trajectoriesPerIteration: info.trajectories,
+      discriminatorSteps: recipe.discriminatorSteps,
+      discriminatorWarmup: recipe.discriminatorWarmup,
+      discriminatorFakes: recipe.discriminatorFakes,
+      discriminatorAugment: recipe.augment === "translate-cutout" ? translateCutout() : undefined,
+      discriminatorBatch: info.batch,
+      seed: info.seed,
+    });
+
+    let resumedFrom: number | undefined;
+    if (options.resume) {
+      let meta: Record<string, unknown>;
+      try {
+        meta = (await readTensorFile(checkpoint)).meta;
+      } catch (err) {
+        throw new InputError(`${checkpoint}: ${(err as Error).message}`);
+      }
+      if (JSON.stringify(meta.actionSpec) !== JSON.stringify(opened.env.actionSpec))
+        throw new InputError(`${checkpoint}: its action spec does not match ${model.name} at ${steps} steps`);
+      try {
+        await trainer.load(checkpoint);
+      } catch (err) {
+        throw new InputError(`${checkpoint}: cannot restore (${(err as Error).message})`);
+      }
+      resumedFrom = trainer.iteration;
+      truncateMetrics(metricsFile, trainer.iteration);
+    } else {
+      try {
+        await mkdir(dir, { recursive: true });
+        writeFileAtomic(runFile, Buffer.from(JSON.stringify(info, null, 2) + "\n", "utf8"));
+      } catch (err) {
+        throw new InputError(`${dir}: cannot write the run (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+      // Iteration 0, so a run stopped during its first iteration can still be resumed.
+      await trainer.save(checkpoint);
+    }
+
+    const startIteration = trainer.iteration;
+    emit({
+      type: "start",
+      dir,
+      resumedFrom,
+      adaptive,
+      policyParameters: trainer.actor.parameterCount,
+      trajectories: info.trajectories,
+      batch: info.batch,
+      validation: info.validation,
+      iterations,
+    });
+    const validation = info.validation.every > 0 ? await Validator.open(info.validation, model, opened, bestFile, readBest(metricsFile)) : undefined;
+    const policyInfo = () => ({
+      model: model.name,
+      steps,
+      iteration: trainer!.iteration,
+      batch: info.batch,
+      trajectories: info.trajectories,
+      seed: info.seed,
+      init: info.init,
+      adaptive,
+    });
+    let last: IterationMetrics | undefined;
+    const started = performance.now();
+    try {
+      if (validation && !options.resume) {
+        const v = await validation.evaluate(trainer, policyInfo());
+        await appendFile(metricsFile, JSON.stringify({ iteration: 0, validation: v }) + "\n");
+        emit({ type: "validation", iteration: 0, fid: v.fid, init: info.init.name });
+      }
+      while (trainer.iteration < iterations) {
+        const m: IterationMetrics & { validation?: Scores } = await trainer.step();
+        if (validation && (trainer.iteration % info.validation.every === 0 || trainer.iteration === iterations))
+          m.validation = await validation.evaluate(trainer, policyInfo());
+        await appendFile(metricsFile, JSON.stringify(m) + "\n");
+        await trainer.save(checkpoint);
+        last = m;
+        const secondsPerIteration = (performance.now() - started) / 1000 / (trainer.iteration - startIteration);
+        emit({ type: "iteration", metrics: m, secondsPerIteration, best: validation?.best, iterations });
+      }
+    } finally {
+      await validation?.dispose();
+    }
+    let selected = trainer.iteration;
+    if (validation?.best) {
+      // The best validation policy (possibly the starting schedule at iteration 0) is the run's policy.
+      const { meta, tensors } = await readTensorFile(bestFile);
+      const selectedBy = `validation FID (${info.validation.n} samples, seed ${info.validation.seed}, vs ${validation.reference})`;
+      await writeTensorFile(policyFile, { meta: { ...meta, selectedBy }, tensors });
+      selected = validation.best.iteration;
+    } else {
+      await trainer.exportPolicy(policyFile, policyInfo());
+    }
+    return {
+      dir,
+      policy: policyFile,
+      iteration: trainer.iteration,
+      selectedIteration: selected,
+      bestValidation: validation?.best,
+      init: info.init,
+      adaptive,
+      resumedFrom,
+      last,
+    };
+  } finally {
+    trainer?.dispose();
+    (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
+    await opened.dispose();
+  }
+}
