@@ -105,6 +105,7 @@ export {
   MODEL_CARD_FORMAT,
   MODEL_CARD_VERSION,
   openRenderer,
+  openOdeCard,
   type ModelCard,
   type GeneratorSpec,
   type DecoderSpec,

@@ -13,7 +13,7 @@
  *
  * The generator's prediction output defaults to "eps".
  */
-import { CardFields, OnnxOdeModel, openRenderer, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
+import { CardFields, openOdeCard, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
 import { karrasGrid, logSnrUniformGrid, sampleDiffusionSchedule, timeUniformGrid } from "./baselines.js";
 import { SOLVER_NAMES, type SolverName } from "./dpm-solver-scheduler.js";
 import { DiffusionEnv } from "./env.js";
@@ -70,23 +70,10 @@ export const diffusionAdapter: GeneratorAdapter = {
     };
   },
 
-  async open(card, steps, init): Promise<OpenedGenerator> {
+  open(card, steps, init): Promise<OpenedGenerator> {
     const sampler = readDiffusionSampler(card);
     const { heuristic: h, noiseSchedule: vp, solver, guidedChannels } = sampler;
-    const g = card.generator;
-    const predictor = await OnnxOdeModel.load(g.file, {
-      output: g.outputs.prediction ?? "eps",
-      featuresOutput: g.outputs.features,
-      inputNames: g.inputs,
-      sampleShape: g.sampleShape,
-      featureShape: g.featureShape,
-      numClasses: card.classes.count,
-      nullClass: card.classes.null,
-      timeScale: g.timeScale,
-    });
-    let renderer;
-    try {
-      renderer = await openRenderer(card);
+    return openOdeCard(card, "eps", (predictor, render) => {
       const env = new DiffusionEnv(predictor, {
         steps,
         solver,
@@ -97,7 +84,7 @@ export const diffusionAdapter: GeneratorAdapter = {
         guidanceInit: init?.guidance ?? h.guidance,
         smoothing: h.smoothing,
         guidedChannels,
-        renderTransform: renderer.render,
+        renderTransform: render,
       });
       const scheduleTimes = (s: { name: string; start?: number }) => {
         const start = s.start ?? h.start;
@@ -111,8 +98,6 @@ export const diffusionAdapter: GeneratorAdapter = {
               : karrasGrid(vp, steps, start, h.end),
         );
       };
-      const render = renderer.render;
-      const dispose = renderer.dispose;
       return {
         env,
         scheduleTimes,
@@ -127,15 +112,7 @@ export const diffusionAdapter: GeneratorAdapter = {
             guidedChannels,
             renderTransform: render,
           }),
-        async dispose() {
-          await dispose();
-          await predictor.dispose();
-        },
       };
-    } catch (err) {
-      await renderer?.dispose();
-      await predictor.dispose();
-      throw err;
-    }
+    });
   },
 };

@@ -12,7 +12,7 @@
  * Time runs up (tau = 0 noise, 1 data); the generator's time input is timeScale·tau and its prediction output
  * defaults to "v".
  */
-import { CardFields, OnnxOdeModel, openRenderer, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
+import { CardFields, openOdeCard, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
 import { sampleFlowSchedule, shiftedGrid, timeUniformGrid } from "./baselines.js";
 import { FlowEnv } from "./env.js";
 import { FLOW_SOLVER_NAMES, MAX_TIME, type FlowSolverName } from "./flow-solver-scheduler.js";
@@ -63,30 +63,17 @@ export const flowAdapter: GeneratorAdapter = {
     };
   },
 
-  async open(card, steps, init): Promise<OpenedGenerator> {
+  open(card, steps, init): Promise<OpenedGenerator> {
     const sampler = readFlowSampler(card);
     const { heuristic: h, solver } = sampler;
-    const g = card.generator;
-    const predictor = await OnnxOdeModel.load(g.file, {
-      output: g.outputs.prediction ?? "v",
-      featuresOutput: g.outputs.features,
-      inputNames: g.inputs,
-      sampleShape: g.sampleShape,
-      featureShape: g.featureShape,
-      numClasses: card.classes.count,
-      nullClass: card.classes.null,
-      timeScale: g.timeScale,
-    });
-    let renderer;
-    try {
-      renderer = await openRenderer(card);
+    return openOdeCard(card, "v", (predictor, render) => {
       const env = new FlowEnv(predictor, {
         steps,
         solver,
         heuristicTimes: init?.times ?? (Number.isInteger(steps) && steps >= 1 ? timeUniformGrid(steps, h.start, h.end) : undefined),
         guidanceInit: init?.guidance ?? h.guidance,
         smoothing: h.smoothing,
-        renderTransform: renderer.render,
+        renderTransform: render,
       });
       const scheduleTimes = (s: { name: string; start?: number; shift?: number }) => {
         const start = s.start ?? h.start;
@@ -94,8 +81,6 @@ export const flowAdapter: GeneratorAdapter = {
           throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${sampler.schedules.join(", ")})`);
         return Float64Array.from(s.name === "shifted" ? shiftedGrid(steps, s.shift ?? DEFAULT_SHIFT, start, h.end) : timeUniformGrid(steps, start, h.end));
       };
-      const render = renderer.render;
-      const dispose = renderer.dispose;
       return {
         env,
         scheduleTimes,
@@ -108,15 +93,7 @@ export const flowAdapter: GeneratorAdapter = {
             solver,
             renderTransform: render,
           }),
-        async dispose() {
-          await dispose();
-          await predictor.dispose();
-        },
       };
-    } catch (err) {
-      await renderer?.dispose();
-      await predictor.dispose();
-      throw err;
-    }
+    });
   },
 };

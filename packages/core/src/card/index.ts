@@ -10,3 +10,4 @@ export {
 } from "./model-card.js";
 export type { GeneratorAdapter, OpenedGenerator, PolicyInit, SamplerFacts, ScheduleRequest } from "./adapter.js";
 export { openRenderer, type CardRenderer } from "./render.js";
+export { openOdeCard } from "./ode-card.js";

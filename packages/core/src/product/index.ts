@@ -19,3 +19,4 @@ export { createSampler, type Sampler, type SamplerOptions, type SampleRequest } 
 export { AUGMENTS, PRESETS, preset, type Augment, type PresetName, type Recipe, type TrainingPreset, type Validation } from "./recipes.js";
 export { DISCRIMINATORS, discriminatorFor, makeDiscriminator, type DiscriminatorChoice, type DiscriminatorName } from "./discriminators.js";
 export { train, policyInit, type TrainEvent, type TrainResult, type TrainRunOptions } from "./train-run.js";
+export { bindAdapter, type BoundProduct } from "./bind.js";
