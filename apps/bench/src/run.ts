@@ -26,7 +26,7 @@ import {
   type FeatureStatistics,
   type ImageBatch,
 } from "@adagen/metrics";
-import { ProgressBar } from "./progress.js";
+import { ProgressBar } from "@adagen/metrics";
 
 class UsageError extends Error {}
 
@@ -270,7 +270,7 @@ async function extract(
   } else {
     batches = pngFolderBatches(input.path, flags.batchSize);
   }
-  const bar = new ProgressBar(`features ${input.path}`, input.count, !flags.quiet);
+  const bar = new ProgressBar(`features ${input.path}`, input.count, "images", !flags.quiet);
   let acc: StatisticsAccumulator | undefined;
   try {
     const out = await ex.extractAll(batches, {

@@ -20,7 +20,7 @@ import {
 import { writeFileAtomic } from "@adagen/metrics";
 import { Flags } from "./args.js";
 import { UsageError, getModel, openModel, type ModelEntry } from "./models.js";
-import { ProgressBar } from "./progress.js";
+import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
 /** The shipped search results, inside @adagen/zoo (its cards name the file). */

@@ -24,7 +24,7 @@ import {
 } from "@adagen/core";
 import { Flags } from "./args.js";
 import { UsageError, getModel, openModel, type ModelEntry } from "./models.js";
-import { ProgressBar } from "./progress.js";
+import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
 export interface CompareRow {

@@ -8,7 +8,7 @@ import { bestBaseline, createSampler, shippedPolicyPath } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
 import { Flags } from "./args.js";
 import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, type ModelEntry, type ScheduleRequest } from "./models.js";
-import { ProgressBar } from "./progress.js";
+import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
 export interface SampleResult {

@@ -34,7 +34,7 @@ import { compareStep, type CompareRow } from "./compare.js";
 import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { lineChart, stackVertically, textRaster, type Rgb, type Series } from "./plot.js";
 import { encodePng, imageGrid, sideBySide } from "./png.js";
-import { ProgressBar, formatDuration } from "./progress.js";
+import { ProgressBar, formatDuration } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 import { train } from "./train.js";
 

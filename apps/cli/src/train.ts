@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { Flags } from "./args.js";
 import { UsageError, getModel } from "./models.js";
-import { ProgressBar, formatDuration } from "./progress.js";
+import { ProgressBar, formatDuration } from "@adagen/metrics";
 
 /** The CLI trains with core's "cpu-small" preset; these name its defaults in the help text. */
 const CPU_SMALL = PRESETS["cpu-small"];

@@ -62,3 +62,4 @@ export {
   type PivotedCholesky,
 } from "./linalg.js";
 export { decodeIdx, readIdx, type IdxArray } from "./idx.js";
+export { ProgressBar, formatDuration } from "./progress.js";

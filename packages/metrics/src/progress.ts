@@ -1,6 +1,7 @@
 /**
- * Progress on stderr. On a terminal one line is redrawn in place; otherwise (logs, pipes, tests) `line` output is
- * printed as whole lines and `update` stays silent, so logs stay readable.
+ * Progress on stderr for long work (feature extraction, sampling, training). On a terminal one line is redrawn in
+ * place, with the rate and time left; otherwise (logs, pipes, tests) `line` output is printed as whole lines and
+ * `update` stays silent, so logs stay readable.
  */
 export class ProgressBar {
   private readonly start = Date.now();
@@ -17,14 +18,14 @@ export class ProgressBar {
     this.tty = Boolean(process.stderr.isTTY);
   }
 
-  /** Redraws the bar (terminal only) at `done` of `total`, with `extra` after the counts. */
-  update(done: number, extra = ""): void {
+  /** Redraws the bar (terminal only) at `done` of `total`, with `extra` after the counts (default: rate and ETA). */
+  update(done: number, extra?: string): void {
     this.current = done;
     if (!this.enabled || !this.tty) return;
     const now = Date.now();
     if (now - this.last < 100 && done < this.total) return;
     this.last = now;
-    process.stderr.write(`\r${this.render(done, extra)}\x1b[K`);
+    process.stderr.write(`\r${this.render(done, extra ?? this.rate(done, now))}\x1b[K`);
   }
 
   /** A whole line in logs (not a terminal); the redrawn bar on a terminal. */
@@ -43,6 +44,12 @@ export class ProgressBar {
 
   abort(): void {
     if (this.enabled && this.tty) process.stderr.write("\n");
+  }
+
+  private rate(done: number, now: number): string {
+    const secs = (now - this.start) / 1000;
+    const perSecond = secs > 0 ? done / secs : 0;
+    return perSecond > 0 ? `${perSecond.toFixed(1)} ${this.unit}/s ETA ${formatDuration((this.total - done) / perSecond)}` : "";
   }
 
   private render(done: number, extra: string): string {
