@@ -1,0 +1,51 @@
+/**
+ * The paper's MaskGIT heuristic (docs/method.md §4.3) and the fixed schedules the baselines search. With
+ * r_k = (k + 1 − 0.001)/T for steps k = 0..T−1:
+ *   mask ratio          cos(π/2 · r_k)   (cosine; the share of tokens still masked after step k)
+ *   masking temperature tempInit · (1 − r_k)
+ *   sampling temperature samplingTemperature (constant, 1)
+ *   guidance weight     cfgInit · (k + 0.001)/T (a linear ramp from about 0)
+ * The 0.001 offsets keep every value strictly inside its activation's range.
+ */
+
+/** The action keys of the MaskGIT sampler, in the order of the heuristic table's columns. */
+export const MASKGIT_KEYS = ["maskRatio", "maskTemperature", "sampleTemperature", "guidanceScale"] as const;
+
+export interface MaskGitHeuristicOptions {
+  /** docs/method.md §4.3: 1. */
+  tempInit?: number;
+  /** docs/method.md §4.3: 1. */
+  cfgInit?: number;
+  /** docs/method.md §4.3: 1. */
+  samplingTemperature?: number;
+}
+
+/** Mask-ratio schedules by name: the share still masked after step k, from r = (k + 1 − 0.001)/T. */
+export const MASK_SCHEDULES = {
+  cosine: (r: number) => Math.cos((Math.PI / 2) * r),
+  linear: (r: number) => 1 - r,
+} as const;
+export type MaskScheduleName = keyof typeof MASK_SCHEDULES;
+
+/** T rows [maskRatio, maskTemperature, sampleTemperature, guidanceScale] of a fixed schedule (the heuristic by default). */
+export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & { maskSchedule?: MaskScheduleName; constantGuidance?: number } = {}): number[][] {
+  if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`steps must be a positive integer, got ${T}`);
+  const tempInit = options.tempInit ?? 1;
+  const cfgInit = options.cfgInit ?? 1;
+  const samp = options.samplingTemperature ?? 1;
+  for (const [name, v] of [["tempInit", tempInit], ["cfgInit", cfgInit], ["samplingTemperature", samp]] as const)
+    if (!(v > 0 && Number.isFinite(v))) throw new RangeError(`${name} must be > 0 (softplus range), got ${v}`);
+  const ratio = MASK_SCHEDULES[options.maskSchedule ?? "cosine"];
+  if (!ratio) throw new RangeError(`mask schedule must be one of ${Object.keys(MASK_SCHEDULES).join(", ")}, got "${String(options.maskSchedule)}"`);
+  const w = options.constantGuidance;
+  if (w !== undefined && !(w > 0)) throw new RangeError(`constant guidance must be > 0 (softplus range), got ${w}`);
+  return Array.from({ length: T }, (_, k) => {
+    const r = (k + 1 - 0.001) / T;
+    return [ratio(r), tempInit * (1 - r), samp, w ?? (cfgInit * (k + 0.001)) / T];
+  });
+}
+
+/** Positions left masked after a step with mask ratio m: min(floor(N·m), N − 1) (no lower limit, docs/method.md §5.1). */
+export function maskedCount(ratio: number, tokens: number): number {
+  return Math.min(Math.floor(tokens * ratio), tokens - 1);
+}
