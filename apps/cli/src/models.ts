@@ -21,6 +21,7 @@ import {
 } from "@adagen/core";
 import { diffusionAdapter } from "@adagen/diffusion";
 import { DEFAULT_SHIFT, flowAdapter } from "@adagen/flow";
+import { maskgitAdapter } from "@adagen/maskgit";
 import { ZOO_CARDS, cardPath, type ZooCardName } from "@adagen/zoo";
 
 export { DEFAULT_SHIFT };
@@ -31,7 +32,7 @@ export type OpenedModel = OpenedGenerator;
 export class UsageError extends InputError {}
 
 /** The adapters by the card's `paradigm`. */
-export const ADAPTERS: Readonly<Record<string, GeneratorAdapter>> = { diffusion: diffusionAdapter, flow: flowAdapter };
+export const ADAPTERS: Readonly<Record<string, GeneratorAdapter>> = { diffusion: diffusionAdapter, flow: flowAdapter, maskgit: maskgitAdapter };
 
 export interface ModelEntry extends AdaGenModel {
   description: string;

@@ -92,12 +92,14 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       throw new UsageError(`${output}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     bar.done(`${n} images written to ${output}`);
+    // Samplers whose heuristic guidance is not a constant (MaskGIT's ramp) have no start time either.
+    const timePoints = entry.facts.heuristicSchedule === undefined;
     const described =
       schedule === undefined
         ? `policy ${policyPath}`
-        : `${schedule.name} schedule, w = ${schedule.guidance ?? entry.guidance}` +
+        : `${schedule.name} schedule, ${schedule.guidance !== undefined || timePoints ? `w = ${schedule.guidance ?? entry.guidance}` : "heuristic guidance"}` +
           (schedule.name === "shifted" ? `, shift ${schedule.shift ?? DEFAULT_SHIFT}` : "") +
-          `, start ${schedule.start ?? entry.start}`;
+          (timePoints ? `, start ${schedule.start ?? entry.start}` : "");
     return { output, model: entry.name, steps, samples: n, seed, sampler: described };
   } finally {
     await sampler.dispose();

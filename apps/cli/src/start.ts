@@ -18,6 +18,7 @@ import {
   Scorer,
   balancedLabels,
   baselineFor,
+  heuristicSchedule,
   describeSchedule,
   generateImages,
   initTensorflow,
@@ -143,15 +144,15 @@ export async function start(argv: string[]): Promise<Report | undefined> {
   const scorer = await Scorer.create(entry.card, "test");
   let row: Awaited<ReturnType<typeof compareStep>>;
   let heuristic: Report["heuristic"];
-  const heuristicSchedule: ScheduleRequest & { guidance: number } = { name: "uniform", guidance: entry.guidance };
+  const heuristic0: ScheduleRequest = heuristicSchedule(entry);
   try {
     const bar = new ProgressBar(`evaluate ${entry.name} T=${o.steps}`, 3 * o.n, "images", !o.quiet);
     row = await compareStep(entry, o.steps, { n: o.n, seed: o.seed, policyPath: trained.policy, scorer, onProgress: (d) => bar.update(d) });
     if (!row.adagen) throw new Error(`the trained policy ${trained.policy} was not found`);
     const model = await openModel(entry, o.steps);
     try {
-      const images = await generateImages(model, { kind: "schedule", schedule: heuristicSchedule }, o.n, o.seed, (d) => bar.update(2 * o.n + d));
-      heuristic = { ...(await scorer.score(images)), sampler: `${describeSchedule(heuristicSchedule)} (the paper's heuristic)` };
+      const images = await generateImages(model, { kind: "schedule", schedule: heuristic0 }, o.n, o.seed, (d) => bar.update(2 * o.n + d));
+      heuristic = { ...(await scorer.score(images)), sampler: `${describeSchedule(heuristic0)} (the paper's heuristic)` };
     } finally {
       await model.dispose();
     }

@@ -25,8 +25,11 @@ export interface ScheduleRequest {
 export interface PolicyInit {
   /** What it is, e.g. "heuristic" or "best: logsnr, w = 2". */
   name: string;
+  /** Time-point samplers (diffusion, flow): the T+1 time points and the constant guidance weight. */
   times: number[];
   guidance: number;
+  /** Other samplers (MaskGIT): the whole action table, one row per decision in the action spec's key order. */
+  heuristic?: number[][];
 }
 
 /** A generator opened for T model evaluations. */
@@ -35,8 +38,13 @@ export interface OpenedGenerator {
   env: GenerationEnv;
   /** Images `[B,H,W,C]` in [0,1] from a fixed schedule with constant guidance, no policy. */
   sampleSchedule(schedule: ScheduleRequest, labels: Int32Array, seed: number): Promise<Batch>;
-  /** The T+1 time points of a fixed schedule. */
+  /**
+   * The schedule's position per decision, for plots and the starting schedule of training: the T+1 time points of
+   * a time-point sampler, the T mask ratios of MaskGIT.
+   */
   scheduleTimes(schedule: ScheduleRequest): Float64Array;
+  /** The schedule's whole action table, one row per decision (an untrained policy reproduces it). */
+  scheduleActions?(schedule: ScheduleRequest): number[][];
   dispose(): Promise<void>;
 }
 
@@ -52,6 +60,11 @@ export interface SamplerFacts {
   searchStarts: readonly number[];
   /** One line about the sampler, e.g. "DPM-Solver++(2S), heuristic time-uniform 0.9 → 0.01, w = 1". */
   summary: string;
+  /**
+   * The heuristic as a fixed schedule request, when its guidance is not a constant (MaskGIT's ramp: no `guidance`).
+   * Absent: the first schedule with the constant `guidance`.
+   */
+  heuristicSchedule?: ScheduleRequest;
 }
 
 export interface GeneratorAdapter {

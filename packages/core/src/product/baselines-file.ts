@@ -34,9 +34,13 @@ export interface BaselinesFile {
   models: Record<string, Record<string, BaselineSearch>>;
 }
 
-/** `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one). */
-export function describeSchedule(s: ScoredSchedule): string {
-  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, w = ${s.guidance}`;
+/**
+ * `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one); a request
+ * without a guidance weight keeps the heuristic's (MaskGIT's ramp): `cosine, heuristic guidance`.
+ */
+export function describeSchedule(s: ScheduleRequest): string {
+  const w = s.guidance === undefined ? "heuristic guidance" : `w = ${s.guidance}`;
+  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, ${w}`;
 }
 
 /** A baselines file, or an empty one when `file` does not exist. */
@@ -57,10 +61,15 @@ export function bestBaseline(model: AdaGenModel, steps: number, file = model.car
   return file === undefined ? undefined : readBaselines(file).models[model.name]?.[String(steps)];
 }
 
-/** "The baseline": the searched best, or the model's heuristic (its first schedule) when none was searched. */
-export function baselineFor(model: AdaGenModel, steps: number, file?: string): { schedule: ScoredSchedule; sampler: string } {
+/** "The baseline": the searched best, or the model's heuristic when none was searched. */
+export function baselineFor(model: AdaGenModel, steps: number, file?: string): { schedule: ScheduleRequest; sampler: string } {
   const searched = bestBaseline(model, steps, file);
   if (searched) return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched)` };
-  const schedule = { name: model.facts.schedules[0], guidance: model.facts.guidance };
+  const schedule = heuristicSchedule(model);
   return { schedule, sampler: `${describeSchedule(schedule)} (heuristic; no searched baseline)` };
+}
+
+/** The model's heuristic as a fixed schedule request (its own, or its first schedule at the constant guidance). */
+export function heuristicSchedule(model: AdaGenModel): ScheduleRequest {
+  return model.facts.heuristicSchedule ?? { name: model.facts.schedules[0], guidance: model.facts.guidance };
 }

@@ -3,6 +3,7 @@ export { loadModel, openModel, type AdaGenModel } from "./model.js";
 export {
   BASELINES_FORMAT,
   baselineFor,
+  heuristicSchedule,
   bestBaseline,
   describeSchedule,
   readBaselines,

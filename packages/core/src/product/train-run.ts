@@ -122,11 +122,15 @@ export async function policyInit(model: AdaGenModel, steps: number, name: string
   const best = name === "best" ? bestBaseline(model, steps) : undefined;
   const opened = await openModel(model, steps);
   try {
-    if (!best) {
-      const spec = opened.env.actionSpec;
-      const t = spec.keys.findIndex((k) => k.name === "nextTime");
-      return { name: "heuristic", times: spec.heuristic.map((row) => row[t]), guidance: model.facts.guidance };
+    const spec = opened.env.actionSpec;
+    const t = spec.keys.findIndex((k) => k.name === "nextTime");
+    if (t < 0) {
+      // Not a time-point sampler: the starting schedule is the whole action table.
+      const heuristic = best && opened.scheduleActions ? opened.scheduleActions(best.best.schedule) : spec.heuristic.map((row) => [...row]);
+      const name = best && opened.scheduleActions ? `best: ${describeSchedule(best.best.schedule)}` : "heuristic";
+      return { name, times: [], guidance: model.facts.guidance, heuristic };
     }
+    if (!best) return { name: "heuristic", times: spec.heuristic.map((row) => row[t]), guidance: model.facts.guidance };
     return { name: `best: ${describeSchedule(best.best.schedule)}`, times: Array.from(opened.scheduleTimes(best.best.schedule)), guidance: best.best.schedule.guidance };
   } finally {
     await opened.dispose();

@@ -1,0 +1,51 @@
+import { ActionDecoder, parseModelCard, readModelCard, rollout } from "@adagen/core";
+import { cardPath } from "@adagen/zoo";
+import { describe, expect, it } from "vitest";
+import { maskgitAdapter } from "./card-adapter.js";
+import { maskGitSchedule } from "./heuristic.js";
+
+const zooCard = readModelCard(cardPath("maskgit-tiny"));
+
+describe("maskgitAdapter", () => {
+  it("reads the zoo's maskgit-tiny card", () => {
+    expect(maskgitAdapter.describe(zooCard)).toMatchObject({ guidance: 1, schedules: ["cosine", "linear"] });
+  });
+
+  it("opens the card: decoded images from the env, and fixed schedules that are the untrained policy of their table", async () => {
+    const labels = Int32Array.of(0, 4, 9);
+    const opened = await maskgitAdapter.open(zooCard, 3);
+    try {
+      const { samples } = await rollout(opened.env, undefined, new ActionDecoder(opened.env.actionSpec), labels, 5);
+      expect(samples.shape).toEqual([3, 28, 28, 1]);
+      expect(samples.data.every((v) => v >= 0 && v <= 1)).toBe(true);
+      // The heuristic as a fixed schedule: the same images (the env's smoothing reproduces its table exactly).
+      const fixed = await opened.sampleSchedule({ name: "cosine" }, labels, 5);
+      expect(Array.from(fixed.data)).toEqual(Array.from(samples.data));
+      expect(Array.from(opened.scheduleTimes({ name: "linear" }))).toEqual(maskGitSchedule(3, { maskSchedule: "linear" }).map((r) => r[0]));
+      const constant = opened.scheduleActions!({ name: "cosine", guidance: 2 });
+      expect(constant.every((r) => r[3] === 2)).toBe(true);
+      expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time or shift/);
+      expect(() => opened.scheduleTimes({ name: "karras" })).toThrow(/not one of maskgit-tiny's \(cosine, linear\)/);
+    } finally {
+      await opened.dispose();
+    }
+  });
+
+  it("starts training from a given action table (PolicyInit.heuristic)", async () => {
+    const table = maskGitSchedule(2, { maskSchedule: "linear" });
+    const opened = await maskgitAdapter.open(zooCard, 2, { name: "linear", times: [], guidance: 1, heuristic: table });
+    try {
+      expect(opened.env.actionSpec.heuristic).toEqual(table);
+    } finally {
+      await opened.dispose();
+    }
+  });
+
+  it("names the field of a bad sampler section", () => {
+    const raw = JSON.parse(JSON.stringify({ ...zooCard, sampler: undefined }));
+    const bad = (sampler: unknown) => parseModelCard({ ...raw, format: "adagen-model-card", version: 1, sampler }, zooCard.file);
+    expect(() => maskgitAdapter.describe(bad({}))).toThrow(`"sampler.codebook" must be an integer ≥ 2, got nothing`);
+    expect(() => maskgitAdapter.describe(bad({ codebook: 512, maskId: 3 }))).toThrow(`"sampler.maskId" must be an integer ≥ 512, got 3`);
+    expect(() => maskgitAdapter.describe(bad({ codebook: 512, schedules: ["karras"] }))).toThrow(`"sampler.schedules.0" must be one of "cosine", "linear", got "karras"`);
+  });
+});
