@@ -85,7 +85,7 @@ describe("adagen --help", () => {
 
 describe("adagen usage errors: one line, exit 2, nothing written", () => {
   it("spawned: unknown model and bad --steps exit with code 2", () => {
-    expectUsageError(adagen("train", "--model", "dit-huge", "--steps", "4", "--out", join(tmp, "never")), /unknown model "dit-huge" \(the zoo has dit-tiny, sit-tiny; or pass a model card file/);
+    expectUsageError(adagen("train", "--model", "dit-huge", "--steps", "4", "--out", join(tmp, "never")), /unknown model "dit-huge" \(the zoo has dit-tiny, sit-tiny, maskgit-tiny; or pass a model card file/);
     expectUsageError(adagen("sample", "--model", "dit-tiny", "--steps", "0"), /--steps needs an integer in 1\.\.64, got "0"/);
     expect(existsSync(join(tmp, "never"))).toBe(false);
   });

@@ -118,6 +118,9 @@ export async function start(argv: string[]): Promise<Report | undefined> {
     quiet: flags.bool("quiet"),
   };
   const entry = getModel(o.model);
+  // The report's schedule plot reads time points and one guidance weight per decision; MaskGIT's plot is to come.
+  if (entry.facts.heuristicSchedule !== undefined)
+    throw new UsageError(`pnpm start runs the time-point samplers (dit-tiny, sit-tiny) for now; ${entry.name} has no schedule plot yet (use adagen train/compare)`);
   const runDir = join(o.out, "run");
   const t0 = performance.now();
   try {
