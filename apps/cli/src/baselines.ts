@@ -10,6 +10,7 @@ import {
   Scorer,
   describeSchedule,
   generateImages,
+  InputError,
   initTensorflow,
   readBaselines,
   type BaselineResult,
@@ -29,13 +30,30 @@ export const BASELINE_DEFAULTS = { n: 1000, seed: 7919, guidance: [0.5, 1, 1.5, 
 /** Time shifts tried for `shifted` schedules. */
 export const SHIFTS = [2, 3] as const;
 
-/** Every schedule of the model × shift × start time × guidance weight. */
+/**
+ * Every schedule of the model × shift × start time × guidance weight (plus the heuristic's own guidance when it is
+ * not a constant) × the adapter's further search dimensions (MaskGIT's temperatures).
+ */
 function candidates(entry: ModelEntry, guidance: readonly number[], starts: readonly number[]): ScoredSchedule[] {
+  const weights: (number | undefined)[] = entry.facts.heuristicSchedule ? [undefined, ...guidance] : [...guidance];
+  const space = entry.facts.searchSpace ?? {};
+  const maskTemps: (number | undefined)[] = space.maskTemperature ? [...space.maskTemperature] : [undefined];
+  const sampleTemps: (number | undefined)[] = space.sampleTemperature ? [...space.sampleTemperature] : [undefined];
   const out: ScoredSchedule[] = [];
   for (const name of entry.schedules)
     for (const shift of name === "shifted" ? SHIFTS : [undefined])
-      for (const start of starts)
-        for (const w of guidance) out.push({ name, ...(shift === undefined ? {} : { shift }), start, guidance: w });
+      for (const start of starts.length ? starts : [undefined])
+        for (const w of weights)
+          for (const maskTemperature of maskTemps)
+            for (const sampleTemperature of sampleTemps)
+              out.push({
+                name,
+                ...(shift === undefined ? {} : { shift }),
+                ...(start === undefined ? {} : { start }),
+                ...(w === undefined ? {} : { guidance: w }),
+                ...(maskTemperature === undefined ? {} : { maskTemperature }),
+                ...(sampleTemperature === undefined ? {} : { sampleTemperature }),
+              });
   return out;
 }
 
@@ -90,7 +108,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
           try {
             images = await generateImages(model, { kind: "schedule", schedule }, n, seed, (d) => bar.update(i * n + d));
           } catch (err) {
-            if (!(err instanceof UsageError)) throw err;
+            if (!(err instanceof InputError)) throw err;
             skipped.push({ schedule, reason: err.message });
             bar.line((i + 1) * n, `${describeSchedule(schedule)}: skipped (${err.message})`);
             continue;

@@ -8,7 +8,7 @@ const zooCard = readModelCard(cardPath("maskgit-tiny"));
 
 describe("maskgitAdapter", () => {
   it("reads the zoo's maskgit-tiny card", () => {
-    expect(maskgitAdapter.describe(zooCard)).toMatchObject({ guidance: 1, schedules: ["cosine", "linear"] });
+    expect(maskgitAdapter.describe(zooCard)).toMatchObject({ guidance: 1, schedules: ["cosine", "linear", "square"], searchStarts: [] });
   });
 
   it("opens the card: decoded images from the env, and fixed schedules that are the untrained policy of their table", async () => {
@@ -25,7 +25,7 @@ describe("maskgitAdapter", () => {
       const constant = opened.scheduleActions!({ name: "cosine", guidance: 2 });
       expect(constant.every((r) => r[3] === 2)).toBe(true);
       expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time or shift/);
-      expect(() => opened.scheduleTimes({ name: "karras" })).toThrow(/not one of maskgit-tiny's \(cosine, linear\)/);
+      expect(() => opened.scheduleTimes({ name: "karras" })).toThrow(/not one of maskgit-tiny's \(cosine, linear, square\)/);
     } finally {
       await opened.dispose();
     }
@@ -46,6 +46,6 @@ describe("maskgitAdapter", () => {
     const bad = (sampler: unknown) => parseModelCard({ ...raw, format: "adagen-model-card", version: 1, sampler }, zooCard.file);
     expect(() => maskgitAdapter.describe(bad({}))).toThrow(`"sampler.codebook" must be an integer ≥ 2, got nothing`);
     expect(() => maskgitAdapter.describe(bad({ codebook: 512, maskId: 3 }))).toThrow(`"sampler.maskId" must be an integer ≥ 512, got 3`);
-    expect(() => maskgitAdapter.describe(bad({ codebook: 512, schedules: ["karras"] }))).toThrow(`"sampler.schedules.0" must be one of "cosine", "linear", got "karras"`);
+    expect(() => maskgitAdapter.describe(bad({ codebook: 512, schedules: ["karras"] }))).toThrow(`"sampler.schedules.0" must be one of "cosine", "linear", "square", "cubic", "sqrt", got "karras"`);
   });
 });

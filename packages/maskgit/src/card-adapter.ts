@@ -11,7 +11,9 @@
  *   heuristic     { tempInit: 1, cfgInit: 1, samplingTemperature: 1, smoothing: 0.8 }: the cosine mask schedule, a
  *                 linearly falling masking temperature, a constant sampling temperature, a linear guidance ramp
  *   schedules     fixed schedules for `sample --schedule` and the baseline search: "cosine" (the heuristic's),
- *                 "linear" (mask ratio 1 − r); with a `guidance` the ramp becomes that constant
+ *                 "linear" (mask ratio 1 − r), "square", "cubic", "sqrt" (1 − r², 1 − r³, 1 − √r); with a `guidance`
+ *                 the ramp becomes that constant; default cosine, linear, square
+ *   searchSpace   { maskTemperature: [0.5, 1, 2], sampleTemperature: [0.9, 1] }: what the baseline search also tries
  */
 import {
   ActionDecoder,
@@ -39,6 +41,7 @@ export interface MaskGitSampler {
   maskId: number;
   heuristic: { tempInit: number; cfgInit: number; samplingTemperature: number; smoothing: number };
   schedules: readonly string[];
+  searchSpace: { maskTemperature: number[]; sampleTemperature: number[] };
 }
 
 /** Reads and checks the card's `sampler` section (errors name the field). */
@@ -54,7 +57,11 @@ export function readMaskGitSampler(card: ModelCard): MaskGitSampler {
       samplingTemperature: s.number("heuristic.samplingTemperature", { above: 0 }, 1),
       smoothing: s.number("heuristic.smoothing", { min: 0, max: 0.999 }, 0.8),
     },
-    schedules: s.has("schedules") ? s.strings("schedules") : MASKGIT_SCHEDULES,
+    schedules: s.has("schedules") ? s.strings("schedules") : ["cosine", "linear", "square"],
+    searchSpace: {
+      maskTemperature: s.numbers("searchSpace.maskTemperature", { above: 0 }, undefined, [0.5, 1, 2]),
+      sampleTemperature: s.numbers("searchSpace.sampleTemperature", { above: 0 }, undefined, [0.9, 1]),
+    },
   };
   sampler.schedules.forEach((name, i) => {
     if (!(MASKGIT_SCHEDULES as string[]).includes(name)) s.fail(`schedules.${i}`, `must be one of ${MASKGIT_SCHEDULES.map((n) => `"${n}"`).join(", ")}`, name);
@@ -91,12 +98,13 @@ export const maskgitAdapter: GeneratorAdapter = {
   paradigm: "maskgit",
 
   describe(card): SamplerFacts {
-    const { heuristic: h, schedules } = readMaskGitSampler(card);
+    const { heuristic: h, schedules, searchSpace } = readMaskGitSampler(card);
     return {
       guidance: h.cfgInit,
       start: 1,
       schedules,
-      searchStarts: [1],
+      searchStarts: [],
+      searchSpace,
       summary: `masked tokens (MaskGIT); heuristic cosine mask schedule, masking temperature ${h.tempInit} → 0, guidance ramp 0 → ${h.cfgInit}`,
       heuristicSchedule: { name: "cosine" },
     };
@@ -109,7 +117,13 @@ export const maskgitAdapter: GeneratorAdapter = {
     const rowsOf = (s: ScheduleRequest) => {
       if (!sampler.schedules.includes(s.name)) throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${sampler.schedules.join(", ")})`);
       if (s.start !== undefined || s.shift !== undefined) throw new RangeError(`schedule "${s.name}" of a maskgit model takes no start time or shift`);
-      return maskGitSchedule(steps, { ...h, maskSchedule: s.name as MaskScheduleName, constantGuidance: s.guidance });
+      return maskGitSchedule(steps, {
+        ...h,
+        tempInit: s.maskTemperature ?? h.tempInit,
+        samplingTemperature: s.sampleTemperature ?? h.samplingTemperature,
+        maskSchedule: s.name as MaskScheduleName,
+        constantGuidance: s.guidance,
+      });
     };
     const model = await OnnxMaskGitModel.load(g.file, {
       tokens: g.sampleShape[0],

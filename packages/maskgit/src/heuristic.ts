@@ -24,6 +24,10 @@ export interface MaskGitHeuristicOptions {
 export const MASK_SCHEDULES = {
   cosine: (r: number) => Math.cos((Math.PI / 2) * r),
   linear: (r: number) => 1 - r,
+  // MaskGIT's power family: square masks more for longer, sqrt reveals more early.
+  square: (r: number) => 1 - r * r,
+  cubic: (r: number) => 1 - r * r * r,
+  sqrt: (r: number) => 1 - Math.sqrt(r),
 } as const;
 export type MaskScheduleName = keyof typeof MASK_SCHEDULES;
 

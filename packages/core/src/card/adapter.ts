@@ -16,6 +16,10 @@ export interface ScheduleRequest {
   shift?: number;
   /** Start time; the heuristic's when omitted. */
   start?: number;
+  /** MaskGIT: the masking (Gumbel) temperature's starting value (it falls to 0); the heuristic's when omitted. */
+  maskTemperature?: number;
+  /** MaskGIT: the constant sampling temperature; the heuristic's when omitted. */
+  sampleTemperature?: number;
 }
 
 /**
@@ -65,6 +69,12 @@ export interface SamplerFacts {
    * Absent: the first schedule with the constant `guidance`.
    */
   heuristicSchedule?: ScheduleRequest;
+  /**
+   * Further dimensions of the baseline search besides schedule, start and guidance, as request fields and the values
+   * to try (MaskGIT: maskTemperature, sampleTemperature). With `heuristicSchedule` set, the search also tries the
+   * heuristic's own guidance (no `guidance` in the request).
+   */
+  searchSpace?: Partial<Record<"maskTemperature" | "sampleTemperature", readonly number[]>>;
 }
 
 export interface GeneratorAdapter {

@@ -11,7 +11,8 @@ import type { Scores } from "./scoring.js";
 
 export const BASELINES_FORMAT = "adagen-baselines";
 
-export type ScoredSchedule = ScheduleRequest & { guidance: number };
+/** A searched schedule; `guidance` absent means the heuristic's own (MaskGIT's ramp). */
+export type ScoredSchedule = ScheduleRequest;
 
 export interface BaselineResult extends Scores {
   schedule: ScoredSchedule;
@@ -40,7 +41,8 @@ export interface BaselinesFile {
  */
 export function describeSchedule(s: ScheduleRequest): string {
   const w = s.guidance === undefined ? "heuristic guidance" : `w = ${s.guidance}`;
-  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, ${w}`;
+  const temps = `${s.maskTemperature === undefined ? "" : `, mask temperature ${s.maskTemperature}`}${s.sampleTemperature === undefined ? "" : `, sampling temperature ${s.sampleTemperature}`}`;
+  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, ${w}${temps}`;
 }
 
 /** A baselines file, or an empty one when `file` does not exist. */

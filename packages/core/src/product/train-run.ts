@@ -131,7 +131,11 @@ export async function policyInit(model: AdaGenModel, steps: number, name: string
       return { name, times: [], guidance: model.facts.guidance, heuristic };
     }
     if (!best) return { name: "heuristic", times: spec.heuristic.map((row) => row[t]), guidance: model.facts.guidance };
-    return { name: `best: ${describeSchedule(best.best.schedule)}`, times: Array.from(opened.scheduleTimes(best.best.schedule)), guidance: best.best.schedule.guidance };
+    return {
+      name: `best: ${describeSchedule(best.best.schedule)}`,
+      times: Array.from(opened.scheduleTimes(best.best.schedule)),
+      guidance: best.best.schedule.guidance ?? model.facts.guidance,
+    };
   } finally {
     await opened.dispose();
   }
