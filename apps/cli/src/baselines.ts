@@ -34,9 +34,8 @@ export const SHIFTS = [2, 3] as const;
  * Every schedule of the model × shift × start time × guidance weight (plus the heuristic's own guidance when it is
  * not a constant) × the adapter's further search dimensions (MaskGIT's temperatures).
  */
-function candidates(entry: ModelEntry, guidance: readonly number[], starts: readonly number[]): ScoredSchedule[] {
+function candidates(entry: ModelEntry, guidance: readonly number[], starts: readonly number[], space: NonNullable<ModelEntry["facts"]["searchSpace"]>): ScoredSchedule[] {
   const weights: (number | undefined)[] = entry.facts.heuristicSchedule ? [undefined, ...guidance] : [...guidance];
-  const space = entry.facts.searchSpace ?? {};
   const maskTemps: (number | undefined)[] = space.maskTemperature ? [...space.maskTemperature] : [undefined];
   const sampleTemps: (number | undefined)[] = space.sampleTemperature ? [...space.sampleTemperature] : [undefined];
   const out: ScoredSchedule[] = [];
@@ -81,6 +80,13 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const seed = flags.number("seed") ?? BASELINE_DEFAULTS.seed;
   const guidance = flags.list("guidance") ?? BASELINE_DEFAULTS.guidance;
   const starts = flags.list("starts") ?? entry.searchStarts;
+  const space = { ...entry.facts.searchSpace };
+  for (const [flag, key] of [["mask-temps", "maskTemperature"], ["sample-temps", "sampleTemperature"]] as const) {
+    const values = flags.list(flag);
+    if (values === undefined) continue;
+    if (!space[key]) throw new UsageError(`--${flag} does not apply to ${entry.name} (its sampler has no ${key})`);
+    space[key] = values;
+  }
   const merge = flags.bool("merge");
   const out = flags.string("out") ?? "runs/baselines.json";
   const file = readBaselines(out);
@@ -94,7 +100,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const scorer = await Scorer.create(entry.card, "train");
   try {
     for (const steps of stepList) {
-      const grid = candidates(entry, guidance, starts);
+      const grid = candidates(entry, guidance, starts, space);
       const previous = merge ? file.models[entry.name]?.[String(steps)] : undefined;
       if (previous && (previous.samples !== n || previous.seed !== seed))
         throw new UsageError(`--merge: ${out} holds a ${steps}-step search on ${previous.samples} samples with seed ${previous.seed}, not --n ${n} --seed ${seed}`);

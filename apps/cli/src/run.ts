@@ -62,6 +62,8 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     seed: { kind: "seed" },
     guidance: { kind: "numberList", min: 0 },
     starts: { kind: "numberList", min: 0 },
+    "mask-temps": { kind: "numberList", min: 0 },
+    "sample-temps": { kind: "numberList", min: 0 },
     merge: { kind: "bool" },
     out: { kind: "string" },
   },
@@ -198,6 +200,8 @@ test statistics are kept for compare). The lowest FID wins. Results are merged i
   --merge              add the candidates to the grid already in --out for that step count (same --n and
                        --seed) instead of replacing it, e.g. to try more start times
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(","))})
+  --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
+  --sample-temps LIST  maskgit: sampling temperatures to try (default the card's sampler.searchSpace)
   --out FILE           results file (default runs/baselines.json); the zoo ships packages/zoo/${SHIPPED_BASELINES},
                        which its cards name, so --schedule best and compare read it
 
