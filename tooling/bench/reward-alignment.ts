@@ -106,7 +106,7 @@ const start = performance.now();
 const elapsed = () => `${((performance.now() - start) / 1000).toFixed(0)} s`;
 const size = 28 * 28;
 const labels = balancedLabels(args.n, opened.env.numClasses);
-const entries: { schedule: ScheduleRequest & { guidance: number }; fid: number; train: Batch; heldOut: Batch }[] = [];
+const entries: { schedule: ScheduleRequest; fid: number; train: Batch; heldOut: Batch }[] = [];
 for (const { schedule, fid } of search.grid) {
   entries.push({ schedule, fid, train: await opened.sampleSchedule(schedule, labels, 11), heldOut: await opened.sampleSchedule(schedule, labels, 12) });
   process.stderr.write(`\rsampled ${entries.length}/${search.grid.length} samplers (${elapsed()})`);
@@ -167,7 +167,7 @@ async function withTrainedReward<T>(from: typeof entries, what: string, use: (re
 const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 const tensorsBefore = tf.memory().numTensors;
 interface Row {
-  schedule: ScheduleRequest & { guidance: number };
+  schedule: ScheduleRequest;
   fid: number;
   /** pool: mean reward on the held-out images. */
   reward?: number;
