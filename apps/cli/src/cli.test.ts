@@ -113,6 +113,10 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
     expectUsageError(await inProcess("sample", "--model", "sit-tiny", ...base, "--schedule", "logsnr"), /--schedule logsnr does not apply to sit-tiny \(choose uniform, shifted\)/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "uniform", "--shift", "2"), /--shift applies to --schedule shifted only/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--policy", "default"), /no shipped policy for dit-tiny at 2 steps \(shipped: 4, 8, 16 steps\); train one/);
+    expectUsageError(
+      await inProcess("sample", "--model", "maskgit-tiny", "--steps", "2", "--schedule", "cosine", "--start", "0.5", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
+      /--start applies to time-point samplers \(diffusion, flow\), not to maskgit-tiny/,
+    );
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /no searched baseline for dit-tiny at 2 steps in packages\/zoo\/baselines\.json/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best", "--guidance", "1"), /--guidance applies to a named --schedule, not to --schedule best/);
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,-1"), /--guidance needs comma-separated numbers ≥ 0/);

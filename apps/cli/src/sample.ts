@@ -70,6 +70,8 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       : scheduleName === "best"
         ? bestSchedule(entry, steps)
         : { name: checkSchedule(entry, scheduleName), guidance: flags.number("guidance"), shift: flags.number("shift"), start: flags.number("start") };
+  if (flags.has("start") && entry.facts.heuristicSchedule !== undefined)
+    throw new UsageError(`--start applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
 
   const sampler = await createSampler({ adapter: entry.adapter, model: entry.card, steps, policy: policyPath, schedule });
