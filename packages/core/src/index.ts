@@ -1,4 +1,5 @@
 export type { Batch, Observation, ExecutedActions, GenerationEnv, ResetOptions } from "./env.js";
+export { actionValues, checkConditions, checkDecisionLeft } from "./env-checks.js";
 export {
   sigmoid,
   logit,

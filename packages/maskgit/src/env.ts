@@ -14,6 +14,9 @@
  */
 import {
   Random,
+  actionValues,
+  checkConditions,
+  checkDecisionLeft,
   type ActionSpec,
   type Batch,
   type ExecutedActions,
@@ -86,11 +89,8 @@ export class MaskGitEnv implements GenerationEnv {
   }
 
   async reset(conditions: Int32Array, seed: number, options?: ResetOptions): Promise<void> {
+    checkConditions(conditions, this.numClasses);
     const B = conditions.length;
-    if (B === 0) throw new RangeError("reset needs at least one condition");
-    for (const c of conditions)
-      if (!(Number.isInteger(c) && c >= 0 && c <= this.numClasses))
-        throw new RangeError(`condition ${c} is out of range 0..${this.numClasses} (${this.numClasses} = unconditional)`);
     const g = options?.noiseGroup ?? 1;
     if (!(Number.isInteger(g) && g >= 1)) throw new RangeError(`noiseGroup must be a positive integer, got ${g}`);
     const master = new Random(seed);
@@ -107,15 +107,13 @@ export class MaskGitEnv implements GenerationEnv {
   }
 
   async observe(): Promise<Observation> {
-    if (this.B === 0) throw new Error("observe called before reset");
-    if (this.k >= this.horizon) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
+    checkDecisionLeft("observe", this.B, this.k, this.horizon);
     return { features: { data: this.features, shape: [this.B, ...this.featureShape] }, step: this.k };
   }
 
   async step(actions: ExecutedActions): Promise<void> {
-    if (this.B === 0) throw new Error("step called before reset");
-    if (this.k >= this.horizon) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
-    const [maskRatio, maskTemperature, sampleTemperature, guidance] = MASKGIT_KEYS.map((key) => this.action(actions, key));
+    checkDecisionLeft("step", this.B, this.k, this.horizon);
+    const [maskRatio, maskTemperature, sampleTemperature, guidance] = MASKGIT_KEYS.map((key) => actionValues(actions, key, this.B, this.actionSpec));
     this.executed.push([maskRatio, maskTemperature, sampleTemperature, guidance].map((a) => Float32Array.from(a)));
     const { logits: logitsUncond } = await this.checkedPredict(this.nullLabels);
     const { sampled, next } = maskGitStep({
@@ -162,12 +160,5 @@ export class MaskGitEnv implements GenerationEnv {
     const f = this.B * this.featureShape[0] * this.featureShape[1];
     if (out.features.length !== f) throw new RangeError(`model returned ${out.features.length} feature values, expected ${f}`);
     return out;
-  }
-
-  private action(actions: ExecutedActions, key: string): Float32Array {
-    const a = actions[key];
-    if (!a) throw new RangeError(`missing action "${key}" (expected keys ${MASKGIT_KEYS.join(", ")})`);
-    if (a.length !== this.B) throw new RangeError(`action "${key}" has ${a.length} values, expected ${this.B} (one per sample)`);
-    return a;
   }
 }

@@ -18,6 +18,7 @@
  */
 import type { ActionSpec } from "../actions/spec.js";
 import type { Batch, ExecutedActions, GenerationEnv, Observation, ResetOptions } from "../env.js";
+import { actionValues, checkConditions, checkDecisionLeft } from "../env-checks.js";
 import { classifierFreeGuidance } from "../guidance.js";
 import { Random } from "../random.js";
 import { sizeOf, type OdeModel } from "./model.js";
@@ -111,11 +112,8 @@ export class GuidedOdeEnv implements GenerationEnv {
   }
 
   async reset(conditions: Int32Array, seed: number, options?: ResetOptions): Promise<void> {
+    checkConditions(conditions, this.numClasses);
     const B = conditions.length;
-    if (B === 0) throw new RangeError("reset needs at least one condition");
-    for (const c of conditions)
-      if (!(Number.isInteger(c) && c >= 0 && c <= this.numClasses))
-        throw new RangeError(`condition ${c} is out of range 0..${this.numClasses} (${this.numClasses} = unconditional)`);
     this.B = B;
     this.k = 0;
     this.labels = Int32Array.from(conditions);
@@ -130,17 +128,15 @@ export class GuidedOdeEnv implements GenerationEnv {
   }
 
   async observe(): Promise<Observation> {
-    if (this.B === 0) throw new Error("observe called before reset");
-    if (this.k > this.steps) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
+    checkDecisionLeft("observe", this.B, this.k, this.horizon);
     // Decision 0 sees zeros (docs/method.md §5.3 step 2); `features` is zero-filled by reset until the first call.
     return { features: { data: this.features, shape: [this.B, ...this.featureShape] }, step: this.k };
   }
 
   async step(actions: ExecutedActions): Promise<void> {
-    if (this.B === 0) throw new Error("step called before reset");
-    if (this.k > this.steps) throw new Error(`trajectory is finished (${this.horizon} decisions taken)`);
-    const proposed = this.action(actions, "nextTime");
-    const w = this.action(actions, "guidanceScale");
+    checkDecisionLeft("step", this.B, this.k, this.horizon);
+    const proposed = actionValues(actions, "nextTime", this.B, this.actionSpec);
+    const w = actionValues(actions, "guidanceScale", this.B, this.actionSpec);
     this.executedGuidance.push(Float32Array.from(w));
     if (this.k === 0) {
       for (let b = 0; b < this.B; b++) this.tau[b] = this.odeSolver.startTime(proposed[b]);
@@ -191,13 +187,6 @@ export class GuidedOdeEnv implements GenerationEnv {
         `predictor returned ${out.features.length} feature values, expected ${featLen} ([${this.B},${this.featureShape.join(",")}])`,
       );
     return out;
-  }
-
-  private action(actions: ExecutedActions, key: string): Float32Array {
-    const a = actions[key];
-    if (!a) throw new RangeError(`missing action "${key}" (expected keys nextTime, guidanceScale)`);
-    if (a.length !== this.B) throw new RangeError(`action "${key}" has ${a.length} values, expected ${this.B} (one per sample)`);
-    return a;
   }
 }
 
