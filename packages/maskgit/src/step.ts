@@ -45,8 +45,14 @@ export function maskGitStep(input: MaskGitStepInput): { sampled: Int32Array; nex
       // Categorical draw from softmax(row / tau) by inverse CDF on one uniform.
       let max = -Infinity;
       for (let j = 0; j < K; j++) max = Math.max(max, row[j]);
+      // One pass: the weights at temperature tau for the draw, and the temperature-1 normaliser for the confidence.
       let total = 0;
-      for (let j = 0; j < K; j++) total += probs[j] = Math.exp((row[j] - max) / tau);
+      let z = 0;
+      for (let j = 0; j < K; j++) {
+        const e = Math.exp(row[j] - max);
+        z += e;
+        total += probs[j] = tau === 1 ? e : Math.exp((row[j] - max) / tau);
+      }
       let u = rng.uniform() * total;
       let x = K - 1;
       for (let j = 0; j < K; j++) {
@@ -62,8 +68,6 @@ export function maskGitStep(input: MaskGitStepInput): { sampled: Int32Array; nex
         conf[i] = Infinity;
       } else {
         // log softmax(row)[x] at temperature 1.
-        let z = 0;
-        for (let j = 0; j < K; j++) z += Math.exp(row[j] - max);
         sampled[b * N + i] = x;
         conf[i] = row[x] - max - Math.log(z);
       }
