@@ -6,7 +6,7 @@
  *
  * Goal: policyShare ≤ 2%, i.e. a learned per-sample schedule costs next to nothing on top of the generator.
  *
- * Setup: the CLI's envs exactly (apps/cli/src/models.ts: heuristic schedule, DPM-Solver++(2S), images rendered for
+ * Setup: the CLI's envs exactly (the zoo cards through their adapters, zoo-model.ts: heuristic schedule, DPM-Solver++(2S), images rendered for
  * the discriminator), an untrained actor of the CLI's size (POLICY_NETWORK; it runs the same forward as a trained
  * one), the deterministic policy (no exploration, no critic) on 256 class-balanced labels. Per model and step count:
  * one warm-up rollout (wasm kernels, onnxruntime arenas), then `--repeats` timed ones. Figures are seconds per

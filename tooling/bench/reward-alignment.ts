@@ -1,7 +1,7 @@
 /**
  * Does the adversarial reward rank samplers the way FID does? Every fixed sampler of a baseline grid (schedule ×
  * constant guidance, with its FID from the grid file) is set against the discriminator the CLI trains with
- * (apps/cli/src/train.ts: the projected discriminator of the card, Adam at --d-lr). Two instruments:
+ * (core's discriminatorFor: the projected discriminator of the card, Adam at --d-lr). Two instruments:
  *
  *   pool        One discriminator, trained on a pool of all samplers' training images vs real images. Each sampler's
  *               mean reward on its held-out images vs its FID → Spearman rho(mean reward, −FID). This is what PPO
