@@ -289,6 +289,25 @@ describe("pnpm start (the main job), shrunk: 2 steps, 1 iteration, 16 samples", 
     expect(plot.channels).toBe(3);
   });
 
+  it("runs maskgit-tiny too, plotting its four action keys per decision", () => {
+    const out = join(tmp, "report-maskgit");
+    const r = spawnSync(
+      process.execPath,
+      ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/start.ts", "--", "--model", "maskgit-tiny", "--out", out, "--steps", "2",
+        "--iterations", "1", "--n", "16", "--trajectories", "8", "--batch", "8", "--eval-n", "16", "--d-warmup", "2", "--quiet"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+    expect(report).toMatchObject({ model: "maskgit-tiny", steps: 2, samples: 16, tokenSampler: true });
+    expect(report.heuristic.sampler).toContain("the paper's heuristic");
+    expect(readFileSync(join(out, "comparison.md"), "utf8")).toContain("mask ratio, masking and sampling temperature and guidance weight");
+    // Four 240-pixel charts (mask ratio, two temperatures, guidance) and the legend, against dit-tiny's two 320-pixel ones.
+    const plot = decodePngImage(readFileSync(join(out, "schedules.png")));
+    expect(plot.width).toBe(720);
+    expect(plot.height).toBeGreaterThan(4 * 240);
+  });
+
   it("--help tells the options; bad flags are one line and exit 2", () => {
     const run = (...args: string[]) =>
       spawnSync(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/start.ts", ...args], { cwd: ROOT, encoding: "utf8" });

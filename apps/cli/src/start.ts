@@ -4,7 +4,8 @@
  *
  *   comparison.md / comparison.json   FID (vs Fashion-MNIST test statistics) and class accuracy per sampler
  *   samples.png                       baseline | AdaGen, the same 8 seeds per class, one class per row
- *   schedules.png                     the policy's executed time points and guidance per decision, one line per
+ *   schedules.png                     the policy's executed actions per decision (time point and guidance; for
+ *                                     MaskGIT mask ratio, temperatures and guidance), one line per
  *                                     sample (colour = class), the baseline's fixed schedule in black
  *   run/                              the training run (run.json, metrics.jsonl, checkpoint, policy.adagen)
  *
@@ -67,13 +68,13 @@ The main job: trains an AdaGen policy for ${START_DEFAULTS.model} at ${START_DEF
 machine: 6 minutes of training, 7½ in all), compares it with the searched baseline and the heuristic on --n samples each, and writes
 the report folder: comparison.md and comparison.json (FID against the Fashion-MNIST test statistics, class
 accuracy), samples.png (baseline | AdaGen for the same seeds, one class per row), schedules.png (the learned
-per-sample time points and guidance), run/ (the training run). Running it again resumes or reuses run/.
+per-sample actions: time points and guidance, or MaskGIT's mask ratio, temperatures and guidance), run/ (the training run). Running it again resumes or reuses run/.
 
   --out DIR         report folder (default ${START_DEFAULTS.out})
   --iterations N    training iterations (default ${START_DEFAULTS.iterations})
   --n N             samples per sampler for FID (default ${START_DEFAULTS.n})
   --seed S          FID sampling seed (default ${START_DEFAULTS.seed})
-  --model M         dit-tiny or sit-tiny (default ${START_DEFAULTS.model})
+  --model M         dit-tiny, sit-tiny, maskgit-tiny or a model card file (default ${START_DEFAULTS.model})
   --steps T         guided evaluations per sample (default ${START_DEFAULTS.steps})
   --quiet           no progress on stderr
   --batch, --trajectories, --eval-n, --d-warmup
@@ -90,6 +91,8 @@ interface Report {
   adagen: NonNullable<CompareRow["adagen"]> & { selectedIteration: number; validationFid?: number; init: string };
   fidRatio: number;
   fidRatioVsHeuristic: number;
+  /** True for token samplers (MaskGIT), whose schedule plot shows their own action keys. */
+  tokenSampler: boolean;
   seconds: { training: number; evaluation: number; total: number };
   command: string;
 }
@@ -118,9 +121,6 @@ export async function start(argv: string[]): Promise<Report | undefined> {
     quiet: flags.bool("quiet"),
   };
   const entry = getModel(o.model);
-  // The report's schedule plot reads time points and one guidance weight per decision; MaskGIT's plot is to come.
-  if (entry.facts.heuristicSchedule !== undefined)
-    throw new UsageError(`pnpm start runs the time-point samplers (dit-tiny, sit-tiny) for now; ${entry.name} has no schedule plot yet (use adagen train/compare)`);
   const runDir = join(o.out, "run");
   const t0 = performance.now();
   try {
@@ -179,6 +179,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
     adagen: { ...row.adagen!, selectedIteration: trained.selectedIteration, validationFid: trained.bestValidation?.fid, init: trained.init.name },
     fidRatio: row.adagen!.fid / row.baseline.fid,
     fidRatioVsHeuristic: row.adagen!.fid / heuristic.fid,
+    tokenSampler: entry.facts.heuristicSchedule !== undefined,
     seconds: { training: (t1 - t0) / 1000, evaluation: (t2 - t1) / 1000, total: (t2 - t0) / 1000 },
     command: `pnpm start${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
   };
@@ -212,8 +213,10 @@ function formatReport(r: Report, iterations: number, resumedFrom: number | undef
       `total ${formatDuration(r.seconds.total)}.`,
     "",
     "- samples.png: left the baseline, right AdaGen; the same seed in the same cell, one class per row.",
-    "- schedules.png: time point and guidance weight the policy executed at each decision (0 = start time), one line per sample,",
-    "  coloured by class; black: the baseline's fixed schedule and guidance.",
+    r.tokenSampler
+      ? "- schedules.png: mask ratio, masking and sampling temperature and guidance weight the policy executed at each decision,"
+      : "- schedules.png: time point and guidance weight the policy executed at each decision (0 = start time),",
+    "  one line per sample, coloured by class; black: the baseline's fixed schedule.",
     "",
   ].join("\n");
 }
@@ -237,40 +240,69 @@ async function writePictures(entry: ModelEntry, steps: number, policyPath: strin
     // The executed schedule of PLOT_SAMPLES class-balanced samples.
     const labels = balancedLabels(PLOT_SAMPLES, model.env.numClasses);
     await rollout(policyEnv(model.env, policy), policy.actor, new ActionDecoder(policy.actionSpec), labels, PICTURE_SEED);
-    const env = model.env as typeof model.env & { executedSchedule?: () => { times: Float64Array[]; guidance: Float32Array[] } };
-    if (!env.executedSchedule) throw new Error(`${entry.name}'s env does not report its executed schedule`);
-    const executed = env.executedSchedule();
-    const perSample = (rows: ArrayLike<number>[], b: number) => rows.map((r) => r[b]);
+    const panels = model.scheduleActions ? tokenPanels(model, schedule) : timePointPanels(model, schedule, entry.guidance);
     const seriesOf = (rows: ArrayLike<number>[]): Series[] =>
-      Array.from(labels, (c, b) => ({ values: perSample(rows, b), color: CLASS_COLORS[c % CLASS_COLORS.length] }));
-    const baseTimes = Array.from(model.scheduleTimes(schedule));
-    const decisions = executed.times.length;
-    const xTicks = Array.from({ length: decisions }, (_, k) => String(k));
-    const times = lineChart({
-      title: `${entry.name}, ${steps} steps: time point per decision (colour = class)`,
-      xLabel: "decision",
-      yLabel: "time",
-      series: [...seriesOf(executed.times), { values: baseTimes, color: [0, 0, 0] }],
-      yRange: [0, 1],
-      xTicks,
-      width: 720,
-      height: 320,
-    });
-    const guidance = lineChart({
-      title: "guidance weight w per decision (decision 0 picks only the start time)",
-      xLabel: "decision",
-      yLabel: "w",
-      series: [...seriesOf(executed.guidance), { values: Array(decisions).fill(schedule.guidance ?? entry.guidance), color: [0, 0, 0] }],
-      xTicks,
-      width: 720,
-      height: 320,
-    });
+      Array.from(labels, (c, b) => ({ values: rows.map((r) => r[b]), color: CLASS_COLORS[c % CLASS_COLORS.length] }));
+    const charts = panels.map((panel, i) =>
+      lineChart({
+        title: i === 0 ? `${entry.name}, ${steps} steps: ${panel.title} (colour = class)` : panel.title,
+        xLabel: "decision",
+        yLabel: panel.yLabel,
+        series: [...seriesOf(panel.executed), { values: panel.baseline, color: [0, 0, 0] }],
+        yRange: panel.yRange,
+        xTicks: panel.baseline.map((_, k) => String(k)),
+        width: 720,
+        height: panels.length > 2 ? 240 : 320,
+      }),
+    );
     const legend = textRaster(CLASS_NAMES.map((n, i) => `${i}=${n}`).join(" "), 1);
-    writeFileAtomic(join(out, "schedules.png"), encodePng(stackVertically([times, guidance, legend], 8)));
+    writeFileAtomic(join(out, "schedules.png"), encodePng(stackVertically([...charts, legend], 8)));
   } finally {
     if (source?.kind === "policy") source.actor.dispose();
     await model.dispose();
   }
+}
+
+/** One chart of schedules.png: each sample's executed value per decision, and the baseline's in black. */
+interface SchedulePanel {
+  title: string;
+  yLabel: string;
+  executed: ArrayLike<number>[];
+  baseline: number[];
+  yRange?: [number, number];
+}
+
+type OpenedModel = Awaited<ReturnType<typeof openModel>>;
+
+/** Time-point samplers (diffusion, flow): the time point and the guidance weight per decision. */
+function timePointPanels(model: OpenedModel, schedule: ScheduleRequest, defaultGuidance: number): SchedulePanel[] {
+  const env = model.env as typeof model.env & { executedSchedule?: () => { times: Float64Array[]; guidance: Float32Array[] } };
+  if (!env.executedSchedule) throw new Error("the env does not report its executed schedule");
+  const executed = env.executedSchedule();
+  return [
+    { title: "time point per decision", yLabel: "time", executed: executed.times, baseline: Array.from(model.scheduleTimes(schedule)), yRange: [0, 1] },
+    {
+      title: "guidance weight w per decision (decision 0 picks only the start time)",
+      yLabel: "w",
+      executed: executed.guidance,
+      baseline: Array(executed.guidance.length).fill(schedule.guidance ?? defaultGuidance),
+    },
+  ];
+}
+
+/** Token samplers (MaskGIT): one chart per action key (mask ratio, temperatures, guidance), in the env's key order. */
+function tokenPanels(model: OpenedModel, schedule: ScheduleRequest): SchedulePanel[] {
+  const env = model.env as typeof model.env & { executedSchedule?: () => Float32Array[][] };
+  if (!env.executedSchedule) throw new Error("the env does not report its executed schedule");
+  const executed = env.executedSchedule();
+  const baseline = model.scheduleActions!(schedule);
+  return model.env.actionSpec.keys.map((key, j) => ({
+    title: `${key.name} per decision`,
+    yLabel: key.name === "maskRatio" ? "ratio" : key.name === "guidanceScale" ? "w" : "temperature",
+    executed: executed.map((row) => row[j]),
+    baseline: baseline.map((row) => row[j]),
+    yRange: key.name === "maskRatio" ? [0, 1] : undefined,
+  }));
 }
 
 if (process.argv[1] && /start\.(ts|js)$/.test(process.argv[1])) {
