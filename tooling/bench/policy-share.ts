@@ -1,13 +1,13 @@
 /**
- * The policy's share of sampling wall time at batch 256, on the zoo's dit-tiny and sit-tiny.
+ * The policy's share of sampling wall time at batch 256, on the zoo's dit-tiny, sit-tiny and maskgit-tiny.
  *
  *   node --conditions=adagen-source --import tsx tooling/bench/policy-share.ts [--steps 4,8] [--repeats 3]
  *   (or: pnpm bench:policy-share --steps 4,8)
  *
  * Goal: policyShare ≤ 2%, i.e. a learned per-sample schedule costs next to nothing on top of the generator.
  *
- * Setup: the CLI's envs exactly (the zoo cards through their adapters, zoo-model.ts: heuristic schedule, DPM-Solver++(2S), images rendered for
- * the discriminator), an untrained actor of the CLI's size (POLICY_NETWORK; it runs the same forward as a trained
+ * Setup: the CLI's envs exactly (the zoo cards through their adapters, zoo-model.ts: heuristic schedule; DPM-Solver++(2S) for
+ * dit-tiny, tokens decoded to images for maskgit-tiny), an untrained actor of the CLI's size (POLICY_NETWORK; it runs the same forward as a trained
  * one), the deterministic policy (no exploration, no critic) on 256 class-balanced labels. Per model and step count:
  * one warm-up rollout (wasm kernels, onnxruntime arenas), then `--repeats` timed ones. Figures are seconds per
  * rollout of 256 samples, averaged over the repeats: wall time, time inside predictor (ONNX) calls, time inside the
@@ -18,13 +18,14 @@ import { relative } from "node:path";
 import { ActionDecoder, PRESETS, PolicyNetwork, balancedLabels, initTensorflow, openModel, policyNetworkConfig, rollout } from "@adagen/core";
 import { DiffusionEnv } from "@adagen/diffusion";
 import { FlowEnv } from "@adagen/flow";
+import { MaskGitEnv } from "@adagen/maskgit";
 import { zooModel } from "./zoo-model.js";
 
 /** The CLI's policy size: core's "cpu-small" preset. */
 const POLICY_NETWORK = PRESETS["cpu-small"].network;
 
 const BATCH = 256;
-const MODELS = ["dit-tiny", "sit-tiny"] as const;
+const MODELS = ["dit-tiny", "sit-tiny", "maskgit-tiny"] as const;
 
 function parseArgs(argv: string[]): { steps: number[]; repeats: number } {
   const out = { steps: [4], repeats: 3 };
@@ -67,14 +68,16 @@ interface Row {
 async function measure(model: string, steps: number): Promise<Row> {
   const opened = await openModel(zooModel(model), steps);
   const env = opened.env;
-  if (!(env instanceof DiffusionEnv || env instanceof FlowEnv)) throw new Error(`${model}: expected a DiffusionEnv or FlowEnv`);
+  // The generator's ONNX wrapper: the ODE envs call it `predictor`, MaskGitEnv `model`.
+  const generator = env instanceof DiffusionEnv || env instanceof FlowEnv ? env.predictor : env instanceof MaskGitEnv ? env.model : undefined;
+  if (!generator) throw new Error(`${model}: expected a DiffusionEnv, FlowEnv or MaskGitEnv`);
   const decoder = new ActionDecoder(env.actionSpec);
   const [tokens, featureDim] = env.featureShape;
   const actor = new PolicyNetwork(policyNetworkConfig({ tokens, featureDim, outputs: decoder.numKeys }, { seed: 0, ...POLICY_NETWORK }), "actor");
   const timers = { onnx: 0, policy: 0 };
 
   // Wrapped on the instances, so the env and rollout call them exactly as they would unwrapped.
-  timeMethod(env.predictor, "predict", (ms) => (timers.onnx += ms));
+  timeMethod(generator, "predict", (ms) => (timers.onnx += ms));
   timeMethod(actor, "predict", (ms) => (timers.policy += ms));
 
   try {
