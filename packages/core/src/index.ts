@@ -64,6 +64,7 @@ export {
   type TrainOptions,
   type IterationMetrics,
 } from "./train/trainer.js";
+export { NonFiniteError } from "./train/non-finite.js";
 export { writeTensorFile, readTensorFile, type TensorFile, type NamedArray } from "./train/tensor-file.js";
 export { bestOfN, type BestOfNResult } from "./refine.js";
 export { nonAdaptive, isNonAdaptive, type NonAdaptiveOptions } from "./non-adaptive.js";

@@ -4,6 +4,7 @@ import type { Random } from "../random.js";
 import type { PPOConfig } from "./config.js";
 import { gaussianLogProb } from "./gaussian.js";
 import { standardizeReturns, type RolloutBuffer } from "./buffer.js";
+import { checkFiniteTensors, describeNumber, nonFiniteEntries, NonFiniteError } from "../train/non-finite.js";
 
 /** Divides by the root mean square, keeping zero at zero (group-relative advantages are already centred). */
 function scaleToUnitStd(a: Float32Array): Float32Array {
@@ -20,6 +21,9 @@ function scaleToUnitStd(a: Float32Array): Float32Array {
  *     q = exp(log π_θ(o|s) − log π_old(o|s))
  *     L = −min(q·A, clip(q, 1−ε, 1+ε)·A) + c_v·(V_θ(s) − R̂)²      (batch means; entropy is constant: omitted)
  *     one Adam step on actor + critic (optional global-norm clipping)
+ * A NaN or infinite return, advantage, loss or gradient norm throws `NonFiniteError` before that minibatch's step
+ * is applied, and non-finite parameters after the update throw too (docs/reliability.md); undoing the steps already
+ * taken is the caller's (AdaGenTrainer.step restores its snapshot).
  */
 export interface PPOLossTerms {
   total: tf.Scalar;
@@ -75,14 +79,25 @@ export async function ppoUpdate(args: {
   const A = buffer.numActions;
   const targets = standardizeReturns(data.returns);
   const advantages = data.advantages ? scaleToUnitStd(data.advantages) : targets.map((t, i) => t - data.values[i]);
+  // Plain arrays of S numbers, one pass each; the critic's V_old enters the advantages.
+  const checks: [string, string, Float32Array][] = [
+    ["returns", "the return", data.returns],
+    ["returns", "the standardised return", targets],
+    ["advantages", "the advantage", advantages],
+  ];
+  for (const [quantity, what, values] of checks) {
+    const problem = nonFiniteEntries(what, values, "transitions");
+    if (problem) throw new NonFiniteError(quantity, problem);
+  }
   const varList = [...actor.variables, ...critic.variables];
 
   let last = { policyLoss: 0, valueLoss: 0, clipFraction: 0, gradNorm: 0 };
   const order = Int32Array.from({ length: S }, (_, i) => i);
   const perBatch = Math.ceil(S / config.minibatches);
+  const minibatches = Math.ceil(S / perBatch);
   for (let epoch = 0; epoch < config.epochs; epoch++) {
     if (config.minibatches > 1) rng.shuffle(order);
-    for (let start = 0; start < S; start += perBatch) {
+    for (let start = 0, minibatch = 1; start < S; start += perBatch, minibatch++) {
       const idx = order.subarray(start, Math.min(S, start + perBatch));
       const n = idx.length;
       const feats = new Float32Array(n * N * D);
@@ -121,24 +136,28 @@ export async function ppoUpdate(args: {
           return t.total;
         }, varList);
         const norm = globalNorm(Object.values(grads));
-        const normValue = norm.dataSync()[0];
+        // One download for the figures and the checks, before anything is applied.
+        const kept = [terms.policyLoss!, terms.valueLoss!, terms.clipFraction!];
+        const [policyLoss, valueLoss, clipFraction, normValue] = tf.stack([...kept, norm]).dataSync();
+        tf.dispose(kept);
+        const where = `PPO epoch ${epoch + 1} of ${config.epochs}, minibatch ${minibatch} of ${minibatches}`;
+        for (const [quantity, v] of [["policy loss", policyLoss], ["value loss", valueLoss]] as const)
+          if (!Number.isFinite(v)) throw new NonFiniteError(quantity, `the ${quantity} is ${describeNumber(v)} at ${where}`);
+        if (!Number.isFinite(normValue))
+          throw new NonFiniteError("policy gradient", `the policy gradient is not finite (its norm is ${describeNumber(normValue)}) at ${where}`);
         if (config.maxGradNorm > 0 && normValue > config.maxGradNorm) {
           const scale = config.maxGradNorm / normValue;
           for (const k of Object.keys(grads)) grads[k] = tf.mul(grads[k], scale);
         }
         optimizer.applyGradients(grads);
-        const out = {
-          policyLoss: terms.policyLoss!.dataSync()[0],
-          valueLoss: terms.valueLoss!.dataSync()[0],
-          clipFraction: terms.clipFraction!.dataSync()[0],
-          gradNorm: normValue,
-        };
-        tf.dispose([terms.policyLoss!, terms.valueLoss!, terms.clipFraction!]);
-        return out;
+        return { policyLoss, valueLoss, clipFraction, gradNorm: normValue };
       });
       last = stats;
     }
   }
+  // A NaN anywhere in a network shows up in one reduction over its weights.
+  checkFiniteTensors("actor parameters", actor.variables, " after the PPO update");
+  checkFiniteTensors("critic parameters", critic.variables, " after the PPO update");
   let meanReturn = 0;
   for (const r of data.returns) meanReturn += r / S;
   return { ...last, meanReturn };

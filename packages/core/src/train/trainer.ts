@@ -11,7 +11,10 @@ import { Random } from "../random.js";
 import type { ImageAugment } from "../rewards/augment.js";
 import type { LabeledBatch, RealDataSource, RewardModel } from "../rewards/reward.js";
 import { rollout, uniformLabels } from "../rollout.js";
+import { AdversarialReward } from "../rewards/adversarial.js";
+import { checkFiniteTensors, nonFiniteEntries, NonFiniteError, describeNumber } from "./non-finite.js";
 import { exportOptimizer, importOptimizer } from "./optimizer-state.js";
+import { combine, snapshotAdam, snapshotReward, snapshotVariables, type Snapshot } from "./rollback.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "./tensor-file.js";
 
 /**
@@ -19,6 +22,9 @@ import { readTensorFile, writeTensorFile, type NamedArray } from "./tensor-file.
  *   1. roll out `trajectoriesPerIteration` trajectories with exploration, render, score with the reward;
  *   2. PPO update of actor + critic on the buffer;
  *   3. `discriminatorSteps` updates of a learned reward on fresh exploring samples vs real samples.
+ * An iteration is all or nothing: a NaN or infinite reward, return, advantage, PPO loss, gradient norm, parameter or
+ * discriminator figure throws `NonFiniteError` naming the quantity and the iteration, and the trainer (weights, Adam
+ * states, learned reward, RNG, iteration) is left as it was before the step (docs/reliability.md).
  */
 export interface TrainerOptions {
   env: GenerationEnv;
@@ -109,6 +115,8 @@ export class AdaGenTrainer {
   readonly seed: number;
   /** Completed iterations. */
   iteration = 0;
+  /** The iteration of the last checkpoint written or loaded, for the message of a rejected iteration. */
+  private lastCheckpoint: number | undefined;
   private readonly rng: Random;
   private readonly optimizer: tf.AdamOptimizer;
 
@@ -160,8 +168,41 @@ export class AdaGenTrainer {
     return explorationStdAt(this.ppo, this.iteration);
   }
 
-  /** One iteration of Algorithm 1. */
+  /**
+   * One iteration of Algorithm 1. If it throws (NonFiniteError, or any other error), nothing of it is kept: the
+   * weights, optimiser states, learned reward, RNG and iteration count are those from before the call.
+   */
   async step(): Promise<IterationMetrics> {
+    const snapshot = await this.snapshot();
+    try {
+      return await this.iterate();
+    } catch (err) {
+      await snapshot.restore();
+      if (err instanceof NonFiniteError) throw err.at(this.iteration + 1, this.kept());
+      throw err;
+    } finally {
+      snapshot.dispose();
+    }
+  }
+
+  /** Everything an iteration changes. */
+  private async snapshot(): Promise<Snapshot> {
+    const rng = this.rng.getState();
+    const parts = [snapshotVariables([...this.actor.variables, ...this.critic.variables]), snapshotAdam(this.optimizer)];
+    if (this.reward.update) parts.push(await snapshotReward(this.reward));
+    parts.push({ restore: async () => this.rng.setState(rng), dispose() {} });
+    return combine(parts);
+  }
+
+  /** What a rejected iteration leaves, in words. */
+  private kept(): string {
+    const at = this.lastCheckpoint;
+    if (at === this.iteration) return `the last good checkpoint (iteration ${at}) is kept`;
+    if (at !== undefined) return `the trainer keeps iteration ${this.iteration} in memory; the last checkpoint (iteration ${at}) is kept`;
+    return `the trainer keeps iteration ${this.iteration} in memory (no checkpoint was written)`;
+  }
+
+  private async iterate(): Promise<IterationMetrics> {
     const t0 = performance.now();
     const std = this.explorationStd;
     const [N, D] = this.env.featureShape;
@@ -191,6 +232,8 @@ export class AdaGenTrainer {
       buffer.add({ ...t, returns, ...(groupAdvantage ? { advantages: returns.map((_, i) => groupAdvantage[i % B]) } : {}) });
       rewards.push(...r);
     }
+    const badRewards = nonFiniteEntries("the reward", rewards, "trajectories");
+    if (badRewards) throw new NonFiniteError("reward", badRewards);
     const t1 = performance.now();
     const stats = await ppoUpdate({
       actor: this.actor,
@@ -207,8 +250,10 @@ export class AdaGenTrainer {
       const pool = this.discriminatorFakes === "rollout" ? rebatch(fakes, this.discriminatorBatch) : undefined;
       for (let s = 0; s < this.discriminatorSteps; s++) {
         const fake = pool ? pool[s % pool.length] : await this.exploringFakes(explorationStdAt(this.ppo, this.iteration + 1));
-        discriminator = await this.discriminatorStep(fake);
+        discriminator = checkDiscriminator(await this.discriminatorStep(fake), `discriminator step ${s + 1} of ${this.discriminatorSteps}`);
       }
+      if (this.reward instanceof AdversarialReward)
+        checkFiniteTensors("discriminator parameters", this.reward.discriminator.params.variables, " after the discriminator steps");
     }
     const t3 = performance.now();
     this.iteration++;
@@ -257,7 +302,8 @@ export class AdaGenTrainer {
     const pool: LabeledBatch[] = [];
     for (let done = 0; done < this.trajectoriesPerIteration; done += this.discriminatorBatch) pool.push(await this.exploringFakes(std));
     let last: Record<string, number> | undefined;
-    for (let s = 0; s < this.discriminatorWarmup; s++) last = await this.discriminatorStep(pool[s % pool.length]);
+    for (let s = 0; s < this.discriminatorWarmup; s++)
+      last = checkDiscriminator(await this.discriminatorStep(pool[s % pool.length]), `discriminator warm-up step ${s + 1} of ${this.discriminatorWarmup}`);
     return last;
   }
 
@@ -287,6 +333,7 @@ export class AdaGenTrainer {
     put("optimizer", await exportOptimizer(this.optimizer));
     // A learned reward's own state (AdversarialReward: discriminator weights and its Adam), keys scoped by the reward.
     if (this.reward.exportState) Object.assign(tensors, await this.reward.exportState());
+    const iteration = this.iteration;
     await writeTensorFile(file, {
       meta: {
         format: CHECKPOINT_FORMAT,
@@ -308,6 +355,7 @@ export class AdaGenTrainer {
       },
       tensors,
     });
+    this.lastCheckpoint = iteration;
   }
 
   /** Restores a checkpoint written by `save` into this trainer (same env, reward and sizes). */
@@ -326,6 +374,7 @@ export class AdaGenTrainer {
     await this.reward.importState?.(tensors);
     this.rng.setState(meta.rng as number[]);
     this.iteration = meta.iteration as number;
+    this.lastCheckpoint = this.iteration;
   }
 
   /** Writes the deterministic policy alone (actor weights + its action spec), for sampling. */
@@ -359,6 +408,16 @@ export async function loadPolicy(file: string): Promise<{ actor: PolicyNetwork; 
     throw new Error(`${file}: ${(err as Error).message}`);
   }
   return { actor, actionSpec: meta.actionSpec as ActionSpec, meta };
+}
+
+/** A discriminator update's figures (loss, mean logits), refused when one is NaN or infinite. */
+function checkDiscriminator(figures: Record<string, number>, where: string): Record<string, number> {
+  for (const [key, v] of Object.entries(figures)) {
+    if (Number.isFinite(v)) continue;
+    const quantity = key === "discriminatorLoss" ? "discriminator loss" : `discriminator ${key}`;
+    throw new NonFiniteError(quantity, `the ${quantity} is ${describeNumber(v)} at ${where}`);
+  }
+  return figures;
 }
 
 /** [a, b] with n = 2 → [a, a, b, b]. */
