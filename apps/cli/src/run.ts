@@ -6,7 +6,7 @@ import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, searchBaselines } from "./baselines.js";
 import { compare, formatCompare } from "./compare.js";
 import { TRAIN_STATS } from "./scoring.js";
-import { InputError, describeSchedule } from "@adagen/core";
+import { InputError, NonFiniteError, describeSchedule } from "@adagen/core";
 import { DEFAULT_SHIFT, MODEL_CHOICES, UsageError, getModel } from "./models.js";
 import { ZOO_CARDS } from "@adagen/zoo";
 import { sample } from "./sample.js";
@@ -148,6 +148,9 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
 The run directory holds run.json (the settings), checkpoint.adagen (rewritten atomically after every
 iteration), metrics.jsonl (one JSON line per iteration) and, at the end, policy.adagen for
 "adagen sample --policy". Without --resume an existing run in DIR is never overwritten.
+If a reward, advantage, loss, gradient or parameter becomes NaN or infinite, that iteration is rejected
+(nothing of it is kept or written; checkpoint.adagen stays the last good iteration) and the run stops with
+one line on stderr naming the quantity and the iteration, exit code 3.
 Progress on stderr: iteration, reward mean ± std, discriminator loss, seconds per iteration, ETA.
 
 Output: "wrote DIR/policy.adagen (iteration K of N, validation FID F)", or with --json {"dir", "policy",
@@ -309,6 +312,11 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof InputError) {
       process.stderr.write(`adagen: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof NonFiniteError) {
+      // Training diverged (only train trains): not the user's input, not a bug in the code.
+      process.stderr.write(`adagen train: ${err.message}\n`);
+      return 3;
     }
     throw err;
   }
