@@ -10,6 +10,8 @@
 #              packages/flow/README.md's first example (the zoo's sit-tiny) verbatim, the sampling lines of the root
 #              README's "Use it from your project", a model card of one's own (test/fixtures/byo/latent-flow.card.json,
 #              2 steps, 4 images), require and import of each package;
+#   maskgit    @adagen/maskgit, @adagen/core, @adagen/zoo, tfjs-core, tfjs-backend-wasm and onnxruntime-node:
+#              packages/maskgit/README.md's first example (the zoo's maskgit-tiny) verbatim, require and import of each;
 #   bench      adagen-bench alone: `adagen-bench fid` from node_modules/.bin with the ONNX extractor of
 #              test/fixtures/byo, rgb-diffusion.reals.npz against rgb-diffusion.stats.npz.
 #   pnpm -r build && bash tooling/check/packed-install.sh
@@ -45,7 +47,7 @@ closure=$(node -e '
     const missing = [pkg.main, pkg.module, ...Object.values(pkg.bin ?? {})].filter((e) => e && !fs.existsSync(path.join(dir, e)));
     console.log(`${name}\t${dir}\t${missing.length ? missing.join(",") : "-"}`);
   }
-' @adagen/diffusion @adagen/flow @adagen/zoo adagen-bench)
+' @adagen/diffusion @adagen/flow @adagen/maskgit @adagen/zoo adagen-bench)
 declare -A dirOf
 while IFS=$'\t' read -r name dir missing; do
   [ -n "$name" ] || continue
@@ -367,6 +369,16 @@ run flow readme.mjs
 run flow root-readme.mjs
 run flow byo-card.mjs
 run flow entries.mjs
+
+# --- @adagen/maskgit
+install maskgit @adagen/maskgit @adagen/core @adagen/zoo @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 onnxruntime-node@1.30.0
+{
+  readme_block packages/maskgit/README.md
+  echo 'console.log("maskgit images", JSON.stringify(shape), "bytes", images.length, "samples", JSON.stringify(samples.shape));'
+} >"$work/maskgit/readme.mjs"
+both_entries "$work/maskgit/entries.mjs" @adagen/maskgit @adagen/core @adagen/zoo
+run maskgit readme.mjs
+run maskgit entries.mjs
 
 # --- adagen-bench
 install bench adagen-bench
