@@ -28,6 +28,8 @@ export interface OnnxModelOptions {
 }
 
 let runtime: Promise<typeof Ort> | undefined;
+/** Sessions created by OnnxModel.load and not yet released (OnnxModel.liveSessions). */
+let liveSessions = 0;
 
 /** onnxruntime-node, imported on first use (an optional peer dependency of @adagen/core). */
 function loadOnnxRuntime(): Promise<typeof Ort> {
@@ -46,6 +48,12 @@ export class OnnxModel {
   readonly contract: OnnxContract;
   private readonly ort: typeof Ort;
   private readonly session: Ort.InferenceSession;
+  private released = false;
+
+  /** onnxruntime sessions loaded and not yet released, process-wide (the resource checks: pnpm bench:resources). */
+  static get liveSessions(): number {
+    return liveSessions;
+  }
 
   private constructor(name: string, ort: typeof Ort, session: Ort.InferenceSession, contract: OnnxContract) {
     this.name = name;
@@ -69,13 +77,21 @@ export class OnnxModel {
     } catch (err) {
       throw new Error(`cannot load ONNX model ${file}: ${(err as Error).message.split("\n")[0]}`);
     }
+    liveSessions++;
     const check = (kind: string, declared: readonly string[], wanted: string[]) => {
       const missing = wanted.filter((n) => !declared.includes(n));
       if (missing.length)
         throw new Error(`ONNX model ${file}: missing ${kind} ${missing.map((m) => `"${m}"`).join(", ")} (it declares ${declared.join(", ")})`);
     };
-    check("input", session.inputNames, Object.keys(contract.inputs));
-    check("output", session.outputNames, Object.keys(contract.outputs));
+    try {
+      check("input", session.inputNames, Object.keys(contract.inputs));
+      check("output", session.outputNames, Object.keys(contract.outputs));
+    } catch (err) {
+      // Refused, the session is released here: the caller never gets a model to dispose.
+      liveSessions--;
+      await session.release();
+      throw err;
+    }
     return new OnnxModel(file, ort, session, contract);
   }
 
@@ -111,6 +127,9 @@ export class OnnxModel {
   }
 
   async dispose(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    liveSessions--;
     await this.session.release();
   }
 }
