@@ -69,6 +69,7 @@ export { writeTensorFile, readTensorFile, type TensorFile, type NamedArray } fro
 export { bestOfN, type BestOfNResult } from "./refine.js";
 export { nonAdaptive, isNonAdaptive, type NonAdaptiveOptions } from "./non-adaptive.js";
 export { classifierFreeGuidance, channelMask, type FloatArray } from "./guidance.js";
+export { TokenSampler } from "./tokens/token-sampler.js";
 export { statesToImages } from "./images/states-to-images.js";
 export { ImageRealData, type UInt8Images } from "./images/image-real-data.js";
 export {

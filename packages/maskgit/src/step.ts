@@ -8,7 +8,7 @@
  * Draw order per sample (reproducible whatever the batch): N categorical draws (one uniform each, position order),
  * then N Gumbel draws (one uniform each).
  */
-import { classifierFreeGuidance, type Random } from "@adagen/core";
+import { TokenSampler, classifierFreeGuidance, type Random } from "@adagen/core";
 import { maskedCount } from "./heuristic.js";
 
 export interface MaskGitStepInput {
@@ -34,7 +34,7 @@ export function maskGitStep(input: MaskGitStepInput): { sampled: Int32Array; nex
   const guided = classifierFreeGuidance(input.logitsCond, input.logitsUncond, input.guidance);
   const sampled = new Int32Array(B * N);
   const next = new Int32Array(B * N);
-  const probs = new Float64Array(K);
+  const tokenSampler = new TokenSampler(K);
   const conf = new Float64Array(N);
   const noisy = new Float64Array(N);
   for (let b = 0; b < B; b++) {
@@ -42,35 +42,12 @@ export function maskGitStep(input: MaskGitStepInput): { sampled: Int32Array; nex
     const tau = input.sampleTemperature[b];
     for (let i = 0; i < N; i++) {
       const row = guided.subarray((b * N + i) * K, (b * N + i + 1) * K);
-      // Categorical draw from softmax(row / tau) by inverse CDF on one uniform.
-      let max = -Infinity;
-      for (let j = 0; j < K; j++) max = Math.max(max, row[j]);
-      // One pass: the weights at temperature tau for the draw, and the temperature-1 normaliser for the confidence.
-      let total = 0;
-      let z = 0;
-      for (let j = 0; j < K; j++) {
-        const e = Math.exp(row[j] - max);
-        z += e;
-        total += probs[j] = tau === 1 ? e : Math.exp((row[j] - max) / tau);
-      }
-      let u = rng.uniform() * total;
-      let x = K - 1;
-      for (let j = 0; j < K; j++) {
-        u -= probs[j];
-        if (u < 0) {
-          x = j;
-          break;
-        }
-      }
+      // Drawn at every position (one uniform each, so the stream does not depend on which are masked).
+      const x = tokenSampler.draw(row, rng.uniform(), tau);
       const known = ids[b * N + i] !== maskId;
-      if (known) {
-        sampled[b * N + i] = ids[b * N + i];
-        conf[i] = Infinity;
-      } else {
-        // log softmax(row)[x] at temperature 1.
-        sampled[b * N + i] = x;
-        conf[i] = row[x] - max - Math.log(z);
-      }
+      sampled[b * N + i] = known ? ids[b * N + i] : x;
+      // Revealed tokens are never re-masked; a new one's confidence is its log-probability at temperature 1.
+      conf[i] = known ? Infinity : tokenSampler.logProbability(row, x);
     }
     const beta = input.maskTemperature[b];
     for (let i = 0; i < N; i++) noisy[i] = conf[i] + beta * gumbel(rng);
