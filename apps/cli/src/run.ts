@@ -147,7 +147,9 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
 
 The run directory holds run.json (the settings), checkpoint.adagen (rewritten atomically after every
 iteration), metrics.jsonl (one JSON line per iteration) and, at the end, policy.adagen for
-"adagen sample --policy". Without --resume an existing run in DIR is never overwritten.
+"adagen sample --policy". Without --resume an existing run in DIR is never overwritten. A run killed at any
+point (even SIGKILL) continues with --resume to the same files as an uninterrupted run, redoing at most the
+iteration in progress. While a run trains, DIR/run.lock holds its pid and a second train on DIR is refused.
 If a reward, advantage, loss, gradient or parameter becomes NaN or infinite, that iteration is rejected
 (nothing of it is kept or written; checkpoint.adagen stays the last good iteration) and the run stops with
 one line on stderr naming the quantity and the iteration, exit code 3.
@@ -193,7 +195,8 @@ karras; flow: uniform, shifted with shift ${SHIFTS.join(" and ")}) × every star
 constant guidance weight of --guidance samples --n class-balanced images on the held-out seed --seed, scored by
 FID against the card's training statistics (evaluation.trainStats; the zoo's: packages/zoo/${TRAIN_STATS}; the
 test statistics are kept for compare). The lowest FID wins. Results are merged into --out after each step count
-(written atomically).
+(written atomically). Killed, a search keeps the step counts it finished in --out; the interrupted one starts
+over (run again with the remaining step counts).
 
   --model M            ${MODEL_CHOICES}
   --steps LIST         comma-separated step counts, e.g. 4,8,16
@@ -222,7 +225,8 @@ the shipped one (the card's policies folder, M-T.adagen), or DIR/M-T/policy.adag
 FID: the card's extractor features of the uint8 samples against its test statistics (the zoo's:
 fmnist-features' 128-d features vs packages/zoo/stats/fmnist-test-stats.npz). Class accuracy: share of
 samples the extractor's logits classify as their conditioning class ("-" when the card names no logits).
-Small N biases FID upwards (use 10,000 for reported figures).
+Small N biases FID upwards (use 10,000 for reported figures). Compare writes nothing but its output: killed,
+it keeps no partial state and starts from scratch when run again.
 
   --model M            ${MODEL_CHOICES}
   --steps LIST         comma-separated step counts, e.g. 4,8,16

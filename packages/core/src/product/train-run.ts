@@ -9,17 +9,20 @@
  *   run.json          what was trained (model, steps, batch, trajectories, seed, network, recipe...), written once
  *   checkpoint.adagen everything to resume exactly (AdaGenTrainer.save), rewritten atomically every iteration
  *   metrics.jsonl     one JSON line of IterationMetrics per iteration (with `validation` when scored)
- *   best.adagen       the best-validation policy so far
+ *   best.adagen       the best-validation policy so far (a new best waits in best-pending.adagen until its
+ *                     iteration is checkpointed)
  *   policy.adagen     the selected policy, at the end
+ *   run.lock          the pid of the run writing here, while it runs (run-lock.ts): a second run is refused
  * Non-adaptive runs (paper Table XI, "learnable vs adaptive") train on core's `nonAdaptive` env: constant features,
  * so the policy learns one schedule (the step index only) shared by all samples; the policy file says
  * `adaptive: false`. The checkpoint is first written at iteration 0; each iteration then appends its metrics line and
  * replaces the checkpoint, so a run killed at any point resumes from the last checkpoint; lines past it are dropped
- * on resume and redone.
+ * on resume and redone, and temporary files of interrupted writes are removed. tooling/check/crash-test.ts kills a run
+ * at random moments and checks that the resumed result is byte-identical to an uninterrupted one.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { writeFileAtomic } from "@adagen/metrics";
 import type { PolicyInit } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
@@ -36,6 +39,7 @@ import { bestBaseline, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
 import { generateImages } from "./generate.js";
 import { InputError } from "./input-error.js";
+import { acquireRunLock } from "./run-lock.js";
 import { loadModel, openModel, type AdaGenModel } from "./model.js";
 import { loadRealImages } from "./real-images.js";
 import { AUGMENTS, preset as presetNamed, type PresetName, type Recipe, type TrainingPreset, type Validation } from "./recipes.js";
@@ -153,8 +157,26 @@ function readBest(metricsFile: string): (Scores & { iteration: number }) | undef
   return best;
 }
 
+/**
+ * A new best policy goes to best-pending.adagen first and becomes best.adagen once its iteration is checkpointed
+ * (`commit`), so best.adagen never holds an iteration the checkpoint has not reached: a run killed in between and
+ * resumed with fewer --iterations would otherwise select a policy its metrics do not name. On resume the pending file
+ * is committed when the checkpoint reached it, else dropped (its iteration is redone).
+ */
+const PENDING_BEST = "best-pending.adagen";
+
+async function settlePendingBest(dir: string, iteration: number): Promise<void> {
+  const pending = join(dir, PENDING_BEST);
+  if (!existsSync(pending)) return;
+  const done = ((await readTensorFile(pending)).meta.iteration as number) <= iteration;
+  if (done) renameSync(pending, join(dir, "best.adagen"));
+  else rmSync(pending);
+}
+
 /** Scores the deterministic policy on fixed seeds against the training statistics and keeps the best in a file. */
 class Validator {
+  private pending = false;
+
   private constructor(
     private readonly config: Validation,
     private readonly opened: OpenedGenerator,
@@ -178,10 +200,22 @@ class Validator {
     const source = { kind: "policy", actor: trainer.actor, actionSpec: this.opened.env.actionSpec, path: "(training)", adaptive } as const;
     const score = await this.scorer.score(await generateImages(this.opened, source, this.config.n, this.config.seed));
     if (!this.best || score.fid < this.best.fid) {
-      await trainer.exportPolicy(this.bestFile, { ...info, validationFid: score.fid });
+      await trainer.exportPolicy(this.pendingFile, { ...info, validationFid: score.fid });
+      this.pending = true;
       this.best = { ...score, iteration: trainer.iteration };
     }
     return score;
+  }
+
+  private get pendingFile(): string {
+    return join(dirname(this.bestFile), PENDING_BEST);
+  }
+
+  /** Call once the evaluated iteration is checkpointed: a new best becomes best.adagen. */
+  commit(): void {
+    if (!this.pending) return;
+    renameSync(this.pendingFile, this.bestFile);
+    this.pending = false;
   }
 
   dispose(): Promise<void> {
@@ -220,6 +254,15 @@ function truncateMetrics(file: string, iteration: number): void {
   writeFileAtomic(file, Buffer.from(kept.map((l) => `${l}\n`).join(""), "utf8"));
 }
 
+/** The files a run writes atomically, and their temporary names (writeTensorFile's and writeFileAtomic's). */
+const RUN_FILES = ["run.json", "checkpoint.adagen", "metrics.jsonl", "best.adagen", PENDING_BEST, "policy.adagen"];
+const isTempFile = (name: string) => RUN_FILES.some((f) => name.startsWith(`${f}.tmp-`) || (name.startsWith(`.${f}.`) && name.endsWith(".tmp")));
+
+/** Removes the temporary files of a killed run's interrupted writes (called holding the run lock: no writer is left). */
+function removeTempFiles(dir: string): void {
+  for (const name of readdirSync(dir)) if (isTempFile(name)) rmSync(join(dir, name), { force: true });
+}
+
 /** Drops undefined values, so options not given leave the preset alone. */
 function defined<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -242,171 +285,181 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
   const emit = options.onEvent ?? (() => {});
 
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(`${dir} is a file, not a run directory`);
-  let info: RunInfo;
-  if (options.resume) {
-    if (!existsSync(checkpoint)) throw new InputError(`${checkpoint}: no checkpoint to resume; start the run without resume`);
-    info = readRunInfo(dir);
-    if (info.model !== model.name || info.steps !== steps)
-      throw new InputError(`${dir} was trained for ${info.model} at ${info.steps} steps, not ${model.name} at ${steps}`);
-    for (const k of ["batch", "trajectories", "seed"] as const) {
-      const v = options[k];
-      if (v !== undefined && v !== info[k]) throw new InputError(`${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
-    }
-    const changed = (["init", "discriminator", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
-    if (changed.length) throw new InputError(`${changed.join(", ")} cannot change on resume; a resumed run keeps the settings in ${runFile}`);
-    if (shared && info.adaptive !== false) throw new InputError(`non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${runFile}`);
-  } else {
-    // run.json alone (a run that failed before its first checkpoint) is not a run worth keeping.
-    const existing = ["checkpoint.adagen", "metrics.jsonl", "policy.adagen"].filter((f) => existsSync(join(dir, f)));
-    if (existing.length > 0)
-      throw new InputError(`${dir} already holds a run (${existing.join(", ")}); resume it, or choose another directory`);
-    const augment = options.recipe?.augment;
-    if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
-      throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
-    info = {
-      format: RUN_FORMAT,
-      model: model.name,
-      steps,
-      batch: options.batch ?? base.batch,
-      trajectories: options.trajectories ?? base.trajectories,
-      seed: options.seed ?? base.seed,
-      network: base.network,
-      init: await policyInit(model, steps, options.init ?? "best"),
-      discriminator: discriminatorFor(model.card, options.discriminator),
-      recipe: { ...base.recipe, ...defined(options.recipe) },
-      validation: { ...base.validation, ...defined(options.validation) },
-      adaptive: !shared,
-    };
-  }
-  const adaptive = info.adaptive !== false;
-
-  await initTensorflow();
-  const opened = await openModel(model, steps, info.init);
-  let trainer: AdaGenTrainer | undefined;
-  let discriminator: Discriminator | undefined;
+  const lock = acquireRunLock(dir);
   try {
-    const { recipe } = info;
-    discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
-    const reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
-    trainer = new AdaGenTrainer({
-      env: adaptive ? opened.env : nonAdaptive(opened.env),
-      reward,
-      realData: loadRealImages(model.card),
-      network: info.network,
-      ppo: {
-        learningRate: recipe.learningRate,
-        explorationStd: recipe.explorationStd,
-        stdDecayAt: recipe.stdDecayAt ?? [],
-        epochs: recipe.epochs,
-        minibatches: recipe.minibatches,
-      },
-      groupSize: recipe.groupSize,
-      batchSize: info.batch,
-      trajectoriesPerIteration: info.trajectories,
-      discriminatorSteps: recipe.discriminatorSteps,
-      discriminatorWarmup: recipe.discriminatorWarmup,
-      discriminatorFakes: recipe.discriminatorFakes,
-      discriminatorAugment: recipe.augment === "translate-cutout" ? translateCutout() : undefined,
-      discriminatorBatch: info.batch,
-      seed: info.seed,
-    });
-
-    let resumedFrom: number | undefined;
+    removeTempFiles(dir);
+    let info: RunInfo;
     if (options.resume) {
-      let meta: Record<string, unknown>;
-      try {
-        meta = (await readTensorFile(checkpoint)).meta;
-      } catch (err) {
-        throw new InputError(`${checkpoint}: ${(err as Error).message}`);
+      if (!existsSync(checkpoint)) throw new InputError(`${checkpoint}: no checkpoint to resume; start the run without resume`);
+      info = readRunInfo(dir);
+      if (info.model !== model.name || info.steps !== steps)
+        throw new InputError(`${dir} was trained for ${info.model} at ${info.steps} steps, not ${model.name} at ${steps}`);
+      for (const k of ["batch", "trajectories", "seed"] as const) {
+        const v = options[k];
+        if (v !== undefined && v !== info[k]) throw new InputError(`${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
       }
-      if (JSON.stringify(meta.actionSpec) !== JSON.stringify(opened.env.actionSpec))
-        throw new InputError(`${checkpoint}: its action spec does not match ${model.name} at ${steps} steps`);
-      try {
-        await trainer.load(checkpoint);
-      } catch (err) {
-        throw new InputError(`${checkpoint}: cannot restore (${(err as Error).message})`);
-      }
-      resumedFrom = trainer.iteration;
-      truncateMetrics(metricsFile, trainer.iteration);
+      const changed = (["init", "discriminator", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
+      if (changed.length) throw new InputError(`${changed.join(", ")} cannot change on resume; a resumed run keeps the settings in ${runFile}`);
+      if (shared && info.adaptive !== false) throw new InputError(`non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${runFile}`);
     } else {
-      try {
-        await mkdir(dir, { recursive: true });
-        writeFileAtomic(runFile, Buffer.from(JSON.stringify(info, null, 2) + "\n", "utf8"));
-      } catch (err) {
-        throw new InputError(`${dir}: cannot write the run (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      }
-      // Iteration 0, so a run stopped during its first iteration can still be resumed.
-      await trainer.save(checkpoint);
+      // run.json alone (a run that failed before its first checkpoint) is not a run worth keeping.
+      const existing = ["checkpoint.adagen", "metrics.jsonl", "policy.adagen"].filter((f) => existsSync(join(dir, f)));
+      if (existing.length > 0)
+        throw new InputError(`${dir} already holds a run (${existing.join(", ")}); resume it, or choose another directory`);
+      const augment = options.recipe?.augment;
+      if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
+        throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
+      info = {
+        format: RUN_FORMAT,
+        model: model.name,
+        steps,
+        batch: options.batch ?? base.batch,
+        trajectories: options.trajectories ?? base.trajectories,
+        seed: options.seed ?? base.seed,
+        network: base.network,
+        init: await policyInit(model, steps, options.init ?? "best"),
+        discriminator: discriminatorFor(model.card, options.discriminator),
+        recipe: { ...base.recipe, ...defined(options.recipe) },
+        validation: { ...base.validation, ...defined(options.validation) },
+        adaptive: !shared,
+      };
     }
+    const adaptive = info.adaptive !== false;
 
-    const startIteration = trainer.iteration;
-    emit({
-      type: "start",
-      dir,
-      resumedFrom,
-      adaptive,
-      policyParameters: trainer.actor.parameterCount,
-      trajectories: info.trajectories,
-      batch: info.batch,
-      validation: info.validation,
-      iterations,
-    });
-    const validation = info.validation.every > 0 ? await Validator.open(info.validation, model, opened, bestFile, readBest(metricsFile)) : undefined;
-    const policyInfo = () => ({
-      model: model.name,
-      steps,
-      iteration: trainer!.iteration,
-      batch: info.batch,
-      trajectories: info.trajectories,
-      seed: info.seed,
-      init: info.init,
-      adaptive,
-    });
-    let last: IterationMetrics | undefined;
-    const started = performance.now();
+    await initTensorflow();
+    const opened = await openModel(model, steps, info.init);
+    let trainer: AdaGenTrainer | undefined;
+    let discriminator: Discriminator | undefined;
     try {
-      if (validation && !options.resume) {
-        const v = await validation.evaluate(trainer, policyInfo());
-        await appendFile(metricsFile, JSON.stringify({ iteration: 0, validation: v }) + "\n");
-        emit({ type: "validation", iteration: 0, fid: v.fid, init: info.init.name });
-      }
-      while (trainer.iteration < iterations) {
-        const m: IterationMetrics & { validation?: Scores } = await trainer.step();
-        if (validation && (trainer.iteration % info.validation.every === 0 || trainer.iteration === iterations))
-          m.validation = await validation.evaluate(trainer, policyInfo());
-        await appendFile(metricsFile, JSON.stringify(m) + "\n");
+      const { recipe } = info;
+      discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
+      const reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
+      trainer = new AdaGenTrainer({
+        env: adaptive ? opened.env : nonAdaptive(opened.env),
+        reward,
+        realData: loadRealImages(model.card),
+        network: info.network,
+        ppo: {
+          learningRate: recipe.learningRate,
+          explorationStd: recipe.explorationStd,
+          stdDecayAt: recipe.stdDecayAt ?? [],
+          epochs: recipe.epochs,
+          minibatches: recipe.minibatches,
+        },
+        groupSize: recipe.groupSize,
+        batchSize: info.batch,
+        trajectoriesPerIteration: info.trajectories,
+        discriminatorSteps: recipe.discriminatorSteps,
+        discriminatorWarmup: recipe.discriminatorWarmup,
+        discriminatorFakes: recipe.discriminatorFakes,
+        discriminatorAugment: recipe.augment === "translate-cutout" ? translateCutout() : undefined,
+        discriminatorBatch: info.batch,
+        seed: info.seed,
+      });
+
+      let resumedFrom: number | undefined;
+      if (options.resume) {
+        let meta: Record<string, unknown>;
+        try {
+          meta = (await readTensorFile(checkpoint)).meta;
+        } catch (err) {
+          throw new InputError(`${checkpoint}: ${(err as Error).message}`);
+        }
+        if (JSON.stringify(meta.actionSpec) !== JSON.stringify(opened.env.actionSpec))
+          throw new InputError(`${checkpoint}: its action spec does not match ${model.name} at ${steps} steps`);
+        try {
+          await trainer.load(checkpoint);
+        } catch (err) {
+          throw new InputError(`${checkpoint}: cannot restore (${(err as Error).message})`);
+        }
+        resumedFrom = trainer.iteration;
+        // At iteration 0 the starting schedule's validation line may be missing: drop it and redo it below.
+        truncateMetrics(metricsFile, trainer.iteration === 0 ? -1 : trainer.iteration);
+        await settlePendingBest(dir, trainer.iteration);
+      } else {
+        try {
+          await mkdir(dir, { recursive: true });
+          writeFileAtomic(runFile, Buffer.from(JSON.stringify(info, null, 2) + "\n", "utf8"));
+        } catch (err) {
+          throw new InputError(`${dir}: cannot write the run (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
+        // Iteration 0, so a run stopped during its first iteration can still be resumed.
         await trainer.save(checkpoint);
-        last = m;
-        const secondsPerIteration = (performance.now() - started) / 1000 / (trainer.iteration - startIteration);
-        emit({ type: "iteration", metrics: m, secondsPerIteration, best: validation?.best, iterations });
       }
+
+      const startIteration = trainer.iteration;
+      emit({
+        type: "start",
+        dir,
+        resumedFrom,
+        adaptive,
+        policyParameters: trainer.actor.parameterCount,
+        trajectories: info.trajectories,
+        batch: info.batch,
+        validation: info.validation,
+        iterations,
+      });
+      const validation = info.validation.every > 0 ? await Validator.open(info.validation, model, opened, bestFile, readBest(metricsFile)) : undefined;
+      const policyInfo = () => ({
+        model: model.name,
+        steps,
+        iteration: trainer!.iteration,
+        batch: info.batch,
+        trajectories: info.trajectories,
+        seed: info.seed,
+        init: info.init,
+        adaptive,
+      });
+      let last: IterationMetrics | undefined;
+      const started = performance.now();
+      try {
+        if (validation && trainer.iteration === 0) {
+          const v = await validation.evaluate(trainer, policyInfo());
+          await appendFile(metricsFile, JSON.stringify({ iteration: 0, validation: v }) + "\n");
+          validation.commit();
+          emit({ type: "validation", iteration: 0, fid: v.fid, init: info.init.name });
+        }
+        while (trainer.iteration < iterations) {
+          const m: IterationMetrics & { validation?: Scores } = await trainer.step();
+          if (validation && (trainer.iteration % info.validation.every === 0 || trainer.iteration === iterations))
+            m.validation = await validation.evaluate(trainer, policyInfo());
+          await appendFile(metricsFile, JSON.stringify(m) + "\n");
+          await trainer.save(checkpoint);
+          validation?.commit();
+          last = m;
+          const secondsPerIteration = (performance.now() - started) / 1000 / (trainer.iteration - startIteration);
+          emit({ type: "iteration", metrics: m, secondsPerIteration, best: validation?.best, iterations });
+        }
+      } finally {
+        await validation?.dispose();
+      }
+      let selected = trainer.iteration;
+      if (validation?.best) {
+        // The best validation policy (possibly the starting schedule at iteration 0) is the run's policy.
+        const { meta, tensors } = await readTensorFile(bestFile);
+        const selectedBy = `validation FID (${info.validation.n} samples, seed ${info.validation.seed}, vs ${validation.reference})`;
+        await writeTensorFile(policyFile, { meta: { ...meta, selectedBy }, tensors });
+        selected = validation.best.iteration;
+      } else {
+        await trainer.exportPolicy(policyFile, policyInfo());
+      }
+      return {
+        dir,
+        policy: policyFile,
+        iteration: trainer.iteration,
+        selectedIteration: selected,
+        bestValidation: validation?.best,
+        init: info.init,
+        adaptive,
+        resumedFrom,
+        last,
+      };
     } finally {
-      await validation?.dispose();
+      trainer?.dispose();
+      (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
+      await opened.dispose();
     }
-    let selected = trainer.iteration;
-    if (validation?.best) {
-      // The best validation policy (possibly the starting schedule at iteration 0) is the run's policy.
-      const { meta, tensors } = await readTensorFile(bestFile);
-      const selectedBy = `validation FID (${info.validation.n} samples, seed ${info.validation.seed}, vs ${validation.reference})`;
-      await writeTensorFile(policyFile, { meta: { ...meta, selectedBy }, tensors });
-      selected = validation.best.iteration;
-    } else {
-      await trainer.exportPolicy(policyFile, policyInfo());
-    }
-    return {
-      dir,
-      policy: policyFile,
-      iteration: trainer.iteration,
-      selectedIteration: selected,
-      bestValidation: validation?.best,
-      init: info.init,
-      adaptive,
-      resumedFrom,
-      last,
-    };
   } finally {
-    trainer?.dispose();
-    (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
-    await opened.dispose();
+    lock.release();
   }
 }
