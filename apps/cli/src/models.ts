@@ -1,7 +1,7 @@
 /**
  * The generators the CLI runs: a model card (packages/zoo/cards/ for the zoo's models, or any card file a user
  * writes for their own ONNX generator), opened by its paradigm's adapter (`@adagen/diffusion`'s
- * `diffusionAdapter`, `@adagen/flow`'s `flowAdapter`) as the policy-driven env with its heuristic (docs/method.md
+ * `diffusionAdapter`, `@adagen/flow`'s `flowAdapter`, `@adagen/maskgit`'s and `@adagen/var`'s) as the policy-driven env with its heuristic (docs/method.md
  * §4.3) plus its fixed baseline schedules. Every env renders images `[B,H,W,C]` in [0,1], what the discriminators and
  * the feature extractor read.
  */
@@ -22,6 +22,7 @@ import {
 import { diffusionAdapter } from "@adagen/diffusion";
 import { DEFAULT_SHIFT, flowAdapter } from "@adagen/flow";
 import { maskgitAdapter } from "@adagen/maskgit";
+import { varAdapter } from "@adagen/var";
 import { ZOO_CARDS, cardPath, type ZooCardName } from "@adagen/zoo";
 
 export { DEFAULT_SHIFT };
@@ -32,7 +33,12 @@ export type OpenedModel = OpenedGenerator;
 export class UsageError extends InputError {}
 
 /** The adapters by the card's `paradigm`. */
-export const ADAPTERS: Readonly<Record<string, GeneratorAdapter>> = { diffusion: diffusionAdapter, flow: flowAdapter, maskgit: maskgitAdapter };
+export const ADAPTERS: Readonly<Record<string, GeneratorAdapter>> = {
+  diffusion: diffusionAdapter,
+  flow: flowAdapter,
+  maskgit: maskgitAdapter,
+  var: varAdapter,
+};
 
 export interface ModelEntry extends AdaGenModel {
   description: string;

@@ -109,6 +109,8 @@ export {
   MODEL_CARD_VERSION,
   openRenderer,
   openOdeCard,
+  SEARCH_KEYS,
+  type SearchKey,
   type ModelCard,
   type GeneratorSpec,
   type DecoderSpec,

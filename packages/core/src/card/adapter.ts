@@ -1,7 +1,7 @@
 /**
  * What a paradigm package gives the tools (the `adagen` CLI, your own code) for a model card: the facts of its
  * heuristic and baseline search, and the generator opened at a step count as an environment plus fixed-schedule
- * sampling. `@adagen/diffusion` and `@adagen/flow` each export one (`diffusionAdapter`, `flowAdapter`).
+ * sampling. Each paradigm package exports one (`diffusionAdapter`, `flowAdapter`, `maskgitAdapter`, `varAdapter`).
  */
 import type { Batch, GenerationEnv } from "../env.js";
 import type { ModelCard } from "./model-card.js";
@@ -18,9 +18,17 @@ export interface ScheduleRequest {
   start?: number;
   /** MaskGIT: the masking (Gumbel) temperature's starting value (it falls to 0); the heuristic's when omitted. */
   maskTemperature?: number;
-  /** MaskGIT: the constant sampling temperature; the heuristic's when omitted. */
+  /** MaskGIT, VAR: the constant sampling temperature; the heuristic's when omitted. */
   sampleTemperature?: number;
+  /** VAR: the constant top-k count; the heuristic's when omitted. */
+  topK?: number;
+  /** VAR: the constant top-p mass; the heuristic's when omitted. */
+  topP?: number;
 }
+
+/** The request fields a baseline search can vary besides schedule, start and guidance. */
+export const SEARCH_KEYS = ["maskTemperature", "sampleTemperature", "topK", "topP"] as const;
+export type SearchKey = (typeof SEARCH_KEYS)[number];
 
 /**
  * The time-point schedule an untrained policy reproduces (the residual its outputs are added to, docs/method.md
@@ -71,10 +79,12 @@ export interface SamplerFacts {
   heuristicSchedule?: ScheduleRequest;
   /**
    * Further dimensions of the baseline search besides schedule, start and guidance, as request fields and the values
-   * to try (MaskGIT: maskTemperature, sampleTemperature). With `heuristicSchedule` set, the search also tries the
+   * to try (MaskGIT: maskTemperature, sampleTemperature; VAR: topK, topP, sampleTemperature). With `heuristicSchedule` set, the search also tries the
    * heuristic's own guidance (no `guidance` in the request).
    */
-  searchSpace?: Partial<Record<"maskTemperature" | "sampleTemperature", readonly number[]>>;
+  searchSpace?: Partial<Record<SearchKey, readonly number[]>>;
+  /** Samplers whose step count is fixed by the model (VAR: one decision per scale); absent: any step count. */
+  fixedSteps?: number;
 }
 
 export interface GeneratorAdapter {

@@ -8,6 +8,7 @@ export {
   type GeneratorSpec,
   type DecoderSpec,
 } from "./model-card.js";
-export type { GeneratorAdapter, OpenedGenerator, PolicyInit, SamplerFacts, ScheduleRequest } from "./adapter.js";
+export { SEARCH_KEYS } from "./adapter.js";
+export type { GeneratorAdapter, OpenedGenerator, PolicyInit, SamplerFacts, ScheduleRequest, SearchKey } from "./adapter.js";
 export { openRenderer, type CardRenderer } from "./render.js";
 export { openOdeCard } from "./ode-card.js";

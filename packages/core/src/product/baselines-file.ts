@@ -41,7 +41,9 @@ export interface BaselinesFile {
  */
 export function describeSchedule(s: ScheduleRequest): string {
   const w = s.guidance === undefined ? "heuristic guidance" : `w = ${s.guidance}`;
-  const temps = `${s.maskTemperature === undefined ? "" : `, mask temperature ${s.maskTemperature}`}${s.sampleTemperature === undefined ? "" : `, sampling temperature ${s.sampleTemperature}`}`;
+  const extra = (value: number | undefined, label: string) => (value === undefined ? "" : `, ${label} ${value}`);
+  const temps =
+    extra(s.maskTemperature, "mask temperature") + extra(s.topK, "top-k") + extra(s.topP, "top-p") + extra(s.sampleTemperature, "sampling temperature");
   return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, ${w}${temps}`;
 }
 

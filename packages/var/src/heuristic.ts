@@ -1,0 +1,43 @@
+/**
+ * VAR's heuristic (docs/method.md §4.3): the same values at every scale, the model's defaults. Guidance is a
+ * multiplier w of the sampler's built-in ramp k/(S − 1) (§5.2 step 3), so the scale-0 weight has no effect.
+ */
+
+/** The action keys of the VAR sampler, in the order of the heuristic table's columns. */
+export const VAR_KEYS = ["guidanceScale", "topK", "topP", "sampleTemperature"] as const;
+
+export interface VarDefaults {
+  /** Multiplier of the guidance ramp (var-tiny: 1.5). */
+  cfg: number;
+  /** Top-k count, 0 = no filter (var-tiny: 112). */
+  topK: number;
+  /** Top-p mass, 1 = no filter (var-tiny: 0.96). */
+  topP: number;
+  /** Sampling temperature, applied after both filters (1). */
+  temperature: number;
+}
+
+/** S rows [guidanceScale, topK, topP, sampleTemperature] of a constant schedule (the heuristic with the defaults). */
+export function varSchedule(scales: number, values: VarDefaults): number[][] {
+  if (!(Number.isInteger(scales) && scales >= 1)) throw new RangeError(`scales must be a positive integer, got ${scales}`);
+  const { cfg, topK, topP, temperature } = values;
+  if (!(cfg > 0 && Number.isFinite(cfg))) throw new RangeError(`cfg must be > 0 (softplus range), got ${cfg}`);
+  if (!(Number.isInteger(topK) && topK >= 1)) throw new RangeError(`topK must be a positive integer (the policy's range is (0, codebook)), got ${topK}`);
+  if (!(topP > 0 && topP < 1)) throw new RangeError(`topP must be in (0, 1) (sigmoid range), got ${topP}`);
+  if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`temperature must be > 0 (softplus range), got ${temperature}`);
+  return Array.from({ length: scales }, () => [cfg, topK, topP, temperature]);
+}
+
+/**
+ * The top-k count of an executed action value a ∈ (0, V): ⌊a + ½⌋. The paper truncates; rounding keeps an integer
+ * table value (the heuristic's 112) exact after the float32 round trip through the activation, where 111.99999
+ * would truncate to 111.
+ */
+export function topKCount(action: number): number {
+  return Math.floor(action + 0.5);
+}
+
+/** The guidance weight VAR applies at scale k of S: the policy's multiplier w on the built-in ramp k/(S − 1). */
+export function rampedGuidance(w: number, k: number, scales: number): number {
+  return scales > 1 ? (w * k) / (scales - 1) : 0;
+}
