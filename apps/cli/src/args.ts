@@ -2,6 +2,8 @@
  * Flag parsing shared by the commands: each command declares its flags and their kinds; anything else, a missing
  * value or a bad one is a `UsageError` (one line on stderr, exit 2).
  */
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { UsageError } from "./models.js";
 
 export type FlagKind = "bool" | "string" | "int" | "seed" | "number" | "intList" | "numberList";
@@ -117,3 +119,22 @@ export class Flags {
 
 /** The step counts a model can take: the time grids keep ≥ 0.01 between points, so at most ~89 evaluations. */
 export const STEPS_RANGE = { min: 1, max: 64 } as const;
+
+/**
+ * Refuses an output file that cannot be written, before any work is done for it: it is a folder, or the nearest
+ * existing folder above it is a file or not writable (folders missing below that one are created when writing).
+ */
+export function checkOutputFile(path: string): void {
+  const fail = (why: string): never => {
+    throw new UsageError(`${path}: cannot write (${why})`);
+  };
+  if (existsSync(path) && statSync(path).isDirectory()) fail("EISDIR");
+  let dir = dirname(resolve(path));
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) fail(`ENOTDIR: ${dir} is a file`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    fail(`${(err as NodeJS.ErrnoException).code ?? "not writable"}: ${dir}`);
+  }
+}

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
   Scorer,
+  checkImageCount,
   describeSchedule,
   generateImages,
   InputError,
@@ -19,7 +20,7 @@ import {
   type ScoredSchedule,
 } from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
-import { Flags } from "./args.js";
+import { Flags, checkOutputFile } from "./args.js";
 import { UsageError, getModel, openModel, type ModelEntry } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
@@ -89,6 +90,8 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   }
   const merge = flags.bool("merge");
   const out = flags.string("out") ?? "runs/baselines.json";
+  checkOutputFile(out);
+  checkImageCount(n, entry.card.image.shape);
   const file = readBaselines(out);
   try {
     mkdirSync(dirname(out), { recursive: true });
@@ -137,7 +140,11 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
       bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${previous ? ` (of ${scored.length}, merged)` : ""}`);
       (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: displayPath(scorer.statsFile), grid: scored, ...(allSkipped.length ? { skipped: allSkipped } : {}) };
       // Written after every step count, so a long search keeps what it found.
-      writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
+      try {
+        writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
+      } catch (err) {
+        throw new UsageError(`--out ${out}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
     }
   } finally {
     await scorer.dispose();

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import {
   Scorer,
   baselineFor,
+  checkImageCount,
   generateImages,
   initTensorflow,
   openPolicy,
@@ -152,6 +153,7 @@ export async function compare(flags: Flags, quiet: boolean): Promise<CompareRepo
   const seed = flags.number("seed") ?? 0;
   const policyDir = flags.string("policy-dir");
   const sharedDir = flags.string("shared") ?? DEFAULT_SHARED_DIR;
+  checkImageCount(n, entry.card.image.shape);
 
   await initTensorflow();
   const scorer = await Scorer.create(entry.card, "test");

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { bestBaseline, createSampler, shippedPolicyPath } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
-import { Flags } from "./args.js";
+import { Flags, checkOutputFile } from "./args.js";
 import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
@@ -57,6 +57,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   const n = flags.require("n", flags.number, "sample");
   const seed = flags.require("seed", flags.number, "sample");
   const output = flags.require("out", flags.string, "sample");
+  checkOutputFile(output);
   const policy = flags.string("policy");
   const scheduleName = flags.string("schedule");
   if ((policy === undefined) === (scheduleName === undefined)) throw new UsageError("sample needs exactly one of --policy PATH or --schedule NAME");

@@ -87,6 +87,13 @@ export class FeatureExtractor {
     } catch (err) {
       throw new MetricsInputError(`cannot load ONNX model (${(err as Error).message.split("\n")[0]})`, modelPath);
     }
+    // A generator or decoder given as the extractor fails on its first batch otherwise, with an ORT message that
+    // names the images rather than the model.
+    if (session.inputNames.length !== 1) {
+      const names = session.inputNames.join(", ");
+      await session.release();
+      throw new MetricsInputError(`not an image feature extractor: it takes ${session.inputNames.length} inputs (${names}), an extractor takes one image batch`, modelPath);
+    }
     let s = spec ?? readExtractorSpec(modelPath);
     if (s === undefined) {
       const meta = (session as unknown as { inputMetadata?: Array<{ shape?: Array<number | string> }> }).inputMetadata?.[0];

@@ -326,16 +326,46 @@ export function serializeNpz(arrays: Record<string, NpyArray>, compress = false)
 
 /**
  * Write bytes to `path` atomically: a temporary file in the same directory, then a rename, so a failure never
- * leaves a partial file behind.
+ * leaves a partial file behind, nor does Ctrl-C (see {@link withSignalsDeferred}).
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  withSignalsDeferred(() => {
+    try {
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  });
+}
+
+/**
+ * Runs a synchronous write with SIGINT and SIGTERM held back. With no listener, a signal's default action kills the
+ * process at once, between writing the temporary file and renaming (or removing) it, and the temporary file stays.
+ * For a signal the process does not handle itself, a listener is added for the write; it is removed two turns of the
+ * event loop later (a signal that arrived during the write is delivered in the next poll phase, not the current one),
+ * and a signal it caught is raised again with the default action: the process still ends by it, after the write.
+ */
+function withSignalsDeferred(write: () => void): void {
+  const added: [NodeJS.Signals, () => void][] = [];
+  const remove = () => {
+    for (const [signal, listener] of added) process.off(signal, listener);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    const reraise = () => {
+      remove();
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, reraise);
+    added.push([signal, reraise]);
+  }
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
+    write();
+  } finally {
+    if (added.length > 0) setImmediate(() => setImmediate(remove));
   }
 }
 

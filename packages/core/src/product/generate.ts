@@ -6,6 +6,7 @@
  * output depends only on the seed and N, and a policy and a baseline run with the same seed start from the same
  * noise for the same labels.
  */
+import { kMaxLength } from "node:buffer";
 import { ActionDecoder, type ActionSpec } from "../actions/spec.js";
 import type { OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
 import type { GenerationEnv } from "../env.js";
@@ -33,6 +34,20 @@ export interface GeneratedImages {
   shape: [number, number, number, number];
 }
 
+/**
+ * Refuses an image count whose uint8 output `[N, ...imageShape]` cannot be one array (Node's limit, 4 GiB on
+ * 64-bit), before any work: the request names the count and the most that fits. `imageShape` omitted: 1 byte each.
+ */
+export function checkImageCount(n: number, imageShape: readonly number[] = []): void {
+  if (!(Number.isSafeInteger(n) && n >= 1)) throw new InputError(`the number of images must be a positive integer, got ${n}`);
+  const bytesEach = imageShape.reduce((a, b) => a * b, 1);
+  if (n * bytesEach > kMaxLength)
+    throw new InputError(
+      `${n} images of ${imageShape.length ? imageShape.join("×") : "1"} bytes each do not fit in one array (at most ${kMaxLength} bytes); ` +
+        `generate at most ${Math.floor(kMaxLength / bytesEach)} at a time`,
+    );
+}
+
 /** N images with class-balanced labels (label i is floor(K·i/N)), or the given labels. */
 export async function generateImages(
   model: OpenedGenerator,
@@ -42,6 +57,7 @@ export async function generateImages(
   onProgress?: (done: number) => void,
   givenLabels?: Int32Array,
 ): Promise<GeneratedImages> {
+  checkImageCount(n);
   const labels = givenLabels ?? balancedLabels(n, model.env.numClasses);
   const rng = new Random(seed);
   const decoder = source.kind === "policy" ? new ActionDecoder(source.actionSpec) : undefined;
@@ -57,6 +73,7 @@ export async function generateImages(
     if (batch.shape.length !== 4 || batch.shape[0] !== chunkLabels.length)
       throw new Error(`expected rendered images [${chunkLabels.length},H,W,C], got [${batch.shape.join(",")}]`);
     if (!images) {
+      checkImageCount(n, batch.shape.slice(1));
       shape = [n, batch.shape[1], batch.shape[2], batch.shape[3]];
       images = new Uint8Array(n * shape[1] * shape[2] * shape[3]);
     }

@@ -14,7 +14,7 @@ export {
 } from "./baselines-file.js";
 export { Scorer, type Scores, type StatsSplit } from "./scoring.js";
 export { loadRealImages } from "./real-images.js";
-export { CHUNK, generateImages, policyEnv, type GeneratedImages, type SampleSource } from "./generate.js";
+export { CHUNK, checkImageCount, generateImages, policyEnv, type GeneratedImages, type SampleSource } from "./generate.js";
 export { openPolicy, policyInitOf, policyStepsOf, shippedPolicyPath } from "./policy-file.js";
 export { createSampler, type Sampler, type SamplerOptions, type SampleRequest } from "./sampler.js";
 export { AUGMENTS, PRESETS, preset, type Augment, type PresetName, type Recipe, type TrainingPreset, type Validation } from "./recipes.js";

@@ -12,7 +12,7 @@ import type { GeneratorAdapter, OpenedGenerator, ScheduleRequest } from "../card
 import type { ModelCard } from "../card/model-card.js";
 import { initTensorflow } from "../runtime/backend.js";
 import { bestBaseline } from "./baselines-file.js";
-import { generateImages, type GeneratedImages, type SampleSource } from "./generate.js";
+import { checkImageCount, generateImages, type GeneratedImages, type SampleSource } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { loadModel, openModel, type AdaGenModel } from "./model.js";
 import { openPolicy, policyInitOf, policyStepsOf, shippedPolicyPath } from "./policy-file.js";
@@ -85,6 +85,7 @@ export async function createSampler(options: SamplerOptions): Promise<Sampler> {
         for (const l of labels) if (!(Number.isInteger(l) && l >= 0 && l < classes)) throw new InputError(`label ${l} is outside 0..${classes - 1}`);
       } else if (!(Number.isInteger(n) && n! >= 1)) throw new InputError(`give labels, or n ≥ 1 class-balanced samples (got n = ${String(n)})`);
       const count = labels ? labels.length : (n as number);
+      checkImageCount(count, model.card.image.shape);
       return generateImages(opened, source, count, seed, onProgress, labels);
     },
     async dispose() {

@@ -5,7 +5,7 @@
  * policy selection and the baseline search against the training ones.
  */
 import { existsSync } from "node:fs";
-import { FeatureExtractor, featureStatistics, frechetDistance, readExtractorSpec, readStatistics, type FeatureStatistics } from "@adagen/metrics";
+import { FeatureExtractor, MetricsInputError, featureStatistics, frechetDistance, readExtractorSpec, readStatistics, type FeatureStatistics } from "@adagen/metrics";
 import type { ModelCard } from "../card/model-card.js";
 import type { GeneratedImages } from "./generate.js";
 import { InputError } from "./input-error.js";
@@ -37,11 +37,26 @@ export class Scorer {
     if (!e || !statsFile)
       throw new InputError(`${card.file}: scoring needs "evaluation.extractor" and "evaluation.${split}Stats" (a feature extractor and reference statistics)`);
     for (const f of [e.extractor, statsFile]) if (!existsSync(f)) throw new InputError(`${card.file}: ${f} (named in "evaluation") does not exist`);
-    const reference = readStatistics(statsFile);
     const [H, W, C] = card.image.shape;
-    const spec = readExtractorSpec(e.extractor) ?? { inputSize: [H, W] as [number, number], channels: C as 1 | 3 };
-    const extractor = await FeatureExtractor.create(e.extractor, { ...spec, featuresOutput: e.featuresOutput, logitsOutput: e.logitsOutput });
-    return new Scorer(extractor, reference, statsFile, card.classes.count);
+    let extractor: FeatureExtractor | undefined;
+    try {
+      const reference = readStatistics(statsFile);
+      const spec = readExtractorSpec(e.extractor) ?? { inputSize: [H, W] as [number, number], channels: C as 1 | 3 };
+      extractor = await FeatureExtractor.create(e.extractor, { ...spec, featuresOutput: e.featuresOutput, logitsOutput: e.logitsOutput });
+      // One blank image, before any sampling: the extractor takes the card's images, and its features have the
+      // statistics' dimension (otherwise FID fails only after all the images are generated).
+      const probe = await extractor.extract({ data: new Uint8Array(H * W * C), count: 1, height: H, width: W, channels: C });
+      if (probe.featureDims !== reference.mu.length)
+        throw new InputError(
+          `${card.file}: the extractor ${e.extractor} gives ${probe.featureDims}-d features (output "${e.featuresOutput}"), but ${statsFile} holds ${reference.mu.length}-d statistics`,
+        );
+      return new Scorer(extractor, reference, statsFile, card.classes.count);
+    } catch (err) {
+      await extractor?.dispose();
+      // The metrics package's input errors (an unreadable statistics file or extractor) are the card's problem here.
+      if (err instanceof MetricsInputError) throw new InputError(`${card.file}: ${err.message}`);
+      throw err;
+    }
   }
 
   async score(images: GeneratedImages): Promise<Scores> {
