@@ -85,7 +85,7 @@ describe("adagen --help", () => {
 
 describe("adagen usage errors: one line, exit 2, nothing written", () => {
   it("spawned: unknown model and bad --steps exit with code 2", () => {
-    expectUsageError(adagen("train", "--model", "dit-huge", "--steps", "4", "--out", join(tmp, "never")), /unknown model "dit-huge" \(the zoo has dit-tiny, sit-tiny, maskgit-tiny; or pass a model card file/);
+    expectUsageError(adagen("train", "--model", "dit-huge", "--steps", "4", "--out", join(tmp, "never")), /unknown model "dit-huge" \(the zoo has dit-tiny, sit-tiny, maskgit-tiny, var-tiny; or pass a model card file/);
     expectUsageError(adagen("sample", "--model", "dit-tiny", "--steps", "0"), /--steps needs an integer in 1\.\.64, got "0"/);
     expect(existsSync(join(tmp, "never"))).toBe(false);
   });
@@ -299,9 +299,9 @@ describe("pnpm start (the main job), shrunk: 2 steps, 1 iteration, 16 samples", 
     );
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
-    expect(report).toMatchObject({ model: "maskgit-tiny", steps: 2, samples: 16, tokenSampler: true });
+    expect(report).toMatchObject({ model: "maskgit-tiny", steps: 2, samples: 16, schedulePlot: ["maskRatio", "maskTemperature", "sampleTemperature", "guidanceScale"] });
     expect(report.heuristic.sampler).toContain("the paper's heuristic");
-    expect(readFileSync(join(out, "comparison.md"), "utf8")).toContain("mask ratio, masking and sampling temperature and guidance weight");
+    expect(readFileSync(join(out, "comparison.md"), "utf8")).toContain("schedules.png: maskRatio, maskTemperature, sampleTemperature, guidanceScale the policy executed");
     // Four 240-pixel charts (mask ratio, two temperatures, guidance) and the legend, against dit-tiny's two 320-pixel ones.
     const plot = decodePngImage(readFileSync(join(out, "schedules.png")));
     expect(plot.width).toBe(720);

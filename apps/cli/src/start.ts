@@ -91,8 +91,8 @@ interface Report {
   adagen: NonNullable<CompareRow["adagen"]> & { selectedIteration: number; validationFid?: number; init: string };
   fidRatio: number;
   fidRatioVsHeuristic: number;
-  /** True for token samplers (MaskGIT), whose schedule plot shows their own action keys. */
-  tokenSampler: boolean;
+  /** What schedules.png plots per decision: time point and guidance, or a token sampler's action keys. */
+  schedulePlot: string[];
   seconds: { training: number; evaluation: number; total: number };
   command: string;
 }
@@ -165,7 +165,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
   }
 
   // 3. Pictures: sample grids and the learned schedules.
-  await writePictures(entry, o.steps, trained.policy, row.baseline.sampler, o.out);
+  const schedulePlot = await writePictures(entry, o.steps, trained.policy, row.baseline.sampler, o.out);
   const t2 = performance.now();
 
   const report: Report = {
@@ -179,7 +179,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
     adagen: { ...row.adagen!, selectedIteration: trained.selectedIteration, validationFid: trained.bestValidation?.fid, init: trained.init.name },
     fidRatio: row.adagen!.fid / row.baseline.fid,
     fidRatioVsHeuristic: row.adagen!.fid / heuristic.fid,
-    tokenSampler: entry.facts.heuristicSchedule !== undefined,
+    schedulePlot,
     seconds: { training: (t1 - t0) / 1000, evaluation: (t2 - t1) / 1000, total: (t2 - t0) / 1000 },
     command: `pnpm start${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
   };
@@ -213,15 +213,14 @@ function formatReport(r: Report, iterations: number, resumedFrom: number | undef
       `total ${formatDuration(r.seconds.total)}.`,
     "",
     "- samples.png: left the baseline, right AdaGen; the same seed in the same cell, one class per row.",
-    r.tokenSampler
-      ? "- schedules.png: mask ratio, masking and sampling temperature and guidance weight the policy executed at each decision,"
-      : "- schedules.png: time point and guidance weight the policy executed at each decision (0 = start time),",
+    `- schedules.png: ${r.schedulePlot.join(", ")} the policy executed at each decision,`,
     "  one line per sample, coloured by class; black: the baseline's fixed schedule.",
     "",
   ].join("\n");
 }
 
-async function writePictures(entry: ModelEntry, steps: number, policyPath: string, baselineSampler: string, out: string): Promise<void> {
+/** Writes samples.png and schedules.png; returns what the schedule plot shows. */
+async function writePictures(entry: ModelEntry, steps: number, policyPath: string, baselineSampler: string, out: string): Promise<string[]> {
   const model = await openModel(entry, steps, await policyInitOf(policyPath, entry, steps));
   let source: (SampleSource & { kind: "policy" }) | undefined;
   try {
@@ -257,6 +256,7 @@ async function writePictures(entry: ModelEntry, steps: number, policyPath: strin
     );
     const legend = textRaster(CLASS_NAMES.map((n, i) => `${i}=${n}`).join(" "), 1);
     writeFileAtomic(join(out, "schedules.png"), encodePng(stackVertically([...charts, legend], 8)));
+    return panels.map((p) => p.quantity);
   } finally {
     if (source?.kind === "policy") source.actor.dispose();
     await model.dispose();
@@ -265,6 +265,8 @@ async function writePictures(entry: ModelEntry, steps: number, policyPath: strin
 
 /** One chart of schedules.png: each sample's executed value per decision, and the baseline's in black. */
 interface SchedulePanel {
+  /** What is plotted, for the report (e.g. "time point", "topK"). */
+  quantity: string;
   title: string;
   yLabel: string;
   executed: ArrayLike<number>[];
@@ -280,8 +282,9 @@ function timePointPanels(model: OpenedModel, schedule: ScheduleRequest, defaultG
   if (!env.executedSchedule) throw new Error("the env does not report its executed schedule");
   const executed = env.executedSchedule();
   return [
-    { title: "time point per decision", yLabel: "time", executed: executed.times, baseline: Array.from(model.scheduleTimes(schedule)), yRange: [0, 1] },
+    { quantity: "time point", title: "time point per decision", yLabel: "time", executed: executed.times, baseline: Array.from(model.scheduleTimes(schedule)), yRange: [0, 1] },
     {
+      quantity: "guidance weight",
       title: "guidance weight w per decision (decision 0 picks only the start time)",
       yLabel: "w",
       executed: executed.guidance,
@@ -290,18 +293,28 @@ function timePointPanels(model: OpenedModel, schedule: ScheduleRequest, defaultG
   ];
 }
 
-/** Token samplers (MaskGIT): one chart per action key (mask ratio, temperatures, guidance), in the env's key order. */
+const AXIS_LABELS: Record<string, string> = {
+  maskRatio: "ratio",
+  maskTemperature: "temperature",
+  sampleTemperature: "temperature",
+  guidanceScale: "w",
+  topK: "k",
+  topP: "p",
+};
+
+/** Token samplers (MaskGIT, VAR): one chart per action key, in the env's key order. */
 function tokenPanels(model: OpenedModel, schedule: ScheduleRequest): SchedulePanel[] {
   const env = model.env as typeof model.env & { executedSchedule?: () => Float32Array[][] };
   if (!env.executedSchedule) throw new Error("the env does not report its executed schedule");
   const executed = env.executedSchedule();
   const baseline = model.scheduleActions!(schedule);
   return model.env.actionSpec.keys.map((key, j) => ({
+    quantity: key.name,
     title: `${key.name} per decision`,
-    yLabel: key.name === "maskRatio" ? "ratio" : key.name === "guidanceScale" ? "w" : "temperature",
+    yLabel: AXIS_LABELS[key.name] ?? key.name,
     executed: executed.map((row) => row[j]),
     baseline: baseline.map((row) => row[j]),
-    yRange: key.name === "maskRatio" ? [0, 1] : undefined,
+    yRange: key.name === "maskRatio" || key.name === "topP" ? [0, 1] : undefined,
   }));
 }
 
