@@ -7,12 +7,13 @@
  *
  *   pnpm -s test:crash [--kills N] [--seed S] [--iterations N] [--keep DIR]
  *
- * Kills come in three kinds, drawn per kill: after a random delay (from the start-up to a couple of iterations in),
- * right when the checkpoint's temporary file appears (aims at a checkpoint write), and right when a metrics line is
- * appended (between the line and its checkpoint). A kill "hit a checkpoint write" when the checkpoint's temporary file
- * is still there after it. Iterations redone per kill: the iteration in progress, or the one finished but not yet
- * checkpointed (its metrics line is written, the checkpoint still holds the one before). The last line is the summary;
- * the exit code is 1 when the files differ or a kill cost more than one iteration.
+ * Kill i aims at iteration 1 + i·iterations/kills, so the kills spread over the whole run, and lands, by a seeded
+ * draw, during the start-up, right when that iteration's checkpoint temporary file appears (a checkpoint write),
+ * right after its metrics line is appended (before its checkpoint), or at a random moment inside it. A kill "hit a
+ * checkpoint write" when the checkpoint's temporary file is still there after it. Iterations redone per kill: the
+ * iteration in progress, or the one finished but not yet checkpointed (its metrics line is written, the checkpoint
+ * still holds the one before). One line per kill, then the summary; the exit code is 1 when the files differ or a
+ * kill cost more than one iteration.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, watch } from "node:fs";
@@ -56,6 +57,8 @@ interface Exit {
 
 interface Launch {
   pid: number;
+  /** Resolves at the first progress line: the run is set up (checkpoint loaded or iteration 0 written). */
+  started: Promise<void>;
   exited: Promise<Exit>;
   kill(): void;
 }
@@ -66,13 +69,18 @@ function launch(dir: string, resume: boolean): Launch {
   const t0 = performance.now();
   let stderr = "";
   let startedAfter: number | undefined;
+  let onStart = () => {};
+  const started = new Promise<void>((done) => (onStart = done));
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk: string) => {
     stderr += chunk;
-    if (startedAfter === undefined && /^(training into|resuming) /m.test(stderr)) startedAfter = performance.now() - t0;
+    if (startedAfter === undefined && /^(training into|resuming) /m.test(stderr)) {
+      startedAfter = performance.now() - t0;
+      onStart();
+    }
   });
   const exited = new Promise<Exit>((done) => child.on("close", (code, signal) => done({ code, signal, stderr, startedAfter })));
-  return { pid: child.pid!, exited, kill: () => child.kill("SIGKILL") };
+  return { pid: child.pid!, started, exited, kill: () => child.kill("SIGKILL") };
 }
 
 /** The iteration a checkpoint holds; -1 when there is none. */
@@ -154,19 +162,61 @@ try {
   console.log(`reference: ${iterations} iterations in ${(total / 1000).toFixed(1)} s (start-up ${(startup / 1000).toFixed(1)} s)`);
 
   const rng = new Random(seed);
-  // Kill on the nth checkpoint temporary file or metrics line of this process as it appears (a file event names
-  // each temporary file several times: created, written, renamed).
-  const watched = (dir: string, match: (event: string, name: string) => string | undefined, nth: number, onHit: () => void) => {
-    const seen = new Set<string>();
-    let change = 0;
-    const w = watch(dir, (event, name) => {
-      const key = name ? match(event, name) : undefined;
-      if (key === undefined) return;
-      if (key === "change") change++;
-      else seen.add(key);
-      if (seen.size === nth || change === nth) onHit();
-    });
-    return () => w.close();
+  /**
+   * Arms kill number i of a process resumed at checkpoint c (-1: started afresh) and returns its disarm and its
+   * description. Kill i aims at iteration 1 + i·iterations/kills (or the next one not yet checkpointed), so the kills
+   * spread over the whole run, and lands, by a seeded draw: during start-up; at the checkpoint write of that
+   * iteration (when its temporary file appears); right after its metrics line (before its checkpoint); or at a
+   * random moment inside it.
+   */
+  const arm = (run: Launch, i: number, c: number): { plan: string; disarm: () => void } => {
+    const target = Math.max(c + 1, 1 + Math.floor((i * iterations) / kills));
+    const kind = rng.uniform();
+    const fraction = 0.1 + 0.8 * rng.uniform();
+    if (kind < 0.15 || target > iterations) {
+      const delay = startup * (0.2 + 0.8 * fraction);
+      const timer = setTimeout(run.kill, delay);
+      return { plan: `during start-up, after ${(delay / 1000).toFixed(1)} s`, disarm: () => clearTimeout(timer) };
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const tmpFiles = new Set<string>();
+    let armed = true;
+    const kill = () => {
+      if (armed) run.kill();
+      armed = false;
+    };
+    const lineReached = (iteration: number) => metricsIteration(runDir) >= iteration;
+    let plan: string;
+    let onEvent: (event: string, name: string) => void;
+    if (kind < 0.45) {
+      // This process's nth temporary checkpoint file holds iteration c + n.
+      plan = `at the checkpoint write of iteration ${target}`;
+      onEvent = (_, name) => {
+        if (name.startsWith(`checkpoint.adagen.tmp-${run.pid}-`) && tmpFiles.add(name).size === target - c) kill();
+      };
+    } else if (kind < 0.7) {
+      plan = `after the metrics line of iteration ${target}`;
+      onEvent = (event, name) => {
+        if (event === "change" && name === "metrics.jsonl" && lineReached(target)) kill();
+      };
+    } else {
+      plan = `${Math.round(fraction * 100)}% into iteration ${target}`;
+      const later = () => (timer ??= setTimeout(kill, fraction * perIteration));
+      // From the previous iteration's metrics line, or from the start of the process when that one is done.
+      if (target - 1 <= c) void run.started.then(later);
+      onEvent = (event, name) => {
+        if (event === "change" && name === "metrics.jsonl" && target - 1 > c && lineReached(target - 1)) later();
+      };
+    }
+    const watcher = watch(runDir, (event, name) => name && onEvent(event, name));
+    return {
+      plan,
+      disarm: () => {
+        armed = false;
+        watcher.close();
+        clearTimeout(timer);
+      },
+    };
   };
   let killed = 0;
   let resumes = 0;
@@ -180,26 +230,9 @@ try {
     const resume = before >= 0;
     if (resume) resumes++;
     const run = launch(runDir, resume);
-    let plan = "none";
-    let stop = () => {};
-    if (killed < kills) {
-      const kind = rng.uniform();
-      const nth = 1 + rng.int(2);
-      if (kind < 0.4) {
-        const delay = startup * 0.3 + rng.uniform() * (startup * 0.7 + 1.5 * perIteration);
-        plan = `after ${(delay / 1000).toFixed(1)} s`;
-        const timer = setTimeout(run.kill, delay);
-        stop = () => clearTimeout(timer);
-      } else if (kind < 0.7) {
-        plan = `at checkpoint write ${nth}`;
-        stop = watched(runDir, (_, name) => (name.startsWith(`checkpoint.adagen.tmp-${run.pid}-`) ? name : undefined), nth, run.kill);
-      } else {
-        plan = `at metrics line ${nth}`;
-        stop = watched(runDir, (event, name) => (event === "change" && name === "metrics.jsonl" ? "change" : undefined), nth, run.kill);
-      }
-    }
+    const { plan, disarm } = killed < kills ? arm(run, killed, before) : { plan: "none", disarm: () => {} };
     const exit = await run.exited;
-    stop();
+    disarm();
     if (exit.signal === "SIGKILL") {
       killed++;
       const hitWrite = readdirSync(runDir).some((f) => f.startsWith("checkpoint.adagen.tmp-"));
