@@ -14,6 +14,8 @@ import {
   InputError,
   initTensorflow,
   readBaselines,
+  SEARCH_KEYS,
+  type SearchKey,
   type BaselineResult,
   type BaselineSearch,
   type BaselinesFile,
@@ -21,7 +23,7 @@ import {
 } from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
-import { UsageError, getModel, openModel, type ModelEntry } from "./models.js";
+import { UsageError, getModel, openModel, stepListOf, type ModelEntry } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
@@ -33,29 +35,35 @@ export const SHIFTS = [2, 3] as const;
 
 /**
  * Every schedule of the model × shift × start time × guidance weight (plus the heuristic's own guidance when it is
- * not a constant) × the adapter's further search dimensions (MaskGIT's temperatures).
+ * not a constant) × the adapter's further search dimensions (MaskGIT's temperatures; VAR's top-k, top-p, temperature).
  */
 function candidates(entry: ModelEntry, guidance: readonly number[], starts: readonly number[], space: NonNullable<ModelEntry["facts"]["searchSpace"]>): ScoredSchedule[] {
   const weights: (number | undefined)[] = entry.facts.heuristicSchedule ? [undefined, ...guidance] : [...guidance];
-  const maskTemps: (number | undefined)[] = space.maskTemperature ? [...space.maskTemperature] : [undefined];
-  const sampleTemps: (number | undefined)[] = space.sampleTemperature ? [...space.sampleTemperature] : [undefined];
-  const out: ScoredSchedule[] = [];
+  let out: ScoredSchedule[] = [];
   for (const name of entry.schedules)
     for (const shift of name === "shifted" ? SHIFTS : [undefined])
       for (const start of starts.length ? starts : [undefined])
         for (const w of weights)
-          for (const maskTemperature of maskTemps)
-            for (const sampleTemperature of sampleTemps)
-              out.push({
-                name,
-                ...(shift === undefined ? {} : { shift }),
-                ...(start === undefined ? {} : { start }),
-                ...(w === undefined ? {} : { guidance: w }),
-                ...(maskTemperature === undefined ? {} : { maskTemperature }),
-                ...(sampleTemperature === undefined ? {} : { sampleTemperature }),
-              });
+          out.push({
+            name,
+            ...(shift === undefined ? {} : { shift }),
+            ...(start === undefined ? {} : { start }),
+            ...(w === undefined ? {} : { guidance: w }),
+          });
+  for (const key of SEARCH_KEYS) {
+    const values = space[key];
+    if (values) out = out.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+  }
   return out;
 }
+
+/** The flags that replace a search dimension of the card's `sampler.searchSpace`. */
+export const SEARCH_FLAGS = [
+  ["mask-temps", "maskTemperature"],
+  ["sample-temps", "sampleTemperature"],
+  ["top-ks", "topK"],
+  ["top-ps", "topP"],
+] as const satisfies readonly (readonly [string, SearchKey])[];
 
 /**
  * `--merge`: the new candidates join the grid already in the file for this step count (a candidate scored again
@@ -76,13 +84,13 @@ export interface SearchResult {
 
 export async function searchBaselines(flags: Flags, quiet: boolean): Promise<SearchResult> {
   const entry = getModel(flags.require("model", flags.string, "baselines"));
-  const stepList = flags.require("steps", flags.list, "baselines");
+  const stepList = stepListOf(entry, flags.list("steps"), "baselines");
   const n = flags.number("n") ?? BASELINE_DEFAULTS.n;
   const seed = flags.number("seed") ?? BASELINE_DEFAULTS.seed;
   const guidance = flags.list("guidance") ?? BASELINE_DEFAULTS.guidance;
   const starts = flags.list("starts") ?? entry.searchStarts;
   const space = { ...entry.facts.searchSpace };
-  for (const [flag, key] of [["mask-temps", "maskTemperature"], ["sample-temps", "sampleTemperature"]] as const) {
+  for (const [flag, key] of SEARCH_FLAGS) {
     const values = flags.list(flag);
     if (values === undefined) continue;
     if (!space[key]) throw new UsageError(`--${flag} does not apply to ${entry.name} (its sampler has no ${key})`);

@@ -117,6 +117,11 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
       await inProcess("sample", "--model", "maskgit-tiny", "--steps", "2", "--schedule", "cosine", "--start", "0.5", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
       /--start applies to time-point samplers \(diffusion, flow\), not to maskgit-tiny/,
     );
+    expectUsageError(
+      await inProcess("sample", "--model", "var-tiny", "--steps", "4", "--schedule", "constant", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
+      /var-tiny takes one decision per scale: --steps must be 6 \(or left out\), got 4/,
+    );
+    expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--top-ks", "10"), /--top-ks does not apply to dit-tiny \(its sampler has no topK\)/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /no searched baseline for dit-tiny at 2 steps in packages\/zoo\/baselines\.json/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best", "--guidance", "1"), /--guidance applies to a named --schedule, not to --schedule best/);
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,-1"), /--guidance needs comma-separated numbers ≥ 0/);
@@ -241,6 +246,19 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     const best = Math.min(...search.grid.map((g: { fid: number }) => g.fid));
     expect(search.best.fid).toBe(best);
     expect(search.reference).toContain("train-stats");
+  });
+
+  it("baselines for var-tiny: its 6 scales without --steps, top-k × top-p × temperature × guidance", () => {
+    const out = join(tmp, "var-baselines.json");
+    const r = adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance", "1.5", "--top-ks", "1,112", "--top-ps", "0.96", "--sample-temps", "1", "--out", out, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    const search = JSON.parse(r.stdout).models["var-tiny"]["6"];
+    expect(search.grid.map((g: { schedule: unknown }) => g.schedule)).toEqual([
+      { name: "constant", guidance: 1.5, sampleTemperature: 1, topK: 1, topP: 0.96 },
+      { name: "constant", guidance: 1.5, sampleTemperature: 1, topK: 112, topP: 0.96 },
+    ]);
+    // Top-k 1 is the guided argmax: other images, another FID.
+    expect(search.grid[0].fid).not.toBe(search.grid[1].fid);
   });
 
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {

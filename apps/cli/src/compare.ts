@@ -24,7 +24,7 @@ import {
   type Scores,
 } from "@adagen/core";
 import { Flags } from "./args.js";
-import { UsageError, getModel, openModel, type ModelEntry } from "./models.js";
+import { UsageError, getModel, openModel, stepListOf, type ModelEntry } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
@@ -148,7 +148,7 @@ async function scoreShared(
 
 export async function compare(flags: Flags, quiet: boolean): Promise<CompareReport> {
   const entry = getModel(flags.require("model", flags.string, "compare"));
-  const stepList = flags.require("steps", flags.list, "compare");
+  const stepList = stepListOf(entry, flags.list("steps"), "compare");
   const n = flags.require("n", flags.number, "compare");
   const seed = flags.number("seed") ?? 0;
   const policyDir = flags.string("policy-dir");

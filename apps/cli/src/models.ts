@@ -78,6 +78,26 @@ export function getModel(name: string): ModelEntry {
   };
 }
 
+/** Time-point samplers (diffusion, flow) take a start time and a shift; token samplers (MaskGIT, VAR) do not. */
+export function hasTimePoints(entry: ModelEntry): boolean {
+  return entry.card.paradigm === "diffusion" || entry.card.paradigm === "flow";
+}
+
+/**
+ * The step counts of a command: --steps as given, or, for a model whose step count is fixed (VAR: one decision per
+ * scale), that count by default and a usage error for any other.
+ */
+export function stepListOf(entry: ModelEntry, given: number[] | undefined, command: string): number[] {
+  const fixed = entry.facts.fixedSteps;
+  if (fixed === undefined) {
+    if (given === undefined) throw new UsageError(`${command} needs --steps; see adagen ${command} --help`);
+    return given;
+  }
+  const other = given?.find((s) => s !== fixed);
+  if (other !== undefined) throw new UsageError(`${entry.name} takes one decision per scale: --steps must be ${fixed} (or left out), got ${other}`);
+  return [fixed];
+}
+
 /** Opens a model (core's `openModel`: step-count and file problems become input errors naming the model). */
 export function openModel(entry: ModelEntry, steps: number, init?: PolicyInit): Promise<OpenedModel> {
   return openCoreModel(entry, steps, init);

@@ -64,6 +64,8 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     starts: { kind: "numberList", min: 0 },
     "mask-temps": { kind: "numberList", min: 0 },
     "sample-temps": { kind: "numberList", min: 0 },
+    "top-ks": { kind: "intList", min: 1 },
+    "top-ps": { kind: "numberList", min: 0 },
     merge: { kind: "bool" },
     out: { kind: "string" },
   },
@@ -98,6 +100,7 @@ Usage:
 
 Models (--model NAME, or --model path/to/card.json):
 ${MODEL_LIST}
+A model with a fixed step count (var-tiny: one decision per scale, 6) takes it without --steps; any other value is refused.
 
 ${COMMON_HELP}`,
   train: `adagen train --model M --steps T [options]
@@ -192,7 +195,7 @@ ${COMMON_HELP}`,
 
 Finds "the baseline" for each step count: every fixed schedule of the model (diffusion: uniform, logsnr,
 karras; flow: uniform, shifted with shift ${SHIFTS.join(" and ")}) × every start time of --starts × every
-constant guidance weight of --guidance samples --n class-balanced images on the held-out seed --seed, scored by
+constant guidance weight of --guidance (× MaskGIT's temperatures; × VAR's top-k, top-p and temperature) samples --n class-balanced images on the held-out seed --seed, scored by
 FID against the card's training statistics (evaluation.trainStats; the zoo's: packages/zoo/${TRAIN_STATS}; the
 test statistics are kept for compare). The lowest FID wins. Results are merged into --out after each step count
 (written atomically). Killed, a search keeps the step counts it finished in --out; the interrupted one starts
@@ -205,9 +208,11 @@ over (run again with the remaining step counts).
   --guidance LIST      constant CFG weights to try (default ${BASELINE_DEFAULTS.guidance.join(",")})
   --merge              add the candidates to the grid already in --out for that step count (same --n and
                        --seed) instead of replacing it, e.g. to try more start times
-  --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(","))})
+  --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
-  --sample-temps LIST  maskgit: sampling temperatures to try (default the card's sampler.searchSpace)
+  --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)
+  --top-ks LIST        var: top-k counts to try (default the card's sampler.searchSpace)
+  --top-ps LIST        var: top-p masses to try (default the card's sampler.searchSpace)
   --out FILE           results file (default runs/baselines.json); the zoo ships packages/zoo/${SHIPPED_BASELINES},
                        which its cards name, so --schedule best and compare read it
 

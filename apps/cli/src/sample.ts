@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { bestBaseline, createSampler, shippedPolicyPath } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
-import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, type ModelEntry, type ScheduleRequest } from "./models.js";
+import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, hasTimePoints, stepListOf, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
@@ -53,7 +53,7 @@ function bestSchedule(entry: ModelEntry, steps: number): ScheduleRequest {
 
 export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult> {
   const entry = getModel(flags.require("model", flags.string, "sample"));
-  const steps = flags.require("steps", flags.number, "sample");
+  const [steps] = stepListOf(entry, flags.has("steps") ? [flags.number("steps")!] : undefined, "sample");
   const n = flags.require("n", flags.number, "sample");
   const seed = flags.require("seed", flags.number, "sample");
   const output = flags.require("out", flags.string, "sample");
@@ -71,7 +71,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       : scheduleName === "best"
         ? bestSchedule(entry, steps)
         : { name: checkSchedule(entry, scheduleName), guidance: flags.number("guidance"), shift: flags.number("shift"), start: flags.number("start") };
-  if (flags.has("start") && entry.facts.heuristicSchedule !== undefined)
+  if (flags.has("start") && !hasTimePoints(entry))
     throw new UsageError(`--start applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
 
@@ -95,12 +95,11 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       throw new UsageError(`${output}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     bar.done(`${n} images written to ${output}`);
-    // Samplers whose heuristic guidance is not a constant (MaskGIT's ramp) have no start time either.
-    const timePoints = entry.facts.heuristicSchedule === undefined;
+    const timePoints = hasTimePoints(entry);
     const described =
       schedule === undefined
         ? `policy ${policyPath}`
-        : `${schedule.name} schedule, ${schedule.guidance !== undefined || timePoints ? `w = ${schedule.guidance ?? entry.guidance}` : "heuristic guidance"}` +
+        : `${schedule.name} schedule, ${schedule.guidance !== undefined || entry.facts.heuristicSchedule === undefined ? `w = ${schedule.guidance ?? entry.guidance}` : "heuristic guidance"}` +
           (schedule.name === "shifted" ? `, shift ${schedule.shift ?? DEFAULT_SHIFT}` : "") +
           (timePoints ? `, start ${schedule.start ?? entry.start}` : "");
     return { output, model: entry.name, steps, samples: n, seed, sampler: described };

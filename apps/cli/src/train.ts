@@ -8,7 +8,7 @@ import { zooPath } from "@adagen/zoo";
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { Flags } from "./args.js";
-import { UsageError, getModel } from "./models.js";
+import { UsageError, getModel, stepListOf } from "./models.js";
 import { ProgressBar, formatDuration } from "@adagen/metrics";
 
 /** The CLI trains with core's "cpu-small" preset; these name its defaults in the help text. */
@@ -36,7 +36,7 @@ const resolveBackbone = (path: string) => (isAbsolute(path) ? path : zooPath(pat
 
 export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> {
   const entry = getModel(flags.require("model", flags.string, "train"));
-  const steps = flags.require("steps", flags.number, "train");
+  const [steps] = stepListOf(entry, flags.has("steps") ? [flags.number("steps")!] : undefined, "train");
   const iterations = flags.number("iterations") ?? TRAIN_DEFAULTS.iterations;
   const resume = flags.bool("resume");
   const out = flags.string("out");
