@@ -28,5 +28,10 @@ describe("adagen train on a diverging run", () => {
     expect((await readTensorFile(join(out, "checkpoint.adagen"))).meta.iteration).toBe(0);
     expect(existsSync(join(out, "metrics.jsonl"))).toBe(false);
     expect(existsSync(join(out, "policy.adagen"))).toBe(false);
+    const help = spawnSync(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/cli.ts", "train", "--help"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(help.stdout).toMatch(/NaN or infinite[^]*exit code 3/);
   });
 });
