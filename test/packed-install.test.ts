@@ -1,9 +1,9 @@
 /**
  * The published packages as a user installs them: tooling/check/packed-install.sh packs @adagen/diffusion,
- * @adagen/flow, @adagen/maskgit, @adagen/zoo, adagen-bench and the workspace packages they depend on, installs the tarballs offline (pnpm's store, a lockfile pinned to the tarballs and the workspace's versions) into
+ * @adagen/flow, @adagen/maskgit, @adagen/var, @adagen/zoo, adagen-bench and the workspace packages they depend on, installs the tarballs offline (pnpm's store, a lockfile pinned to the tarballs and the workspace's versions) into
  * projects under os.tmpdir(), and runs the README examples there: @adagen/diffusion's Gaussian-mixture example,
  * @adagen/flow's sit-tiny example (the zoo installed from its tarball), the root README's sampling lines and a
- * bring-your-own model card, @adagen/maskgit's maskgit-tiny example, CJS require() and ESM import of each package, and `adagen-bench fid` from
+ * bring-your-own model card, @adagen/maskgit's maskgit-tiny and @adagen/var's var-tiny examples, CJS require() and ESM import of each package, and `adagen-bench fid` from
  * node_modules/.bin. Runs the built dist/ folders: CI builds (`pnpm -r build`) before `pnpm test`.
  */
 import { spawnSync } from "node:child_process";
@@ -81,6 +81,16 @@ describe("packed tarballs installed outside the workspace", () => {
     expect(text).toMatch(/^  0\.981 0\.924 0\.832 0\.707 0\.556 0\.383 0\.195 0\.000$/m);
     expect(text).toMatch(/^  maskgit images \[3,28,28,1\] bytes 2352 samples \[3,28,28,1\]$/m);
     for (const name of ["@adagen/maskgit", "@adagen/core", "@adagen/zoo"]) entries(text, name);
+  });
+
+  it("@adagen/var alone: the var-tiny example", () => {
+    const text = section("var");
+    expect(fromTarballs(text).sort()).toEqual(["@adagen/core", "@adagen/metrics", "@adagen/var", "@adagen/zoo"]);
+    expect(text).not.toMatch(/@adagen\/(diffusion|flow|maskgit)/);
+    // packages/var/README.md prints the executed top-k counts; the appended line the shapes of images and samples.
+    expect(text).toMatch(/^  112 112 112 112 112 112$/m);
+    expect(text).toMatch(/^  var images \[3,28,28,1\] bytes 2352 samples \[3,28,28,1\]$/m);
+    for (const name of ["@adagen/var", "@adagen/core", "@adagen/zoo"]) entries(text, name);
   });
 
   it("@adagen/flow alone: the sit-tiny example, the root README's sampler, a model card of one's own", () => {

@@ -12,6 +12,7 @@
 #              2 steps, 4 images), require and import of each package;
 #   maskgit    @adagen/maskgit, @adagen/core, @adagen/zoo, tfjs-core, tfjs-backend-wasm and onnxruntime-node:
 #              packages/maskgit/README.md's first example (the zoo's maskgit-tiny) verbatim, require and import of each;
+#   var        the same for @adagen/var and the zoo's var-tiny;
 #   bench      adagen-bench alone: `adagen-bench fid` from node_modules/.bin with the ONNX extractor of
 #              test/fixtures/byo, rgb-diffusion.reals.npz against rgb-diffusion.stats.npz.
 #   pnpm -r build && bash tooling/check/packed-install.sh
@@ -47,7 +48,7 @@ closure=$(node -e '
     const missing = [pkg.main, pkg.module, ...Object.values(pkg.bin ?? {})].filter((e) => e && !fs.existsSync(path.join(dir, e)));
     console.log(`${name}\t${dir}\t${missing.length ? missing.join(",") : "-"}`);
   }
-' @adagen/diffusion @adagen/flow @adagen/maskgit @adagen/zoo adagen-bench)
+' @adagen/diffusion @adagen/flow @adagen/maskgit @adagen/var @adagen/zoo adagen-bench)
 declare -A dirOf
 while IFS=$'\t' read -r name dir missing; do
   [ -n "$name" ] || continue
@@ -379,6 +380,16 @@ install maskgit @adagen/maskgit @adagen/core @adagen/zoo @tensorflow/tfjs-core@4
 both_entries "$work/maskgit/entries.mjs" @adagen/maskgit @adagen/core @adagen/zoo
 run maskgit readme.mjs
 run maskgit entries.mjs
+
+# --- @adagen/var
+install var @adagen/var @adagen/core @adagen/zoo @tensorflow/tfjs-core@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 onnxruntime-node@1.30.0
+{
+  readme_block packages/var/README.md
+  echo 'console.log("var images", JSON.stringify(shape), "bytes", images.length, "samples", JSON.stringify(samples.shape));'
+} >"$work/var/readme.mjs"
+both_entries "$work/var/entries.mjs" @adagen/var @adagen/core @adagen/zoo
+run var readme.mjs
+run var entries.mjs
 
 # --- adagen-bench
 install bench adagen-bench
