@@ -1,5 +1,6 @@
 /**
- * The policy's share of sampling wall time at batch 256, on the zoo's dit-tiny, sit-tiny and maskgit-tiny.
+ * The policy's share of sampling wall time at batch 256, on the zoo's dit-tiny, sit-tiny, maskgit-tiny and var-tiny
+ * (var-tiny at its 6 scales whatever --steps says).
  *
  *   node --conditions=adagen-source --import tsx tooling/bench/policy-share.ts [--steps 4,8] [--repeats 3]
  *   (or: pnpm bench:policy-share --steps 4,8)
@@ -19,13 +20,14 @@ import { ActionDecoder, PRESETS, PolicyNetwork, balancedLabels, initTensorflow, 
 import { DiffusionEnv } from "@adagen/diffusion";
 import { FlowEnv } from "@adagen/flow";
 import { MaskGitEnv } from "@adagen/maskgit";
+import { VarEnv } from "@adagen/var";
 import { zooModel } from "./zoo-model.js";
 
 /** The CLI's policy size: core's "cpu-small" preset. */
 const POLICY_NETWORK = PRESETS["cpu-small"].network;
 
 const BATCH = 256;
-const MODELS = ["dit-tiny", "sit-tiny", "maskgit-tiny"] as const;
+const MODELS = ["dit-tiny", "sit-tiny", "maskgit-tiny", "var-tiny"] as const;
 
 function parseArgs(argv: string[]): { steps: number[]; repeats: number } {
   const out = { steps: [4], repeats: 3 };
@@ -68,16 +70,23 @@ interface Row {
 async function measure(model: string, steps: number): Promise<Row> {
   const opened = await openModel(zooModel(model), steps);
   const env = opened.env;
-  // The generator's ONNX wrapper: the ODE envs call it `predictor`, MaskGitEnv `model`.
-  const generator = env instanceof DiffusionEnv || env instanceof FlowEnv ? env.predictor : env instanceof MaskGitEnv ? env.model : undefined;
-  if (!generator) throw new Error(`${model}: expected a DiffusionEnv, FlowEnv or MaskGitEnv`);
+  // The generator's ONNX calls: the ODE envs' `predictor`, MaskGitEnv's `model`, VarEnv's transformer and inputs graph.
+  const onnxCalls: [object, string][] =
+    env instanceof DiffusionEnv || env instanceof FlowEnv
+      ? [[env.predictor, "predict"]]
+      : env instanceof MaskGitEnv
+        ? [[env.model, "predict"]]
+        : env instanceof VarEnv
+          ? [[env.model, "predict"], [env.model, "inputs"]]
+          : [];
+  if (onnxCalls.length === 0) throw new Error(`${model}: expected a DiffusionEnv, FlowEnv, MaskGitEnv or VarEnv`);
   const decoder = new ActionDecoder(env.actionSpec);
   const [tokens, featureDim] = env.featureShape;
   const actor = new PolicyNetwork(policyNetworkConfig({ tokens, featureDim, outputs: decoder.numKeys }, { seed: 0, ...POLICY_NETWORK }), "actor");
   const timers = { onnx: 0, policy: 0 };
 
   // Wrapped on the instances, so the env and rollout call them exactly as they would unwrapped.
-  timeMethod(generator, "predict", (ms) => (timers.onnx += ms));
+  for (const [object, method] of onnxCalls) timeMethod(object, method as never, (ms) => (timers.onnx += ms));
   timeMethod(actor, "predict", (ms) => (timers.policy += ms));
 
   try {
@@ -110,7 +119,7 @@ const header = ["model", "steps", "total s", "ONNX s", "policy s", "other s", "p
 console.log(header.map((h) => h.padStart(14)).join(""));
 const rows: Row[] = [];
 for (const model of MODELS)
-  for (const steps of args.steps) {
+  for (const steps of model === "var-tiny" ? [6] : args.steps) {
     const row = await measure(model, steps);
     rows.push(row);
     const other = row.totalSeconds - row.onnxSeconds - row.policySeconds;
