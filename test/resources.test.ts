@@ -60,6 +60,7 @@ describe("resources stay flat", () => {
       expect(OnnxModel.liveSessions).toBe(0);
       const tensors: number[] = [];
       const sessions: number[] = [];
+      const before = tf.memory().numTensors;
       const run = await train({
         ...base,
         iterations: 3,
@@ -74,9 +75,12 @@ describe("resources stay flat", () => {
       expect(tensors).toEqual([tensors[0], tensors[0], tensors[0]]);
       expect(sessions).toEqual([1, 1, 1]); // the generator (dit-tiny has no decoder)
       expect(OnnxModel.liveSessions).toBe(0);
+      // The whole run, the discriminator's optimizer included, leaves no tensor behind.
+      expect(tf.memory().numTensors).toBe(before);
     });
 
-    it("a run stopped by an error mid-training and a diverging run release their sessions", async () => {
+    it("a run stopped by an error mid-training and a diverging run release their sessions and tensors", async () => {
+      const before = tf.memory().numTensors;
       const stopped = train({
         ...base,
         iterations: 3,
@@ -91,6 +95,7 @@ describe("resources stay flat", () => {
       const diverging = train({ ...base, iterations: 2, out: join(dir, "nan"), recipe: { ...base.recipe, learningRate: 1e38 } });
       await expect(diverging).rejects.toThrow(/^iteration 1: the .+; the last good checkpoint \(iteration 0\) is kept$/);
       expect(OnnxModel.liveSessions).toBe(0);
+      expect(tf.memory().numTensors).toBe(before);
     });
   });
 

@@ -268,6 +268,9 @@ function defined<T extends object>(o: T | undefined): Partial<T> {
   return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Largest rollout batch: the CLI's --batch limit; beyond it the decoded images of one batch outgrow memory. */
+export const MAX_BATCH = 4096;
+
 export async function train(options: TrainRunOptions): Promise<TrainResult> {
   const model = loadModel(options.model, options.adapter);
   const { steps } = options;
@@ -306,6 +309,11 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       const existing = ["checkpoint.adagen", "metrics.jsonl", "policy.adagen"].filter((f) => existsSync(join(dir, f)));
       if (existing.length > 0)
         throw new InputError(`${dir} already holds a run (${existing.join(", ")}); resume it, or choose another directory`);
+      const { batch, trajectories } = options;
+      if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= MAX_BATCH))
+        throw new InputError(`batch must be an integer in 1..${MAX_BATCH}, got ${batch}`);
+      if (trajectories !== undefined && !(Number.isInteger(trajectories) && trajectories >= 1))
+        throw new InputError(`trajectories must be a positive integer, got ${trajectories}`);
       const augment = options.recipe?.augment;
       if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
         throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
@@ -330,10 +338,11 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
     const opened = await openModel(model, steps, info.init);
     let trainer: AdaGenTrainer | undefined;
     let discriminator: Discriminator | undefined;
+    let reward: AdversarialReward | undefined;
     try {
       const { recipe } = info;
       discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
-      const reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
+      reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
       trainer = new AdaGenTrainer({
         env: adaptive ? opened.env : nonAdaptive(opened.env),
         reward,
@@ -363,7 +372,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         try {
           meta = (await readTensorFile(checkpoint)).meta;
         } catch (err) {
-          throw new InputError(`${checkpoint}: ${(err as Error).message}`);
+          const message = (err as Error).message;
+          throw new InputError(message.includes(checkpoint) ? message : `${checkpoint}: ${message}`);
         }
         if (JSON.stringify(meta.actionSpec) !== JSON.stringify(opened.env.actionSpec))
           throw new InputError(`${checkpoint}: its action spec does not match ${model.name} at ${steps} steps`);
@@ -456,6 +466,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       };
     } finally {
       trainer?.dispose();
+      // The discriminator's Adam moments live in the reward's optimizer, not in the discriminator.
+      reward?.optimizer.dispose();
       (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
       await opened.dispose();
     }
