@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 // which must load both (so the probe would see an eager import).
 const root = fileURLToPath(new URL("..", import.meta.url));
 const model = fileURLToPath(new URL("fixtures/tiny-generator.onnx", import.meta.url));
-const PACKAGES = ["@adagen/core", "@adagen/diffusion", "@adagen/flow", "@adagen/metrics", "@adagen/zoo"];
+const PACKAGES = ["@adagen/core", "@adagen/diffusion", "@adagen/flow", "@adagen/maskgit", "@adagen/var", "@adagen/metrics", "@adagen/zoo"];
 
 const probe = `
 import { createRequire } from "node:module";
@@ -31,7 +31,7 @@ console.log(JSON.stringify({ imported, afterImport, afterLoad: loaded() }));
 `;
 
 describe("onnxruntime-node is loaded lazily", () => {
-  it("importing @adagen/core, diffusion, flow, metrics and zoo loads no onnxruntime; OnnxModel.load does", () => {
+  it("importing @adagen/core, diffusion, flow, maskgit, var, metrics and zoo loads no onnxruntime; OnnxModel.load does", () => {
     const out = execFileSync(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "--input-type=module", "-e", probe], {
       cwd: root,
       env: { ...process.env, PACKAGES: JSON.stringify(PACKAGES), MODEL: model, ADAGEN_TF_BACKEND: "cpu" },
