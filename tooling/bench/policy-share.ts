@@ -2,7 +2,7 @@
  * The policy's share of sampling wall time at batch 256, on the zoo's dit-tiny, sit-tiny, maskgit-tiny and var-tiny
  * (var-tiny at its 6 scales whatever --steps says).
  *
- *   node --conditions=adagen-source --import tsx tooling/bench/policy-share.ts [--steps 4,8] [--repeats 3]
+ *   node --conditions=adagen-source --import tsx tooling/bench/policy-share.ts [--steps 4,8] [--repeats 3] [--models maskgit-tiny]
  *   (or: pnpm bench:policy-share --steps 4,8)
  *
  * Goal: policyShare ≤ 2%, i.e. a learned per-sample schedule costs next to nothing on top of the generator.
@@ -29,15 +29,22 @@ const POLICY_NETWORK = PRESETS["cpu-small"].network;
 const BATCH = 256;
 const MODELS = ["dit-tiny", "sit-tiny", "maskgit-tiny", "var-tiny"] as const;
 
-function parseArgs(argv: string[]): { steps: number[]; repeats: number } {
-  const out = { steps: [4], repeats: 3 };
+function parseArgs(argv: string[]): { steps: number[]; repeats: number; models: string[] } {
+  const out = { steps: [4], repeats: 3, models: [...MODELS] as string[] };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "--models") {
+      const names = (value ?? "").split(",");
+      const unknown = names.find((n) => !(MODELS as readonly string[]).includes(n));
+      if (unknown !== undefined) throw new Error(`--models: unknown model "${unknown}" (${MODELS.join(", ")})`);
+      out.models = names;
+      continue;
+    }
     const ints = (value ?? "").split(",").map(Number);
     if (!ints.every((v) => Number.isInteger(v) && v >= 1)) throw new Error(`${flag} needs positive integers, got ${value}`);
     if (flag === "--steps") out.steps = ints;
     else if (flag === "--repeats" && ints.length === 1) out.repeats = ints[0];
-    else throw new Error(`unknown flag or value: ${flag} ${value} (expected --steps 4[,8,…], --repeats N)`);
+    else throw new Error(`unknown flag or value: ${flag} ${value} (expected --steps 4[,8,…], --repeats N, --models a,b)`);
   }
   return out;
 }
@@ -118,7 +125,7 @@ console.log(
 const header = ["model", "steps", "total s", "ONNX s", "policy s", "other s", "policy share"];
 console.log(header.map((h) => h.padStart(14)).join(""));
 const rows: Row[] = [];
-for (const model of MODELS)
+for (const model of args.models)
   for (const steps of model === "var-tiny" ? [6] : args.steps) {
     const row = await measure(model, steps);
     rows.push(row);
