@@ -85,7 +85,7 @@ describe("model cards of other shapes through the CLI", () => {
     };
     expectRefused((c) => (c.generator.featureShape = [64]), /bad\.card\.json: "generator\.featureShape" must be a list of 2 positive integers, got \[64\]/);
     expectRefused((c) => (c.sampler.solver = "3S"), /bad\.card\.json: "sampler\.solver" must be one of "2S", "2M", "1", got "3S"/);
-    expectRefused((c) => (c.paradigm = "gan"), /bad\.card\.json: "paradigm" must be one of "diffusion", "flow", "maskgit", got "gan"/);
+    expectRefused((c) => (c.paradigm = "gan"), /bad\.card\.json: "paradigm" must be one of "diffusion", "flow", "maskgit", "var", got "gan"/);
     // A graph that does not fit the card: the probe sample fails at load, named.
     expectRefused((c) => (c.generator.featureShape = [32, 48]), /rgb-diffusion: .*rgb-diffusion\.onnx does not fit the contract .*feature shape \[32,48\]/);
     expectRefused((c) => (c.generator.file = "missing.onnx"), /rgb-diffusion: cannot load ONNX model .*missing\.onnx/);
