@@ -1,6 +1,6 @@
 /**
  * The policy's share of sampling wall time at batch 256, on the zoo's dit-tiny, sit-tiny, maskgit-tiny and var-tiny
- * (var-tiny at its 6 scales whatever --steps says).
+ * (a model with a fixed step count, var-tiny's 6 scales, at that count whatever --steps says).
  *
  *   node --conditions=adagen-source --import tsx tooling/bench/policy-share.ts [--steps 4,8] [--repeats 3] [--models maskgit-tiny]
  *   (or: pnpm bench:policy-share --steps 4,8)
@@ -125,8 +125,10 @@ console.log(
 const header = ["model", "steps", "total s", "ONNX s", "policy s", "other s", "policy share"];
 console.log(header.map((h) => h.padStart(14)).join(""));
 const rows: Row[] = [];
-for (const model of args.models)
-  for (const steps of model === "var-tiny" ? [6] : args.steps) {
+for (const model of args.models) {
+  // A model whose step count is fixed (var-tiny: one decision per scale) runs at that count only.
+  const fixed = zooModel(model).facts.fixedSteps;
+  for (const steps of fixed !== undefined ? [fixed] : args.steps) {
     const row = await measure(model, steps);
     rows.push(row);
     const other = row.totalSeconds - row.onnxSeconds - row.policySeconds;
@@ -141,4 +143,5 @@ for (const model of args.models)
     ];
     console.log(cells.map((c) => String(c).padStart(14)).join(""));
   }
+}
 console.log(JSON.stringify({ batch: BATCH, rows }));

@@ -17,7 +17,7 @@ export {
   type ActionKeySpec,
   type ActionSpec,
 } from "./actions/spec.js";
-export { Random } from "./random.js";
+export { Random, sampleStreams } from "./random.js";
 export { initTensorflow, BACKEND_ENV_VAR, type TfBackendName } from "./runtime/backend.js";
 export { installFastWasmBatchMatMul } from "./runtime/wasm-matmul.js";
 export {

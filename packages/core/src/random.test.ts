@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Random } from "./random.js";
+import { Random, sampleStreams } from "./random.js";
 
 describe("Random", () => {
   it("is reproducible from its seed and differs across seeds", () => {
@@ -36,5 +36,19 @@ describe("Random", () => {
     const counts = [0, 0, 0];
     for (let i = 0; i < 3000; i++) counts[r.int(3)]++;
     counts.forEach((c) => expect(Math.abs(c - 1000)).toBeLessThan(120));
+  });
+});
+
+describe("sampleStreams", () => {
+  it("gives each sample its own stream, independent of the batch; a noise group shares one", () => {
+    const first = (streams: Random[]) => streams.map((r) => r.nextUint32());
+    const five = first(sampleStreams(5, 7));
+    expect(first(sampleStreams(2, 7))).toEqual(five.slice(0, 2));
+    expect(new Set(five).size).toBe(5);
+    const grouped = first(sampleStreams(5, 7, 2));
+    expect(grouped[0]).toBe(grouped[1]);
+    expect(grouped[2]).toBe(grouped[3]);
+    expect(grouped[0]).not.toBe(grouped[2]);
+    expect(() => sampleStreams(2, 7, 0)).toThrow("noiseGroup must be a positive integer, got 0");
   });
 });

@@ -3,6 +3,18 @@
  * (exploration noise, initial noise, token sampling, data order) goes through one of these, so a run is
  * reproducible from its seed and a checkpoint can restore the exact stream.
  */
+/**
+ * One stream per sample for the stochastic samplers (MaskGIT, VAR): `seed` draws one uint32 per group of
+ * `noiseGroup` consecutive samples, and each sample gets a `Random` seeded with its group's value, so a sample's
+ * draws do not depend on the batch it runs in, and the samples of a group share theirs.
+ */
+export function sampleStreams(batch: number, seed: number, noiseGroup = 1): Random[] {
+  if (!(Number.isInteger(noiseGroup) && noiseGroup >= 1)) throw new RangeError(`noiseGroup must be a positive integer, got ${noiseGroup}`);
+  const master = new Random(seed);
+  const groupSeeds = Array.from({ length: Math.ceil(batch / noiseGroup) }, () => master.nextUint32());
+  return Array.from({ length: batch }, (_, b) => new Random(groupSeeds[Math.floor(b / noiseGroup)]));
+}
+
 export class Random {
   private s = new Uint32Array(4);
   /** Second Box-Muller value kept for the next `normal()` call (NaN when none). */

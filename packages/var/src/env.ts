@@ -16,11 +16,12 @@
  * its own stream seeded from `seed`, so a sample's ids do not depend on the batch it runs in.
  */
 import {
-  Random,
   actionValues,
   checkConditions,
   checkDecisionLeft,
+  sampleStreams,
   type ActionSpec,
+  type Random,
   type Batch,
   type ExecutedActions,
   type GenerationEnv,
@@ -105,11 +106,7 @@ export class VarEnv implements GenerationEnv {
   async reset(conditions: Int32Array, seed: number, options?: ResetOptions): Promise<void> {
     checkConditions(conditions, this.numClasses);
     const B = conditions.length;
-    const g = options?.noiseGroup ?? 1;
-    if (!(Number.isInteger(g) && g >= 1)) throw new RangeError(`noiseGroup must be a positive integer, got ${g}`);
-    const master = new Random(seed);
-    const streamSeeds = Array.from({ length: Math.ceil(B / g) }, () => master.nextUint32());
-    this.rngs = Array.from({ length: B }, (_, b) => new Random(streamSeeds[Math.floor(b / g)]));
+    this.rngs = sampleStreams(B, seed, options?.noiseGroup);
     this.B = B;
     this.k = 0;
     this.labels = Int32Array.from(conditions);
