@@ -124,6 +124,16 @@ describe("adagen: flags", () => {
     expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--batch", "1000000", "--out", out), "adagen", /--batch needs an integer in 1\.\.4096, got "1000000"/);
     expectNotWritten(out);
   });
+
+  it("58 train --discriminator vit --d-minibatch 4", async () => {
+    const out = join(tmp, "r58");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--discriminator", "vit", "--d-minibatch", "4", "--out", out, "--quiet"),
+      "adagen",
+      /a discriminator minibatch group needs the projected discriminator, not "vit"/,
+    );
+    expectNotWritten(out);
+  });
 });
 
 describe("adagen: model cards and ONNX files", () => {

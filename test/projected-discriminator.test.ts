@@ -79,6 +79,34 @@ describe("ProjectedDiscriminator on the zoo's ViT backbone", () => {
     d.dispose();
   });
 
+  it("with minibatch statistics, tells a batch without diversity from real images; without them it cannot", async () => {
+    // Fakes are real training images, but each batch holds only 4 distinct ones (repeated): no single image is
+    // fake, only the batch lacks diversity. Strided groups of 4 then hold copies of one image.
+    const train = loadFashionMnist("train");
+    const gap = async (minibatchGroup: number) => {
+      const d = await ProjectedDiscriminator.load(BACKBONE, { numClasses: 10, seed: 1, minibatchGroup });
+      const reward = new AdversarialReward(d, { learningRate: 1e-3 });
+      const rng = new Random(4);
+      const draw = (n: number, distinct: number) => {
+        const pick = Array.from({ length: distinct }, () => rng.int(60000));
+        const idx = Array.from({ length: n }, (_, b) => pick[b % distinct]);
+        return { samples: { data: images(idx, "train"), shape: [n, 28, 28, 1] }, labels: Int32Array.from(idx, (i) => train.labels[i]) };
+      };
+      for (let step = 0; step < 30; step++) await reward.update(draw(32, 32), draw(32, 4));
+      const real = draw(64, 64);
+      const collapsed = draw(64, 4);
+      const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+      const out = mean(await reward.score(real.samples, real.labels)) - mean(await reward.score(collapsed.samples, collapsed.labels));
+      d.dispose();
+      reward.optimizer.dispose();
+      return out;
+    };
+    const withStats = await gap(4);
+    const plain = await gap(0);
+    expect(withStats).toBeGreaterThan(0.1);
+    expect(Math.abs(plain)).toBeLessThan(0.05);
+  }, 300_000); // two discriminators' training: ~75 s on an idle 2-core machine
+
   it("names a file that is not a backbone", async () => {
     await expect(ProjectedDiscriminator.load(zooPath("manifest.json"), { numClasses: 10 })).rejects.toThrow(/manifest\.json/);
   });

@@ -38,6 +38,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "d-lr": { kind: "number", min: 1e-9 },
     "d-steps": { kind: "int", min: 0 },
     "d-warmup": { kind: "int", min: 0 },
+    "d-minibatch": { kind: "int", min: 0, max: 1024 },
     augment: { kind: "string" },
     "eval-every": { kind: "int", min: 0 },
     "eval-n": { kind: "int", min: 2 },
@@ -135,6 +136,9 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --d-lr X             discriminator Adam learning rate (default ${DEFAULT_RECIPE.discriminatorLearningRate})
   --d-steps N          discriminator steps per iteration (default ${DEFAULT_RECIPE.discriminatorSteps})
   --d-warmup N         discriminator steps before the first iteration (default ${DEFAULT_RECIPE.discriminatorWarmup})
+  --d-minibatch M      projected discriminator only: split each batch into groups of about M samples and add to
+                       every logit a learned multiple of the sample's distance from its group's mean features,
+                       so the reward can see a batch that lacks diversity (0: off, the default)
   --augment A          discriminator input augmentation, reals and fakes alike: none or translate-cutout
                        (DiffAugment: shifts up to 1/8 of the side, a zeroed square of half the side;
                        default ${DEFAULT_RECIPE.augment})

@@ -47,7 +47,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     if (existing.length > 0)
       throw new UsageError(`${dir} already holds a run (${existing.join(", ")}); pass --resume to continue it, or choose another --out`);
   } else if (existsSync(join(dir, "checkpoint.adagen"))) {
-    for (const k of ["init", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "augment", "eval-every", "eval-n"])
+    for (const k of ["init", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in run.json`);
   }
   const bar = new ProgressBar(`train ${entry.name} T=${steps}`, iterations, "iterations", !quiet);
@@ -88,6 +88,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       seed: flags.number("seed"),
       init: flags.string("init") as "best" | "heuristic" | undefined,
       discriminator: flags.string("discriminator"),
+      discriminatorMinibatch: flags.number("d-minibatch"),
       recipe: defined({
         learningRate: flags.number("lr"),
         explorationStd: flags.number("std"),

@@ -17,7 +17,7 @@ export type DiscriminatorName = (typeof DISCRIMINATORS)[number];
 
 /** What a run records of its discriminator (run.json), enough to rebuild it. */
 export type DiscriminatorChoice =
-  | { kind: "projected"; backbone: string; numClasses: number; hidden: number; cmapDim: number }
+  | { kind: "projected"; backbone: string; numClasses: number; hidden: number; cmapDim: number; minibatchGroup?: number }
   | { kind: "vit"; height: number; width: number; channels: number; numClasses: number; patch: number; dim: number; depth: number; heads: number };
 
 /** The patch side of the from-scratch ViT: 4 when it divides both sides, else the largest common divisor ≤ 8. */
@@ -27,12 +27,21 @@ function vitPatch(height: number, width: number): number {
   return 1;
 }
 
-/** The discriminator `name` for a card (no name: projected when the card has a backbone, vit otherwise). */
-export function discriminatorFor(card: ModelCard, name?: string): DiscriminatorChoice {
+/**
+ * The discriminator `name` for a card (no name: projected when the card has a backbone, vit otherwise).
+ * `minibatchGroup` > 0 gives the projected discriminator its minibatch-deviation term (ProjectedHeadConfig).
+ */
+export function discriminatorFor(card: ModelCard, name?: string, minibatchGroup = 0): DiscriminatorChoice {
   const kind = name ?? (card.discriminator ? "projected" : "vit");
+  if (!(Number.isInteger(minibatchGroup) && minibatchGroup >= 0 && minibatchGroup <= 1024))
+    throw new InputError(`discriminator minibatch group must be an integer in 0..1024, got ${minibatchGroup}`);
+  if (minibatchGroup > 0 && kind !== "projected")
+    throw new InputError(`a discriminator minibatch group needs the projected discriminator, not "${kind}"`);
   if (kind === "projected") {
     if (!card.discriminator) throw new InputError(`discriminator "projected" needs a backbone: ${card.file} has no "discriminator.backbone"`);
-    return { kind, backbone: card.discriminator.backbone, numClasses: card.classes.count, hidden: 64, cmapDim: 32 };
+    const choice = { kind, backbone: card.discriminator.backbone, numClasses: card.classes.count, hidden: 64, cmapDim: 32 } as const;
+    // Recorded only when on, so run.json of a plain run stays as before.
+    return minibatchGroup > 0 ? { ...choice, minibatchGroup } : choice;
   }
   if (kind === "vit") {
     const [height, width, channels] = card.image.shape;
@@ -52,5 +61,6 @@ export async function makeDiscriminator(choice: DiscriminatorChoice, seed: numbe
   }
   const file = resolve(choice.backbone);
   if (!existsSync(file)) throw new InputError(`${file}: the discriminator's backbone is missing`);
-  return ProjectedDiscriminator.load(file, { numClasses: choice.numClasses, hidden: choice.hidden, cmapDim: choice.cmapDim, seed });
+  const { numClasses, hidden, cmapDim, minibatchGroup = 0 } = choice;
+  return ProjectedDiscriminator.load(file, { numClasses, hidden, cmapDim, minibatchGroup, seed });
 }

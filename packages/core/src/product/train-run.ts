@@ -69,6 +69,8 @@ export interface TrainRunOptions {
   init?: "best" | "heuristic";
   /** "projected" or "vit" (default: projected when the card has a backbone). */
   discriminator?: string;
+  /** Minibatch group size of the projected discriminator's batch-statistics term (0 or absent: off). */
+  discriminatorMinibatch?: number;
   recipe?: Partial<Recipe>;
   validation?: Partial<Validation>;
   /** One schedule shared by all samples (the step index only) instead of an adaptive policy. */
@@ -301,7 +303,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         const v = options[k];
         if (v !== undefined && v !== info[k]) throw new InputError(`${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
       }
-      const changed = (["init", "discriminator", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
+      const changed = (["init", "discriminator", "discriminatorMinibatch", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
       if (changed.length) throw new InputError(`${changed.join(", ")} cannot change on resume; a resumed run keeps the settings in ${runFile}`);
       if (shared && info.adaptive !== false) throw new InputError(`non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${runFile}`);
     } else {
@@ -326,7 +328,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         seed: options.seed ?? base.seed,
         network: base.network,
         init: await policyInit(model, steps, options.init ?? "best"),
-        discriminator: discriminatorFor(model.card, options.discriminator),
+        discriminator: discriminatorFor(model.card, options.discriminator, options.discriminatorMinibatch),
         recipe: { ...base.recipe, ...defined(options.recipe) },
         validation: { ...base.validation, ...defined(options.validation) },
         adaptive: !shared,

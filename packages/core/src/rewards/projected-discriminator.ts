@@ -13,11 +13,39 @@ export interface ProjectedHeadConfig {
   /** Width of the class-projection space (paper: 64). */
   cmapDim: number;
   seed: number;
+  /**
+   * Minibatch statistics (0: off): samples are split into groups of about this size, and each token's logit gains a
+   * learned linear readout of how far its hidden features lie from their group's mean (`minibatchDeviation`). A
+   * per-sample score cannot see a batch that lacks diversity; this one can (StyleGAN's minibatch-stddev idea, kept
+   * per sample so each sample's reward is its own).
+   */
+  minibatchGroup: number;
 }
 
-export const DEFAULT_PROJECTED_HEAD: Omit<ProjectedHeadConfig, "numClasses"> = { hidden: 64, cmapDim: 32, seed: 0 };
+export const DEFAULT_PROJECTED_HEAD: Omit<ProjectedHeadConfig, "numClasses"> = { hidden: 64, cmapDim: 32, seed: 0, minibatchGroup: 0 };
 
 const BACKBONE_FORMAT = "adagen-vit-backbone";
+
+/**
+ * For hidden features `[B, N, H]`: each feature's distance from the mean of the same feature over the sample's group,
+ * `[B, N, H]` (smoothed at 0: sqrt(d² + 1e-8)). Group of sample b: b mod K with K = ⌊B / size⌋ (at least 1), i.e.
+ * strided, so consecutive samples (a rollout's explorations of one initial noise sit next to each other) fall into
+ * different groups.
+ */
+export function minibatchDeviation(hidden: tf.Tensor3D, size: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, N, H] = hidden.shape;
+    const K = Math.max(1, Math.floor(B / size));
+    const onehot = new Float32Array(B * K);
+    for (let b = 0; b < B; b++) onehot[b * K + (b % K)] = 1;
+    const assign = tf.tensor2d(onehot, [B, K]);
+    const counts = tf.sum(assign, 0, true); // [1,K]
+    const flat = tf.reshape(hidden, [B, N * H]) as tf.Tensor2D;
+    const groupMean = tf.div(tf.matMul(assign, flat, true, false), tf.transpose(counts)) as tf.Tensor2D; // [K, N·H]
+    const centred = tf.sub(flat, tf.matMul(assign, groupMean));
+    return tf.reshape(tf.sqrt(tf.add(tf.square(centred), 1e-8)), [B, N, H]) as tf.Tensor3D;
+  });
+}
 
 /**
  * The paper's discriminator design (docs/method.md §9.1) at this scale: a **frozen, pretrained** ViT body and small
@@ -25,7 +53,8 @@ const BACKBONE_FORMAT = "adagen-vit-backbone";
  * LayerNorm → Linear → LeakyReLU(0.2) → Linear to `cmapDim` channels; the token's logit is a plain linear readout
  * plus the projection onto a learned class embedding, `⟨out, cmap(c)⟩ / √cmapDim`. Logits of all hooks and tokens
  * are concatenated, so reward = sigmoid(mean logit) as in §9.3. Only the heads are in `params` (what the
- * discriminator optimiser updates and checkpoints save); the backbone comes from its own file.
+ * discriminator optimiser updates and checkpoints save); the backbone comes from its own file. With a
+ * `minibatchGroup`, each logit also reads the token's minibatch deviation.
  */
 export class ProjectedDiscriminator implements Discriminator {
   readonly params: ParamStore;
@@ -36,6 +65,8 @@ export class ProjectedDiscriminator implements Discriminator {
   private readonly backboneParams: ParamStore;
   private readonly heads: Record<string, tf.Variable>[] = [];
   private readonly classEmbed: tf.Variable;
+  /** Per hook, the readout `[hidden, 1]` of the minibatch deviation (zero at start: the plain design until trained). */
+  private readonly minibatchWeights: tf.Variable[] = [];
 
   private constructor(backbone: ViTEncoder, backboneParams: ParamStore, head: ProjectedHeadConfig) {
     this.backbone = backbone;
@@ -57,6 +88,9 @@ export class ProjectedDiscriminator implements Discriminator {
         outB: P.zeros(`head${i}/out/b`, [1]),
       });
     this.classEmbed = P.normal("class_embed", [head.numClasses, head.cmapDim], 1, rng);
+    if (!(Number.isInteger(head.minibatchGroup) && head.minibatchGroup >= 0))
+      throw new RangeError(`minibatchGroup must be a non-negative integer, got ${head.minibatchGroup}`);
+    if (head.minibatchGroup > 0) for (let i = 0; i <= depth; i++) this.minibatchWeights.push(P.zeros(`head${i}/minibatch/w`, [head.hidden, 1]));
   }
 
   /** Heads on a frozen backbone read from a file written by `saveViTBackbone`. */
@@ -83,9 +117,13 @@ export class ProjectedDiscriminator implements Discriminator {
     const scale = 1 / Math.sqrt(this.head.cmapDim);
     const logits = hooks.map((h, i) => {
       const p = this.heads[i];
-      const out = linear(tf.leakyRelu(linear(layerNorm(h), p.fc1W, p.fc1B), 0.2), p.fc2W, p.fc2B); // [B,N,cmap]
+      const hidden = tf.leakyRelu(linear(layerNorm(h), p.fc1W, p.fc1B), 0.2) as tf.Tensor3D; // [B,N,hidden]
+      const out = linear(hidden, p.fc2W, p.fc2B); // [B,N,cmap]
       const readout = tf.reshape(linear(out, p.outW, p.outB), [B, -1]);
-      return tf.add(readout, tf.mul(tf.sum(tf.mul(out, cmap), 2), scale));
+      const logit = tf.add(readout, tf.mul(tf.sum(tf.mul(out, cmap), 2), scale));
+      if (!this.minibatchWeights.length) return logit;
+      const deviation = minibatchDeviation(hidden, this.head.minibatchGroup); // [B,N,hidden]
+      return tf.add(logit, tf.reshape(tf.matMul(tf.reshape(deviation, [-1, this.head.hidden]), this.minibatchWeights[i] as tf.Tensor2D), [B, -1]));
     });
     return tf.concat(logits, 1) as tf.Tensor2D;
   }
