@@ -180,10 +180,12 @@ The same --seed gives the same labels and initial noise whatever the sampler.
                        or "default": the shipped policy for this model and step count (the card's policies
                        folder, M-T.adagen; the zoo's are in packages/zoo/policies)
   --schedule NAME      a fixed schedule with constant guidance, no policy; "best": the searched best
-                       schedule and guidance for this step count (the card's baselines file, see adagen
-                       baselines), or one of the model's schedules: diffusion uniform (time-uniform, the DiT
-                       heuristic's grid), logsnr, karras (rho 7); flow uniform (the SiT heuristic's grid),
-                       shifted
+                       configuration for this step count (the card's baselines file, see adagen baselines:
+                       schedule, start time and guidance; MaskGIT's masking and sampling temperatures; VAR's
+                       top-k, top-p and sampling temperature), or one of the model's schedules: diffusion
+                       uniform (time-uniform, the DiT heuristic's grid), logsnr, karras (rho 7); flow uniform
+                       (the SiT heuristic's grid), shifted; MaskGIT cosine, linear, square (mask ratio, with the
+                       heuristic's temperatures); VAR constant (the card's top-k, top-p and temperature)
   --guidance W         constant CFG weight w ≥ 0 for --schedule (eps = eps_c + w(eps_c − eps_u));
                        default: the model's heuristic (${perZooModel((m) => String(m.guidance))})
   --shift S            time shift of --schedule shifted (default ${DEFAULT_SHIFT}; S > 1 puts finer steps near data)
