@@ -137,7 +137,7 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --d-steps N          discriminator steps per iteration (default ${DEFAULT_RECIPE.discriminatorSteps})
   --d-warmup N         discriminator steps before the first iteration (default ${DEFAULT_RECIPE.discriminatorWarmup})
   --d-minibatch M      projected discriminator only: split each batch into groups of about M samples and add to
-                       every logit a learned multiple of the sample's distance from its group's mean features,
+                       every logit a learned readout of how far the sample's features lie from its group's mean,
                        so the reward can see a batch that lacks diversity (0: off, the default)
   --augment A          discriminator input augmentation, reals and fakes alike: none or translate-cutout
                        (DiffAugment: shifts up to 1/8 of the side, a zeroed square of half the side;
