@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { InputError, Scorer, initTensorflow, loadModel, openModel, openPolicy, readModelCard } from "@adagen/core";
+import { InputError, Scorer, initTensorflow, loadModel, openModel, openPolicy, readModelCard, readTensorFile, writeTensorFile } from "@adagen/core";
 import { createSampler, diffusionAdapter, train } from "@adagen/diffusion";
 import {
   FeatureExtractor,
@@ -131,6 +131,32 @@ describe("adagen: flags", () => {
       await adagen("train", "--model", "dit-tiny", "--steps", "2", "--discriminator", "vit", "--d-minibatch", "4", "--out", out, "--quiet"),
       "adagen",
       /a discriminator minibatch group needs the projected discriminator, not "vit"/,
+    );
+    expectNotWritten(out);
+  });
+
+  it("59 sample --schedule uniform --best-of 2", async () => {
+    const out = join(tmp, "r59.npz");
+    expectOneLineError(await adagen(...sampleArgs(out), "--best-of", "2"), "adagen", /--best-of scores candidates with a policy's discriminator: it needs --policy/);
+    expectNotWritten(out);
+  });
+
+  it("60 sample --best-of 65", async () => {
+    const out = join(tmp, "r60.npz");
+    expectOneLineError(await adagen(...sampleArgs(out), "--best-of", "65"), "adagen", /--best-of needs an integer in 0\.\.64, got "65"/);
+    expectNotWritten(out);
+  });
+
+  it("61 sample --best-of 1 with a policy that carries no discriminator", async () => {
+    const out = join(tmp, "r61.npz");
+    // The shipped 4-step policy without its discriminator, as files written before policies carried theirs are.
+    const { meta, tensors } = await readTensorFile(join(POLICIES, "dit-tiny-4.adagen"));
+    const policy = join(tmp, "no-discriminator.adagen");
+    await writeTensorFile(policy, { meta: { ...meta, discriminator: undefined }, tensors: Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith("discriminator/"))) });
+    expectOneLineError(
+      await adagen("sample", "--model", "dit-tiny", "--steps", "4", "--policy", policy, "--n", "4", "--seed", "0", "--out", out, "--best-of", "1", "--quiet"),
+      "adagen",
+      /no-discriminator\.adagen carries no discriminator \(it was written before policy files carried theirs\); refinement needs one/,
     );
     expectNotWritten(out);
   });

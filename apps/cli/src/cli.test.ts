@@ -6,7 +6,20 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { decodePngImage, readNpz } from "@adagen/metrics";
 import { runCli } from "./run.js";
-import { ActionDecoder, balancedLabels, initTensorflow, openPolicy, policyEnv, policyInitOf, readTensorFile, rollout } from "@adagen/core";
+import {
+  ActionDecoder,
+  Random,
+  balancedLabels,
+  candidateSeed,
+  initTensorflow,
+  openPolicy,
+  openPolicyReward,
+  policyEnv,
+  policyInitOf,
+  quantizeImages,
+  readTensorFile,
+  rollout,
+} from "@adagen/core";
 import { formatCompare, type CompareReport } from "./compare.js";
 import { getModel, openModel } from "./models.js";
 
@@ -207,6 +220,53 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
       /out: cannot write \(EISDIR\)/,
     );
     expect(readdirSync(tmp).filter((f) => f.includes(".tmp"))).toEqual([]);
+  });
+
+  it("sample --best-of N: the run's policy carries its discriminator; each image is its best-scored candidate; N = 0 is plain", async () => {
+    const policyFile = join(RUN, "policy.adagen");
+    const { meta, tensors } = await readTensorFile(policyFile);
+    expect(meta.discriminator).toMatchObject({ kind: "projected", backbone: "fmnist-vit.adagen", iteration: 2 });
+    expect(Object.keys(tensors).filter((k) => k.startsWith("discriminator/")).length).toBeGreaterThan(0);
+    const args = ["--model", "dit-tiny", "--steps", "2", "--policy", policyFile, "--n", "20", "--seed", "3", "--quiet"];
+    const [zero, two] = [join(tmp, "best", "0.npz"), join(tmp, "best", "2.npz")];
+    expect((await inProcess("sample", ...args, "--best-of", "0", "--out", zero)).code).toBe(0);
+    const r = await inProcess("sample", ...args, "--best-of", "2", "--out", two, "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).sampler).toBe(`policy ${policyFile}, best of 3 by its discriminator`);
+    const images = (file: string) => readNpz(file).get("arr_0")!.data as Uint8Array;
+    // Best of 1 is the plain policy sample of the test above (same n and seed).
+    expect(Buffer.from(images(zero)).equals(Buffer.from(images(join(tmp, "out", "policy.npz"))))).toBe(true);
+    // Redraw the three candidates of the one chunk and score them with the file's discriminator, here.
+    await initTensorflow();
+    const entry = getModel("dit-tiny");
+    const opened = await openModel(entry, 2, await policyInitOf(policyFile, entry, 2));
+    const source = await openPolicy(policyFile, entry, 2, opened);
+    const judge = await openPolicyReward(policyFile, entry);
+    try {
+      const labels = balancedLabels(20, 10);
+      const chunkSeed = new Random(3).nextUint32();
+      const size = 28 * 28;
+      const kept = images(two);
+      const chosen: number[] = [];
+      const candidates = [];
+      for (let c = 0; c < 3; c++) {
+        const { samples } = await rollout(policyEnv(opened.env, source), source.actor, new ActionDecoder(source.actionSpec), labels, candidateSeed(chunkSeed, c));
+        candidates.push({ pixels: new Uint8Array(samples.data.length), scores: await judge.reward.score(samples, labels) });
+        quantizeImages(samples.data, candidates[c].pixels);
+      }
+      for (let b = 0; b < 20; b++) {
+        let best = 0;
+        for (let c = 1; c < 3; c++) if (candidates[c].scores[b] > candidates[best].scores[b]) best = c;
+        chosen.push(best);
+        expect(Buffer.from(kept.subarray(b * size, (b + 1) * size)).equals(Buffer.from(candidates[best].pixels.subarray(b * size, (b + 1) * size))), `image ${b}`).toBe(true);
+      }
+      // The pick is not always candidate 0, so the comparison above can fail.
+      expect(new Set(chosen).size).toBeGreaterThan(1);
+    } finally {
+      judge.dispose();
+      source.actor.dispose();
+      await opened.dispose();
+    }
   });
 
   it("a policy trained for another model or step count is refused", () => {

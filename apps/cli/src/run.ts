@@ -6,7 +6,7 @@ import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, searchBaselines } from "./baselines.js";
 import { compare, formatCompare } from "./compare.js";
 import { TRAIN_STATS } from "./scoring.js";
-import { InputError, NonFiniteError, describeSchedule } from "@adagen/core";
+import { InputError, MAX_BEST_OF, NonFiniteError, describeSchedule } from "@adagen/core";
 import { DEFAULT_SHIFT, MODEL_CHOICES, UsageError, getModel } from "./models.js";
 import { ZOO_CARDS } from "@adagen/zoo";
 import { sample } from "./sample.js";
@@ -55,6 +55,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     n: { kind: "int", min: 1 },
     seed: { kind: "seed" },
     out: { kind: "string" },
+    "best-of": { kind: "int", min: 0, max: MAX_BEST_OF },
   },
   baselines: {
     ...COMMON,
@@ -193,6 +194,10 @@ The same --seed gives the same labels and initial noise whatever the sampler.
   --n N                number of samples
   --seed S             sampling seed, 0..4294967295
   --out FILE.npz       output file; its folder is created if missing
+  --best-of N          refine a policy's samples (paper Algorithm 2): draw N more candidates per image from
+                       other initial noise and keep the one the policy's discriminator scores highest (the
+                       discriminator its run trained, carried in the policy file; files without one are refused).
+                       N in 0..${MAX_BEST_OF}, costing N + 1 sampling passes; 0 (the default) is plain sampling
 
 Output: "wrote FILE.npz (N samples)", or with --json {"output", "model", "steps", "samples", "seed", "sampler"}.
 

@@ -5,14 +5,20 @@
  * Seeding: chunk i (CHUNK images, in order) gets the i-th uint32 of `new Random(seed)` as its env seed, so the
  * output depends only on the seed and N, and a policy and a baseline run with the same seed start from the same
  * noise for the same labels.
+ *
+ * Refinement (`Refinement`, docs/method.md §12.1): each chunk is drawn `candidates` times, candidate c from
+ * `candidateSeed(chunk seed, c)`, and each image is the candidate its reward scores highest; candidate 0 is the plain
+ * chunk, so one candidate is plain sampling.
  */
 import { kMaxLength } from "node:buffer";
 import { ActionDecoder, type ActionSpec } from "../actions/spec.js";
 import type { OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
-import type { GenerationEnv } from "../env.js";
+import type { Batch, GenerationEnv } from "../env.js";
 import type { PolicyNetwork } from "../nn/policy.js";
 import { nonAdaptive } from "../non-adaptive.js";
 import { Random } from "../random.js";
+import { candidateSeed, checkCandidates, pickBest } from "../refine.js";
+import type { RewardModel } from "../rewards/reward.js";
 import { balancedLabels, rollout } from "../rollout.js";
 import { InputError } from "./input-error.js";
 
@@ -48,6 +54,16 @@ export function checkImageCount(n: number, imageShape: readonly number[] = []): 
     );
 }
 
+/** Best-of-candidates sampling: how many draws per image and the reward that picks among them. */
+export interface Refinement {
+  /** Draws per image (N + 1 for "best of N more"); 1 is plain sampling. */
+  candidates: number;
+  /** Scores rendered images (the policy's trained discriminator); higher is kept. */
+  reward: RewardModel;
+  /** Every chunk's candidates and their scores, before the pick (benchmarks score every N from one set of draws). */
+  onCandidates?: (start: number, batches: Batch[], scores: Float32Array[]) => void;
+}
+
 /** N images with class-balanced labels (label i is floor(K·i/N)), or the given labels. */
 export async function generateImages(
   model: OpenedGenerator,
@@ -56,20 +72,34 @@ export async function generateImages(
   seed: number,
   onProgress?: (done: number) => void,
   givenLabels?: Int32Array,
+  refine?: Refinement,
 ): Promise<GeneratedImages> {
   checkImageCount(n);
+  if (refine) checkCandidates(refine.candidates);
   const labels = givenLabels ?? balancedLabels(n, model.env.numClasses);
   const rng = new Random(seed);
   const decoder = source.kind === "policy" ? new ActionDecoder(source.actionSpec) : undefined;
+  const draw = async (chunkLabels: Int32Array, chunkSeed: number): Promise<Batch> =>
+    source.kind === "policy"
+      ? (await rollout(policyEnv(model.env, source), source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed)).samples
+      : await sampleFixed(model, source.schedule, chunkLabels, chunkSeed);
   let images: Uint8Array | undefined;
   let shape: [number, number, number, number] = [n, 0, 0, 0];
   for (let start = 0; start < n; start += CHUNK) {
     const chunkLabels = labels.slice(start, Math.min(n, start + CHUNK));
     const chunkSeed = rng.nextUint32();
-    const batch =
-      source.kind === "policy"
-        ? (await rollout(policyEnv(model.env, source), source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed)).samples
-        : await sampleFixed(model, source.schedule, chunkLabels, chunkSeed);
+    let batch: Batch;
+    if (!refine) batch = await draw(chunkLabels, chunkSeed);
+    else {
+      const batches: Batch[] = [];
+      const scores: Float32Array[] = [];
+      for (let c = 0; c < refine.candidates; c++) {
+        batches.push(await draw(chunkLabels, candidateSeed(chunkSeed, c)));
+        scores.push(await refine.reward.score(batches[c], chunkLabels));
+      }
+      refine.onCandidates?.(start, batches, scores);
+      batch = pickBest(batches, scores).samples;
+    }
     if (batch.shape.length !== 4 || batch.shape[0] !== chunkLabels.length)
       throw new Error(`expected rendered images [${chunkLabels.length},H,W,C], got [${batch.shape.join(",")}]`);
     if (!images) {
@@ -78,10 +108,15 @@ export async function generateImages(
       images = new Uint8Array(n * shape[1] * shape[2] * shape[3]);
     }
     const offset = start * shape[1] * shape[2] * shape[3];
-    for (let i = 0; i < batch.data.length; i++) images[offset + i] = Math.round(255 * Math.min(1, Math.max(0, batch.data[i])));
+    quantizeImages(batch.data, images, offset);
     onProgress?.(start + chunkLabels.length);
   }
   return { images: images as Uint8Array, labels, shape };
+}
+
+/** Rendered [0,1] values as the uint8 images every output holds, round(255·x) clamped, written at `offset`. */
+export function quantizeImages(values: Float32Array, out: Uint8Array, offset = 0): void {
+  for (let i = 0; i < values.length; i++) out[offset + i] = Math.round(255 * Math.min(1, Math.max(0, values[i])));
 }
 
 /** The env a policy runs on: the model's own, or core's `nonAdaptive` view of it for a shared-schedule policy. */

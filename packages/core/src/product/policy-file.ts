@@ -4,10 +4,13 @@
  * first so the model can be opened with it.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { OpenedGenerator, PolicyInit } from "../card/adapter.js";
+import { AdversarialReward } from "../rewards/adversarial.js";
+import type { Discriminator } from "../rewards/discriminator.js";
 import { loadPolicy } from "../train/trainer.js";
-import { readTensorFile } from "../train/tensor-file.js";
+import { readTensorFile, writeTensorFile, type NamedArray } from "../train/tensor-file.js";
+import { makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
 import type { SampleSource } from "./generate.js";
 import { InputError } from "./input-error.js";
 import type { AdaGenModel } from "./model.js";
@@ -76,4 +79,89 @@ export async function openPolicy(path: string, model: AdaGenModel, steps: number
   if (cfg.tokens !== tokens || cfg.featureDim !== featureDim)
     fail(`policy reads features [${cfg.tokens},${cfg.featureDim}], ${model.name} gives [${tokens},${featureDim}]`);
   return { kind: "policy", actor, actionSpec, path, adaptive: meta.adaptive !== false };
+}
+
+/** Key prefix of the discriminator's weights in a policy file (the trainer checkpoint's, too). */
+const DISCRIMINATOR_KEYS = "discriminator/";
+
+/** What a policy file records of the discriminator it carries: the run's choice and the iteration it was taken at. */
+export type CarriedDiscriminator = DiscriminatorChoice & { iteration: number };
+
+/**
+ * Adds the discriminator a policy was trained against to its file (atomically), so the policy can refine its samples
+ * (best-of-N) without its run: `weights` are the discriminator's parameters (a checkpoint's `discriminator/…` keys,
+ * prefix included or not). A projected discriminator's backbone is recorded by file name only: it is the model
+ * card's, which the policy is opened with.
+ */
+export async function attachDiscriminator(policyFile: string, choice: DiscriminatorChoice, weights: Record<string, NamedArray>, iteration: number): Promise<void> {
+  const { meta, tensors } = await readTensorFile(policyFile);
+  const kept = Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith(DISCRIMINATOR_KEYS)));
+  const added = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k.startsWith(DISCRIMINATOR_KEYS) ? k : DISCRIMINATOR_KEYS + k, v]));
+  if (Object.keys(added).length === 0) throw new InputError(`${policyFile}: no discriminator weights to attach`);
+  const recorded: CarriedDiscriminator = { ...(choice.kind === "projected" ? { ...choice, backbone: basename(choice.backbone) } : choice), iteration };
+  await writeTensorFile(policyFile, { meta: { ...meta, discriminator: recorded }, tensors: { ...kept, ...added } });
+}
+
+/** A policy file's discriminator as a reward (sigmoid of its mean logit, as in training), for best-of-N. */
+export interface PolicyReward {
+  reward: AdversarialReward;
+  /** The iteration of the run it was taken at. */
+  iteration: number;
+  dispose(): void;
+}
+
+/**
+ * The discriminator a policy file carries, rebuilt for `model` (a projected one on the card's backbone). A file
+ * without one (written before policies carried theirs, or not by training) is an input error that says so.
+ */
+export async function openPolicyReward(path: string, model: AdaGenModel): Promise<PolicyReward> {
+  if (!existsSync(path)) throw new InputError(`${path}: no such policy file`);
+  let file: Awaited<ReturnType<typeof readTensorFile>>;
+  try {
+    file = await readTensorFile(path);
+  } catch (err) {
+    throw new InputError(`${path}: not a readable policy (${(err as Error).message})`);
+  }
+  const carried = file.meta.discriminator as CarriedDiscriminator | undefined;
+  if (!carried || typeof carried !== "object")
+    throw new InputError(`${path} carries no discriminator (it was written before policy files carried theirs); refinement needs one: retrain, or attach the run's with tooling/zoo/attach-discriminator.ts`);
+  let choice: DiscriminatorChoice = carried;
+  if (carried.kind === "projected") {
+    const backbone = model.card.discriminator?.backbone;
+    if (!backbone) throw new InputError(`${path}: its discriminator needs a backbone, and ${model.card.file} names no "discriminator.backbone"`);
+    if (basename(backbone) !== carried.backbone)
+      throw new InputError(`${path}: its discriminator was trained on the backbone ${carried.backbone}, ${model.card.file} names ${basename(backbone)}`);
+    choice = { ...carried, backbone };
+  }
+  let discriminator: Discriminator | undefined;
+  try {
+    discriminator = await makeDiscriminator(choice, 0);
+    const weights = Object.fromEntries(
+      Object.entries(file.tensors)
+        .filter(([k]) => k.startsWith(DISCRIMINATOR_KEYS))
+        .map(([k, v]) => [k.slice(DISCRIMINATOR_KEYS.length), v]),
+    );
+    discriminator.params.import(weights);
+  } catch (err) {
+    disposeDiscriminator(discriminator);
+    if (err instanceof InputError) throw err;
+    throw new InputError(`${path}: cannot restore its discriminator (${(err as Error).message})`);
+  }
+  const reward = new AdversarialReward(discriminator);
+  return {
+    reward,
+    iteration: carried.iteration,
+    dispose() {
+      reward.optimizer.dispose();
+      disposeDiscriminator(discriminator);
+    },
+  };
+}
+
+/** Discriminators that hold more than their parameters (a projected one's backbone) dispose it themselves. */
+function disposeDiscriminator(d: Discriminator | undefined): void {
+  if (!d) return;
+  const own = (d as { dispose?: () => void }).dispose;
+  if (own) own.call(d);
+  else d.params.dispose();
 }

@@ -7,6 +7,9 @@
  * The paradigm packages bind the adapter (`createSampler` of `@adagen/diffusion` and `@adagen/flow` take the same
  * options without it). Images are uint8 `[N,H,W,C]`; the same seed gives the same initial noise whatever the sampler,
  * and the output is what `adagen sample` writes for the same labels and seed.
+ *
+ * `bestOf: N` refines a policy's samples (docs/method.md §12.1): N more candidates per image from other initial
+ * randomness, the one the policy's own discriminator (carried in its file) scores highest kept; N = 0 is plain sampling.
  */
 import type { GeneratorAdapter, OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
@@ -15,7 +18,7 @@ import { bestBaseline } from "./baselines-file.js";
 import { checkImageCount, generateImages, type GeneratedImages, type SampleSource } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { loadModel, openModel, type AdaGenModel } from "./model.js";
-import { openPolicy, policyInitOf, policyStepsOf, shippedPolicyPath } from "./policy-file.js";
+import { openPolicy, openPolicyReward, policyInitOf, policyStepsOf, shippedPolicyPath, type PolicyReward } from "./policy-file.js";
 
 export interface SamplerOptions {
   /** Runs the card's paradigm (`diffusionAdapter`, `flowAdapter`). */
@@ -36,6 +39,8 @@ export interface SampleRequest {
   n?: number;
   seed: number;
   onProgress?: (done: number) => void;
+  /** Extra candidates per image for best-of-N refinement (a policy's only); 0 or omitted: plain sampling. */
+  bestOf?: number;
 }
 
 export interface Sampler {
@@ -46,6 +51,9 @@ export interface Sampler {
   sample(request: SampleRequest): Promise<GeneratedImages>;
   dispose(): Promise<void>;
 }
+
+/** The most extra candidates per image (each costs a full sampling pass). */
+export const MAX_BEST_OF = 64;
 
 export async function createSampler(options: SamplerOptions): Promise<Sampler> {
   const model = loadModel(options.model, options.adapter);
@@ -74,21 +82,28 @@ export async function createSampler(options: SamplerOptions): Promise<Sampler> {
     throw err;
   }
   const classes = model.card.classes.count;
+  let policyReward: PolicyReward | undefined;
   return {
     model,
     steps: T,
     description: source.kind === "policy" ? `policy ${source.path}` : `${source.schedule.name} schedule`,
-    async sample({ labels, n, seed, onProgress }) {
+    async sample({ labels, n, seed, onProgress, bestOf = 0 }) {
       if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new InputError(`seed must be an integer in 0..4294967295, got ${seed}`);
       if (labels) {
         if (labels.length === 0) throw new InputError("labels must hold at least one class label");
         for (const l of labels) if (!(Number.isInteger(l) && l >= 0 && l < classes)) throw new InputError(`label ${l} is outside 0..${classes - 1}`);
       } else if (!(Number.isInteger(n) && n! >= 1)) throw new InputError(`give labels, or n ≥ 1 class-balanced samples (got n = ${String(n)})`);
+      if (!(Number.isInteger(bestOf) && bestOf >= 0 && bestOf <= MAX_BEST_OF))
+        throw new InputError(`best-of must be an integer in 0..${MAX_BEST_OF} (extra candidates per image), got ${bestOf}`);
       const count = labels ? labels.length : (n as number);
       checkImageCount(count, model.card.image.shape);
-      return generateImages(opened, source, count, seed, onProgress, labels);
+      if (bestOf === 0) return generateImages(opened, source, count, seed, onProgress, labels);
+      if (source.kind !== "policy") throw new InputError("best-of refinement scores with a policy's discriminator: sample with a policy");
+      policyReward ??= await openPolicyReward(source.path, model);
+      return generateImages(opened, source, count, seed, onProgress, labels, { candidates: bestOf + 1, reward: policyReward.reward });
     },
     async dispose() {
+      policyReward?.dispose();
       if (source.kind === "policy") source.actor.dispose();
       await opened.dispose();
     },
