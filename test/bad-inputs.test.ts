@@ -147,6 +147,22 @@ describe("adagen: flags", () => {
     expectNotWritten(out);
   });
 
+  it("62 sample --lookahead 2 on a deterministic model (dit-tiny)", async () => {
+    const out = join(tmp, "r62.npz");
+    expectOneLineError(
+      await adagen("sample", "--model", "dit-tiny", "--steps", "4", "--policy", "default", "--n", "4", "--seed", "0", "--out", out, "--lookahead", "2", "--quiet"),
+      "adagen",
+      /lookahead redraws stochastic transitions; dit-tiny's \(diffusion\) are deterministic: use best-of instead/,
+    );
+    expectNotWritten(out);
+  });
+
+  it("63 sample --schedule uniform --lookahead 2", async () => {
+    const out = join(tmp, "r63.npz");
+    expectOneLineError(await adagen(...sampleArgs(out), "--lookahead", "2"), "adagen", /--lookahead values next states with a policy's critic: it needs --policy/);
+    expectNotWritten(out);
+  });
+
   it("61 sample --best-of 1 with a policy that carries no discriminator", async () => {
     const out = join(tmp, "r61.npz");
     // The shipped 4-step policy without its discriminator, as files written before policies carried theirs are.

@@ -227,6 +227,9 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     const { meta, tensors } = await readTensorFile(policyFile);
     expect(meta.discriminator).toMatchObject({ kind: "projected", backbone: "fmnist-vit.adagen", iteration: 2 });
     expect(Object.keys(tensors).filter((k) => k.startsWith("discriminator/")).length).toBeGreaterThan(0);
+    // And its critic, for lookahead (dit-tiny's transitions are deterministic, so it is only carried here).
+    expect(meta.critic).toMatchObject({ outputs: 1 });
+    expect(Object.keys(tensors).filter((k) => k.startsWith("critic/")).length).toBeGreaterThan(0);
     const args = ["--model", "dit-tiny", "--steps", "2", "--policy", policyFile, "--n", "20", "--seed", "3", "--quiet"];
     const [zero, two] = [join(tmp, "best", "0.npz"), join(tmp, "best", "2.npz")];
     expect((await inProcess("sample", ...args, "--best-of", "0", "--out", zero)).code).toBe(0);

@@ -6,7 +6,7 @@ import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, searchBaselines } from "./baselines.js";
 import { compare, formatCompare } from "./compare.js";
 import { TRAIN_STATS } from "./scoring.js";
-import { InputError, MAX_BEST_OF, NonFiniteError, describeSchedule } from "@adagen/core";
+import { InputError, MAX_BEST_OF, MAX_LOOKAHEAD, NonFiniteError, describeSchedule } from "@adagen/core";
 import { DEFAULT_SHIFT, MODEL_CHOICES, UsageError, getModel } from "./models.js";
 import { ZOO_CARDS } from "@adagen/zoo";
 import { sample } from "./sample.js";
@@ -56,6 +56,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     seed: { kind: "seed" },
     out: { kind: "string" },
     "best-of": { kind: "int", min: 0, max: MAX_BEST_OF },
+    lookahead: { kind: "int", min: 1, max: MAX_LOOKAHEAD },
   },
   baselines: {
     ...COMMON,
@@ -198,6 +199,11 @@ The same --seed gives the same labels and initial noise whatever the sampler.
                        other initial noise and keep the one the policy's discriminator scores highest (the
                        discriminator its run trained, carried in the policy file; files without one are refused).
                        N in 0..${MAX_BEST_OF}, costing N + 1 sampling passes; 0 (the default) is plain sampling
+  --lookahead K        maskgit, var: refine a policy's samples with its value network (paper Eq. 13): every
+                       transition but the last is drawn K times with the same action and each sample continues
+                       from the next state the policy's critic (carried in the policy file) values highest.
+                       K in 1..${MAX_LOOKAHEAD}, costing K + 1 generator passes per step instead of 2; 1 (the
+                       default) is plain sampling. Combines with --best-of
 
 Output: "wrote FILE.npz (N samples)", or with --json {"output", "model", "steps", "samples", "seed", "sampler"}.
 

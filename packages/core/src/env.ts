@@ -53,3 +53,21 @@ export interface GenerationEnv {
   /** Releases sessions or buffers held by the env. */
   dispose?(): Promise<void> | void;
 }
+
+/**
+ * A stochastic env that can try one decision several times from the same state, for lookahead with the value
+ * network (docs/method.md §12.2, paper Eq. 13).
+ */
+export interface LookaheadEnv extends GenerationEnv {
+  /**
+   * Applies `actions` `candidates` times from the current state, candidate c with its own randomness (candidate 0
+   * with the env's own streams, so one candidate is exactly `step`), shows `choose` each candidate's next-state
+   * observation and continues, per sample, from the candidate it picks. On the last decision there is no next
+   * state to observe: the env steps plainly and `choose` is not called.
+   */
+  stepWithLookahead(actions: ExecutedActions, candidates: number, choose: (next: Observation[]) => Int32Array | Promise<Int32Array>): Promise<void>;
+}
+
+export function supportsLookahead(env: GenerationEnv): env is LookaheadEnv {
+  return typeof (env as Partial<LookaheadEnv>).stepWithLookahead === "function";
+}

@@ -1,4 +1,5 @@
-export type { Batch, Observation, ExecutedActions, GenerationEnv, ResetOptions } from "./env.js";
+export type { Batch, Observation, ExecutedActions, GenerationEnv, LookaheadEnv, ResetOptions } from "./env.js";
+export { supportsLookahead } from "./env.js";
 export { actionValues, checkConditions, checkDecisionLeft } from "./env-checks.js";
 export {
   sigmoid,
@@ -17,7 +18,7 @@ export {
   type ActionKeySpec,
   type ActionSpec,
 } from "./actions/spec.js";
-export { Random, sampleStreams } from "./random.js";
+export { Random, branchStream, sampleStreams } from "./random.js";
 export { initTensorflow, BACKEND_ENV_VAR, type TfBackendName } from "./runtime/backend.js";
 export { installFastWasmBatchMatMul } from "./runtime/wasm-matmul.js";
 export {

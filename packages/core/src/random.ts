@@ -117,3 +117,13 @@ export class Random {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
+
+/**
+ * An independent stream for branch `c` ≥ 1 of `rng` at its current state, leaving `rng` untouched: lookahead draws
+ * candidate c's transition from it while candidate 0 uses `rng` itself (docs/method.md §12.2).
+ */
+export function branchStream(rng: Random, c: number): Random {
+  if (!(Number.isInteger(c) && c >= 1)) throw new RangeError(`branch index must be a positive integer, got ${c}`);
+  const [s0, s1, s2, s3] = rng.getState();
+  return new Random((s0 ^ Math.imul(s1, 0x9e3779b9) ^ Math.imul(s2, 0x85ebca6b) ^ Math.imul(s3, 0xc2b2ae35) ^ Math.imul(c, 0x27d4eb2f)) >>> 0);
+}

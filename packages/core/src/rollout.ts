@@ -1,5 +1,5 @@
 import type { ActionDecoder } from "./actions/spec.js";
-import type { Batch, ExecutedActions, GenerationEnv } from "./env.js";
+import { supportsLookahead, type Batch, type ExecutedActions, type GenerationEnv, type Observation } from "./env.js";
 import type { PolicyNetwork } from "./nn/policy.js";
 import { gaussianLogProbValues } from "./ppo/gaussian.js";
 import type { Random } from "./random.js";
@@ -17,6 +17,11 @@ export interface RolloutOptions {
   record?: boolean;
   /** Runs of this many consecutive samples start from the same initial noise (GenerationEnv.reset). */
   noiseGroup?: number;
+  /**
+   * Lookahead with the value network (docs/method.md §12.2): every transition but the last is tried `candidates`
+   * times and each sample continues from the next state `critic` values highest. Needs a `LookaheadEnv`.
+   */
+  lookahead?: { candidates: number; critic: PolicyNetwork };
 }
 
 export interface RecordedTransitions {
@@ -59,6 +64,13 @@ export async function rollout(
         values: new Float32Array(H * B),
       }
     : undefined;
+  const lookahead = options.lookahead;
+  if (lookahead) {
+    if (!(Number.isInteger(lookahead.candidates) && lookahead.candidates >= 1))
+      throw new RangeError(`lookahead candidates must be a positive integer, got ${lookahead.candidates}`);
+    if (lookahead.candidates > 1 && !supportsLookahead(env))
+      throw new RangeError(`lookahead needs an env whose transitions can be redrawn (MaskGIT, VAR); this env's ${env.stochastic ? "cannot be" : "are deterministic"}`);
+  }
   await env.reset(labels, seed, options.noiseGroup && options.noiseGroup > 1 ? { noiseGroup: options.noiseGroup } : undefined);
   decoder.reset(B);
   const executed: ExecutedActions[] = [];
@@ -83,10 +95,27 @@ export async function rollout(
     }
     const actions = decoder.decode(raw, k);
     executed.push(actions);
-    await env.step(actions);
+    if (lookahead && lookahead.candidates > 1 && supportsLookahead(env))
+      await env.stepWithLookahead(actions, lookahead.candidates, (next) => highestValue(next, lookahead.critic, B));
+    else await env.step(actions);
   }
   const samples = await env.render();
   return { samples, labels, actions: executed, transitions: rec };
+}
+
+/** Per sample, the candidate next state the critic values highest (the first on ties). */
+function highestValue(next: Observation[], critic: PolicyNetwork, B: number): Int32Array {
+  const choice = new Int32Array(B);
+  const best = new Float32Array(B).fill(-Infinity);
+  next.forEach((obs, c) => {
+    const values = critic.predict(obs.features.data, B, new Float32Array(B).fill(obs.step));
+    for (let b = 0; b < B; b++)
+      if (values[b] > best[b]) {
+        best[b] = values[b];
+        choice[b] = c;
+      }
+  });
+  return choice;
 }
 
 /** Labels drawn uniformly from 0..numClasses-1. */

@@ -1,5 +1,5 @@
-import { ActionDecoder, Random, residualTable, rollout } from "@adagen/core";
-import { modelPath } from "@adagen/zoo";
+import { ActionDecoder, Random, initTensorflow, openPolicyCritic, residualTable, rollout, type ExecutedActions, type Observation } from "@adagen/core";
+import { modelPath, zooPath } from "@adagen/zoo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MaskGitEnv } from "./env.js";
 import { maskGitSchedule, maskedCount } from "./heuristic.js";
@@ -119,6 +119,72 @@ describe("MaskGitEnv on the zoo's maskgit-tiny", () => {
       return a.filter((v, i) => v === b[i]).length / a.length;
     };
     expect(await agreement(0.01)).toBeGreaterThan((await agreement(1)) + 0.2);
+  });
+
+  it("lookahead: candidate 0 is plain sampling, each sample continues from the candidate chosen for it", async () => {
+    const T = 3;
+    const env = new MaskGitEnv(model, { heuristic: maskGitSchedule(T) });
+    const decoder = new ActionDecoder(env.actionSpec);
+    // The untrained policy's actions (the heuristic), decoded once in order (the decoder carries the smoothing).
+    decoder.reset(labels.length);
+    const executed = Array.from({ length: T }, (_, k) => decoder.decode(new Float32Array(labels.length * 4), k));
+    const heuristicActions = (k: number) => executed[k];
+    const plain = (await rollout(env, undefined, decoder, labels, 21)).samples.data;
+    // Always choosing candidate 0 leaves the trajectory as plain sampling, however many candidates were drawn.
+    await env.reset(labels, 21);
+    const seen: number[] = [];
+    for (let k = 0; k < T; k++)
+      await env.stepWithLookahead(heuristicActions(k), 3, (next) => {
+        seen.push(next.length);
+        return new Int32Array(labels.length);
+      });
+    expect(Array.from((await env.render()).data)).toEqual(Array.from(plain));
+    expect(seen).toEqual([3, 3]); // the last decision has no next state to value: a plain step
+    // A mixed choice: sample b continues from candidate b mod 3, whose next features it was shown.
+    await env.reset(labels, 21);
+    let shown: Float32Array[] = [];
+    const choice = Int32Array.from(labels, (_, b) => b % 3);
+    await env.stepWithLookahead(heuristicActions(0), 3, (next) => {
+      shown = next.map((o) => o.features.data);
+      expect(next.every((o) => o.step === 1)).toBe(true);
+      return choice;
+    });
+    const after = (await env.observe()).features.data;
+    const size = after.length / labels.length;
+    choice.forEach((c, b) => expect(Array.from(after.subarray(b * size, (b + 1) * size))).toEqual(Array.from(shown[c].subarray(b * size, (b + 1) * size))));
+    // The candidates differ (their draws are independent), so the check above could fail.
+    expect(shown[1].some((v, i) => v !== shown[0][i])).toBe(true);
+    await expect(env.stepWithLookahead(heuristicActions(1), 2, () => Int32Array.of(0, 0, 2, 0, 0))).rejects.toThrow(/chose candidate 2, not one of 0\.\.1/);
+  });
+
+  it("rollout with lookahead keeps, per sample, the next state the critic values highest", async () => {
+    await initTensorflow();
+    const env = new MaskGitEnv(model, { heuristic: maskGitSchedule(4) });
+    // A trained critic (the shipped 4-step policy's; a fresh one's zero-initialised head values every state alike).
+    const critic = await openPolicyCritic(zooPath("policies/maskgit-tiny-4.adagen"));
+    const checked: number[] = [];
+    // The env as rollout sees it, with each choice checked against the critic's values computed here.
+    const watched: MaskGitEnv = Object.assign(Object.create(env) as MaskGitEnv, {
+      stepWithLookahead: (actions: ExecutedActions, K: number, choose: (next: Observation[]) => Int32Array | Promise<Int32Array>) =>
+        MaskGitEnv.prototype.stepWithLookahead.call(watched, actions, K, async (next) => {
+          const choice = await choose(next);
+          const values = next.map((o) => critic.predict(o.features.data, labels.length, new Float32Array(labels.length).fill(o.step)));
+          choice.forEach((c, b) => expect(values[c][b]).toBe(Math.max(...values.map((v) => v[b]))));
+          checked.push(...choice);
+          return choice;
+        }),
+    });
+    try {
+      const decoder = new ActionDecoder(env.actionSpec);
+      const looked = await rollout(watched, undefined, decoder, labels, 4, { lookahead: { candidates: 4, critic } });
+      expect(checked.length).toBe(3 * labels.length);
+      expect(new Set(checked).size).toBeGreaterThan(1);
+      const plain = await rollout(env, undefined, decoder, labels, 4, { lookahead: { candidates: 1, critic } });
+      expect(Array.from(plain.samples.data)).toEqual(Array.from((await rollout(env, undefined, decoder, labels, 4)).samples.data));
+      expect(Array.from(looked.samples.data)).not.toEqual(Array.from(plain.samples.data));
+    } finally {
+      critic.dispose();
+    }
   });
 
   it("refuses bad heuristics, actions and conditions, naming them", async () => {

@@ -14,6 +14,7 @@
  */
 import {
   actionValues,
+  branchStream,
   checkConditions,
   checkDecisionLeft,
   sampleStreams,
@@ -21,7 +22,7 @@ import {
   type Random,
   type Batch,
   type ExecutedActions,
-  type GenerationEnv,
+  type LookaheadEnv,
   type Observation,
   type ResetOptions,
 } from "@adagen/core";
@@ -40,7 +41,7 @@ export interface MaskGitEnvOptions {
   renderTransform?: TokenRenderer;
 }
 
-export class MaskGitEnv implements GenerationEnv {
+export class MaskGitEnv implements LookaheadEnv {
   readonly horizon: number;
   readonly actionSpec: ActionSpec;
   readonly featureShape: readonly [number, number];
@@ -130,6 +131,56 @@ export class MaskGitEnv implements GenerationEnv {
     this.ids = next;
     this.k++;
     if (this.k < this.horizon) await this.conditionalPass();
+  }
+
+  /**
+   * Lookahead (docs/method.md §12.2): the decision drawn `candidates` times from the same state (one unconditional
+   * pass shared, one conditional pass per candidate for its next features); candidate 0 uses each sample's own
+   * stream, candidate c ≥ 1 `branchStream(stream, c)`, and every sample's own stream continues afterwards whichever
+   * candidate it keeps. Costs candidates + 1 generator passes per step instead of 2.
+   */
+  async stepWithLookahead(actions: ExecutedActions, candidates: number, choose: (next: Observation[]) => Int32Array | Promise<Int32Array>): Promise<void> {
+    if (!(Number.isInteger(candidates) && candidates >= 1)) throw new RangeError(`lookahead candidates must be a positive integer, got ${candidates}`);
+    checkDecisionLeft("step", this.B, this.k, this.horizon);
+    if (candidates === 1 || this.k === this.horizon - 1) return this.step(actions);
+    const [maskRatio, maskTemperature, sampleTemperature, guidance] = MASKGIT_KEYS.map((key) => actionValues(actions, key, this.B, this.actionSpec));
+    const { logits: logitsUncond } = await this.checkedPredict(this.nullLabels);
+    const drawn: { sampled: Int32Array; next: Int32Array; logits: Float32Array; features: Float32Array }[] = [];
+    const own = this.ids;
+    for (let c = 0; c < candidates; c++) {
+      const rngs = c === 0 ? this.rngs : this.rngs.map((r) => branchStream(r, c));
+      const { sampled, next } = maskGitStep({
+        ids: own,
+        logitsCond: this.logitsCond,
+        logitsUncond,
+        maskRatio,
+        maskTemperature,
+        sampleTemperature,
+        guidance,
+        rngs,
+        tokens: this.model.tokens,
+        codebook: this.model.codebook,
+        maskId: this.model.maskId,
+      });
+      this.ids = next;
+      const { logits, features } = await this.checkedPredict(this.labels);
+      drawn.push({ sampled, next, logits, features });
+    }
+    this.ids = own;
+    const choice = await choose(drawn.map((d) => ({ features: { data: d.features, shape: [this.B, ...this.featureShape] }, step: this.k + 1 })));
+    if (choice.length !== this.B) throw new RangeError(`lookahead choice has ${choice.length} entries, expected ${this.B}`);
+    for (const c of choice) if (!(Number.isInteger(c) && c >= 0 && c < candidates)) throw new RangeError(`lookahead chose candidate ${c}, not one of 0..${candidates - 1}`);
+    this.executed.push([maskRatio, maskTemperature, sampleTemperature, guidance].map((a) => Float32Array.from(a)));
+    const rows = (pick: (d: (typeof drawn)[number]) => Int32Array | Float32Array, out: Int32Array | Float32Array) => {
+      const size = out.length / this.B;
+      for (let b = 0; b < this.B; b++) out.set(pick(drawn[choice[b]]).subarray(b * size, (b + 1) * size), b * size);
+      return out;
+    };
+    this.sampled = rows((d) => d.sampled, new Int32Array(drawn[0].sampled.length)) as Int32Array;
+    this.ids = rows((d) => d.next, new Int32Array(drawn[0].next.length)) as Int32Array;
+    this.logitsCond = rows((d) => d.logits, new Float32Array(drawn[0].logits.length)) as Float32Array;
+    this.features = rows((d) => d.features, new Float32Array(drawn[0].features.length)) as Float32Array;
+    this.k++;
   }
 
   async render(): Promise<Batch> {

@@ -6,9 +6,9 @@
  * output depends only on the seed and N, and a policy and a baseline run with the same seed start from the same
  * noise for the same labels.
  *
- * Refinement (`Refinement`, docs/method.md §12.1): each chunk is drawn `candidates` times, candidate c from
- * `candidateSeed(chunk seed, c)`, and each image is the candidate its reward scores highest; candidate 0 is the plain
- * chunk, so one candidate is plain sampling.
+ * Refinement (`Refinement`, docs/method.md §12): best-of-N draws each chunk `candidates` times, candidate c from
+ * `candidateSeed(chunk seed, c)`, and keeps for each image the candidate its reward scores highest (candidate 0 is
+ * the plain chunk, so one candidate is plain sampling); lookahead runs inside each draw (core's `rollout`).
  */
 import { kMaxLength } from "node:buffer";
 import { ActionDecoder, type ActionSpec } from "../actions/spec.js";
@@ -54,14 +54,16 @@ export function checkImageCount(n: number, imageShape: readonly number[] = []): 
     );
 }
 
-/** Best-of-candidates sampling: how many draws per image and the reward that picks among them. */
+/** Inference-time refinement of a policy's samples (docs/method.md §12). */
 export interface Refinement {
-  /** Draws per image (N + 1 for "best of N more"); 1 is plain sampling. */
-  candidates: number;
-  /** Scores rendered images (the policy's trained discriminator); higher is kept. */
-  reward: RewardModel;
+  /** Best-of-N: draws per image (N + 1 for "best of N more"); 1 (the default) is plain sampling. */
+  candidates?: number;
+  /** Scores rendered images for best-of-N (the policy's trained discriminator); higher is kept. */
+  reward?: RewardModel;
   /** Every chunk's candidates and their scores, before the pick (benchmarks score every N from one set of draws). */
   onCandidates?: (start: number, batches: Batch[], scores: Float32Array[]) => void;
+  /** Lookahead with the value network at every transition but the last (a policy on a `LookaheadEnv` only). */
+  lookahead?: { candidates: number; critic: PolicyNetwork };
 }
 
 /** N images with class-balanced labels (label i is floor(K·i/N)), or the given labels. */
@@ -75,13 +77,16 @@ export async function generateImages(
   refine?: Refinement,
 ): Promise<GeneratedImages> {
   checkImageCount(n);
-  if (refine) checkCandidates(refine.candidates);
+  const candidates = refine?.candidates ?? 1;
+  checkCandidates(candidates);
+  if (candidates > 1 && !refine?.reward) throw new RangeError("best-of-N needs a reward to score its candidates");
+  if (refine?.lookahead && source.kind !== "policy") throw new InputError("lookahead evaluates next states with a policy's critic: sample with a policy");
   const labels = givenLabels ?? balancedLabels(n, model.env.numClasses);
   const rng = new Random(seed);
   const decoder = source.kind === "policy" ? new ActionDecoder(source.actionSpec) : undefined;
   const draw = async (chunkLabels: Int32Array, chunkSeed: number): Promise<Batch> =>
     source.kind === "policy"
-      ? (await rollout(policyEnv(model.env, source), source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed)).samples
+      ? (await rollout(policyEnv(model.env, source), source.actor, decoder as ActionDecoder, chunkLabels, chunkSeed, { lookahead: refine?.lookahead })).samples
       : await sampleFixed(model, source.schedule, chunkLabels, chunkSeed);
   let images: Uint8Array | undefined;
   let shape: [number, number, number, number] = [n, 0, 0, 0];
@@ -89,15 +94,15 @@ export async function generateImages(
     const chunkLabels = labels.slice(start, Math.min(n, start + CHUNK));
     const chunkSeed = rng.nextUint32();
     let batch: Batch;
-    if (!refine) batch = await draw(chunkLabels, chunkSeed);
+    if (candidates === 1) batch = await draw(chunkLabels, chunkSeed);
     else {
       const batches: Batch[] = [];
       const scores: Float32Array[] = [];
-      for (let c = 0; c < refine.candidates; c++) {
+      for (let c = 0; c < candidates; c++) {
         batches.push(await draw(chunkLabels, candidateSeed(chunkSeed, c)));
-        scores.push(await refine.reward.score(batches[c], chunkLabels));
+        scores.push(await (refine!.reward as RewardModel).score(batches[c], chunkLabels));
       }
-      refine.onCandidates?.(start, batches, scores);
+      refine!.onCandidates?.(start, batches, scores);
       batch = pickBest(batches, scores).samples;
     }
     if (batch.shape.length !== 4 || batch.shape[0] !== chunkLabels.length)

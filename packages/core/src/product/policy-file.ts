@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import type { OpenedGenerator, PolicyInit } from "../card/adapter.js";
 import { AdversarialReward } from "../rewards/adversarial.js";
 import type { Discriminator } from "../rewards/discriminator.js";
+import { PolicyNetwork, type PolicyNetworkConfig } from "../nn/policy.js";
 import { loadPolicy } from "../train/trainer.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "../train/tensor-file.js";
 import { makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
@@ -81,11 +82,26 @@ export async function openPolicy(path: string, model: AdaGenModel, steps: number
   return { kind: "policy", actor, actionSpec, path, adaptive: meta.adaptive !== false };
 }
 
-/** Key prefix of the discriminator's weights in a policy file (the trainer checkpoint's, too). */
+/** Key prefixes of the discriminator's and the critic's weights in a policy file (the trainer checkpoint's, too). */
 const DISCRIMINATOR_KEYS = "discriminator/";
+const CRITIC_KEYS = "critic/";
 
 /** What a policy file records of the discriminator it carries: the run's choice and the iteration it was taken at. */
 export type CarriedDiscriminator = DiscriminatorChoice & { iteration: number };
+
+/** Replaces a policy file's `prefix` arrays by `weights` (keys with or without the prefix) and sets one info entry. */
+async function addToPolicyFile(policyFile: string, infoKey: string, info: unknown, prefix: string, weights: Record<string, NamedArray>): Promise<void> {
+  const { meta, tensors } = await readTensorFile(policyFile);
+  const kept = Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith(prefix)));
+  const added = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k.startsWith(prefix) ? k : prefix + k, v]));
+  if (Object.keys(added).length === 0) throw new InputError(`${policyFile}: no ${infoKey} weights to attach`);
+  await writeTensorFile(policyFile, { meta: { ...meta, [infoKey]: info }, tensors: { ...kept, ...added } });
+}
+
+/** The arrays of a tensor file under `prefix`, with the prefix removed. */
+function scoped(tensors: Record<string, NamedArray>, prefix: string): Record<string, NamedArray> {
+  return Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+}
 
 /**
  * Adds the discriminator a policy was trained against to its file (atomically), so the policy can refine its samples
@@ -94,12 +110,38 @@ export type CarriedDiscriminator = DiscriminatorChoice & { iteration: number };
  * card's, which the policy is opened with.
  */
 export async function attachDiscriminator(policyFile: string, choice: DiscriminatorChoice, weights: Record<string, NamedArray>, iteration: number): Promise<void> {
-  const { meta, tensors } = await readTensorFile(policyFile);
-  const kept = Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith(DISCRIMINATOR_KEYS)));
-  const added = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k.startsWith(DISCRIMINATOR_KEYS) ? k : DISCRIMINATOR_KEYS + k, v]));
-  if (Object.keys(added).length === 0) throw new InputError(`${policyFile}: no discriminator weights to attach`);
   const recorded: CarriedDiscriminator = { ...(choice.kind === "projected" ? { ...choice, backbone: basename(choice.backbone) } : choice), iteration };
-  await writeTensorFile(policyFile, { meta: { ...meta, discriminator: recorded }, tensors: { ...kept, ...added } });
+  await addToPolicyFile(policyFile, "discriminator", recorded, DISCRIMINATOR_KEYS, weights);
+}
+
+/**
+ * Adds the critic (value network) trained beside a policy to its file, for lookahead (docs/method.md §12.2):
+ * `config` is its network config (a checkpoint's info `critic`), `weights` its parameters (`critic/…` keys).
+ */
+export async function attachCritic(policyFile: string, config: PolicyNetworkConfig, weights: Record<string, NamedArray>): Promise<void> {
+  await addToPolicyFile(policyFile, "critic", config, CRITIC_KEYS, weights);
+}
+
+/** The critic a policy file carries; a file without one is an input error that says so. Dispose it after use. */
+export async function openPolicyCritic(path: string): Promise<PolicyNetwork> {
+  if (!existsSync(path)) throw new InputError(`${path}: no such policy file`);
+  let file: Awaited<ReturnType<typeof readTensorFile>>;
+  try {
+    file = await readTensorFile(path);
+  } catch (err) {
+    throw new InputError(`${path}: not a readable policy (${(err as Error).message})`);
+  }
+  const config = file.meta.critic as PolicyNetworkConfig | undefined;
+  if (!config || typeof config !== "object")
+    throw new InputError(`${path} carries no critic (it was written before policy files carried theirs); lookahead needs one: retrain, or attach the run's with tooling/zoo/attach-scorers.ts`);
+  const critic = new PolicyNetwork(config, "critic");
+  try {
+    critic.params.import(scoped(file.tensors, CRITIC_KEYS));
+  } catch (err) {
+    critic.dispose();
+    throw new InputError(`${path}: cannot restore its critic (${(err as Error).message})`);
+  }
+  return critic;
 }
 
 /** A policy file's discriminator as a reward (sigmoid of its mean logit, as in training), for best-of-N. */
@@ -124,7 +166,7 @@ export async function openPolicyReward(path: string, model: AdaGenModel): Promis
   }
   const carried = file.meta.discriminator as CarriedDiscriminator | undefined;
   if (!carried || typeof carried !== "object")
-    throw new InputError(`${path} carries no discriminator (it was written before policy files carried theirs); refinement needs one: retrain, or attach the run's with tooling/zoo/attach-discriminator.ts`);
+    throw new InputError(`${path} carries no discriminator (it was written before policy files carried theirs); refinement needs one: retrain, or attach the run's with tooling/zoo/attach-scorers.ts`);
   let choice: DiscriminatorChoice = carried;
   if (carried.kind === "projected") {
     const backbone = model.card.discriminator?.backbone;
@@ -136,12 +178,7 @@ export async function openPolicyReward(path: string, model: AdaGenModel): Promis
   let discriminator: Discriminator | undefined;
   try {
     discriminator = await makeDiscriminator(choice, 0);
-    const weights = Object.fromEntries(
-      Object.entries(file.tensors)
-        .filter(([k]) => k.startsWith(DISCRIMINATOR_KEYS))
-        .map(([k, v]) => [k.slice(DISCRIMINATOR_KEYS.length), v]),
-    );
-    discriminator.params.import(weights);
+    discriminator.params.import(scoped(file.tensors, DISCRIMINATOR_KEYS));
   } catch (err) {
     disposeDiscriminator(discriminator);
     if (err instanceof InputError) throw err;

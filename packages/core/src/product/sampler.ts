@@ -10,6 +10,8 @@
  *
  * `bestOf: N` refines a policy's samples (docs/method.md §12.1): N more candidates per image from other initial
  * randomness, the one the policy's own discriminator (carried in its file) scores highest kept; N = 0 is plain sampling.
+ * `lookahead: K` (§12.2, stochastic paradigms) tries every transition but the last K times and continues from the
+ * next state the policy's critic (carried in its file) values highest; K = 1 is plain sampling.
  */
 import type { GeneratorAdapter, OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
@@ -18,7 +20,8 @@ import { bestBaseline } from "./baselines-file.js";
 import { checkImageCount, generateImages, type GeneratedImages, type SampleSource } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { loadModel, openModel, type AdaGenModel } from "./model.js";
-import { openPolicy, openPolicyReward, policyInitOf, policyStepsOf, shippedPolicyPath, type PolicyReward } from "./policy-file.js";
+import type { PolicyNetwork } from "../nn/policy.js";
+import { openPolicy, openPolicyCritic, openPolicyReward, policyInitOf, policyStepsOf, shippedPolicyPath, type PolicyReward } from "./policy-file.js";
 
 export interface SamplerOptions {
   /** Runs the card's paradigm (`diffusionAdapter`, `flowAdapter`). */
@@ -41,6 +44,8 @@ export interface SampleRequest {
   onProgress?: (done: number) => void;
   /** Extra candidates per image for best-of-N refinement (a policy's only); 0 or omitted: plain sampling. */
   bestOf?: number;
+  /** Candidate next states per transition for lookahead (a policy's, MaskGIT/VAR); 1 or omitted: plain sampling. */
+  lookahead?: number;
 }
 
 export interface Sampler {
@@ -54,6 +59,8 @@ export interface Sampler {
 
 /** The most extra candidates per image (each costs a full sampling pass). */
 export const MAX_BEST_OF = 64;
+/** The most candidate next states per transition (each costs a generator pass). */
+export const MAX_LOOKAHEAD = 16;
 
 export async function createSampler(options: SamplerOptions): Promise<Sampler> {
   const model = loadModel(options.model, options.adapter);
@@ -83,11 +90,12 @@ export async function createSampler(options: SamplerOptions): Promise<Sampler> {
   }
   const classes = model.card.classes.count;
   let policyReward: PolicyReward | undefined;
+  let critic: PolicyNetwork | undefined;
   return {
     model,
     steps: T,
     description: source.kind === "policy" ? `policy ${source.path}` : `${source.schedule.name} schedule`,
-    async sample({ labels, n, seed, onProgress, bestOf = 0 }) {
+    async sample({ labels, n, seed, onProgress, bestOf = 0, lookahead = 1 }) {
       if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new InputError(`seed must be an integer in 0..4294967295, got ${seed}`);
       if (labels) {
         if (labels.length === 0) throw new InputError("labels must hold at least one class label");
@@ -97,13 +105,26 @@ export async function createSampler(options: SamplerOptions): Promise<Sampler> {
         throw new InputError(`best-of must be an integer in 0..${MAX_BEST_OF} (extra candidates per image), got ${bestOf}`);
       const count = labels ? labels.length : (n as number);
       checkImageCount(count, model.card.image.shape);
-      if (bestOf === 0) return generateImages(opened, source, count, seed, onProgress, labels);
-      if (source.kind !== "policy") throw new InputError("best-of refinement scores with a policy's discriminator: sample with a policy");
-      policyReward ??= await openPolicyReward(source.path, model);
-      return generateImages(opened, source, count, seed, onProgress, labels, { candidates: bestOf + 1, reward: policyReward.reward });
+      if (!(Number.isInteger(lookahead) && lookahead >= 1 && lookahead <= MAX_LOOKAHEAD))
+        throw new InputError(`lookahead must be an integer in 1..${MAX_LOOKAHEAD} (candidate next states per transition), got ${lookahead}`);
+      if (bestOf === 0 && lookahead === 1) return generateImages(opened, source, count, seed, onProgress, labels);
+      if (source.kind !== "policy")
+        throw new InputError(`${bestOf > 0 ? "best-of refinement scores with a policy's discriminator" : "lookahead values next states with a policy's critic"}: sample with a policy`);
+      if (lookahead > 1 && !opened.env.stochastic)
+        throw new InputError(`lookahead redraws stochastic transitions; ${model.name}'s (${model.card.paradigm}) are deterministic: use best-of instead`);
+      if (lookahead > 1 && source.adaptive === false)
+        throw new InputError(`${source.path}: lookahead needs an adaptive policy (this one was trained non-adaptive: one schedule for all samples)`);
+      if (bestOf > 0) policyReward ??= await openPolicyReward(source.path, model);
+      if (lookahead > 1) critic ??= await openPolicyCritic(source.path);
+      return generateImages(opened, source, count, seed, onProgress, labels, {
+        candidates: bestOf + 1,
+        reward: policyReward?.reward,
+        lookahead: lookahead > 1 ? { candidates: lookahead, critic: critic as PolicyNetwork } : undefined,
+      });
     },
     async dispose() {
       policyReward?.dispose();
+      critic?.dispose();
       if (source.kind === "policy") source.actor.dispose();
       await opened.dispose();
     },

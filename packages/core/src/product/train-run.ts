@@ -11,7 +11,7 @@
  *   metrics.jsonl     one JSON line of IterationMetrics per iteration (with `validation` when scored)
  *   best.adagen       the best-validation policy so far (a new best waits in best-pending.adagen until its
  *                     iteration is checkpointed)
- *   policy.adagen     the selected policy, at the end, carrying the discriminator of the last iteration
+ *   policy.adagen     the selected policy, at the end, carrying the discriminator and critic of the last iteration
  *   run.lock          the pid of the run writing here, while it runs (run-lock.ts): a second run is refused
  * Non-adaptive runs (paper Table XI, "learnable vs adaptive") train on core's `nonAdaptive` env: constant features,
  * so the policy learns one schedule (the step index only) shared by all samples; the policy file says
@@ -37,7 +37,7 @@ import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
 import { bestBaseline, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
-import { attachDiscriminator } from "./policy-file.js";
+import { attachCritic, attachDiscriminator } from "./policy-file.js";
 import { generateImages } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { acquireRunLock } from "./run-lock.js";
@@ -456,8 +456,10 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       } else {
         await trainer.exportPolicy(policyFile, policyInfo());
       }
-      // The policy carries the discriminator as trained to the end of the run, for best-of-N refinement.
+      // The policy carries the discriminator and the critic as trained to the end of the run, for refinement
+      // (best-of-N scores with the one, lookahead with the other).
       await attachDiscriminator(policyFile, info.discriminator, await discriminator.params.export(), trainer.iteration);
+      await attachCritic(policyFile, trainer.critic.config, await trainer.critic.params.export());
       return {
         dir,
         policy: policyFile,

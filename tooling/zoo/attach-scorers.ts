@@ -1,23 +1,24 @@
 /**
- * Adds a run's discriminator to a policy file written before policy files carried theirs (training now attaches it
- * itself), so that policy can refine its samples (`adagen sample --best-of N`).
+ * Adds a run's discriminator and critic to a policy file written before policy files carried them (training now
+ * attaches both itself), so that policy can refine its samples (`adagen sample --best-of N`, `--lookahead K`).
  *
- *   node --conditions=adagen-source --import tsx tooling/zoo/attach-discriminator.ts POLICY.adagen RUN_DIR
+ *   node --conditions=adagen-source --import tsx tooling/zoo/attach-scorers.ts POLICY.adagen RUN_DIR
  *
- * The discriminator is the run's last checkpoint's (`discriminator/…` weights, the choice recorded in run.json).
+ * Both are the run's last checkpoint's: the discriminator's `discriminator/…` weights with the choice recorded in
+ * run.json, the critic's `critic/…` weights with its network config (the checkpoint's info).
  * The policy must be the run's own: its actor weights are compared with RUN_DIR/policy.adagen first.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { attachDiscriminator, readTensorFile, type DiscriminatorChoice } from "@adagen/core";
+import { attachCritic, attachDiscriminator, readTensorFile, type DiscriminatorChoice, type PolicyNetworkConfig } from "@adagen/core";
 
 async function main(): Promise<void> {
   const [policy, runDir] = process.argv.slice(2);
-  if (!policy || !runDir) throw new Error("usage: attach-discriminator.ts POLICY.adagen RUN_DIR");
+  if (!policy || !runDir) throw new Error("usage: attach-scorers.ts POLICY.adagen RUN_DIR");
   for (const f of [policy, join(runDir, "run.json"), join(runDir, "checkpoint.adagen"), join(runDir, "policy.adagen")])
     if (!existsSync(f)) throw new Error(`${f}: no such file`);
   const [own, run] = [await readTensorFile(policy), await readTensorFile(join(runDir, "policy.adagen"))];
-  const actorKeys = (t: Record<string, { data: Float32Array }>) => Object.keys(t).filter((k) => !k.startsWith("discriminator/")).sort();
+  const actorKeys = (t: Record<string, { data: Float32Array }>) => Object.keys(t).filter((k) => !k.startsWith("discriminator/") && !k.startsWith("critic/")).sort();
   const same =
     actorKeys(own.tensors).join() === actorKeys(run.tensors).join() &&
     actorKeys(own.tensors).every((k) => Buffer.from(own.tensors[k].data.buffer, own.tensors[k].data.byteOffset, own.tensors[k].data.byteLength).equals(
@@ -27,7 +28,12 @@ async function main(): Promise<void> {
   const checkpoint = await readTensorFile(join(runDir, "checkpoint.adagen"));
   const weights = Object.fromEntries(Object.entries(checkpoint.tensors).filter(([k]) => k.startsWith("discriminator/")));
   await attachDiscriminator(policy, choice, weights, checkpoint.meta.iteration as number);
-  console.log(`${policy}: attached the ${choice.kind} discriminator of ${runDir} (iteration ${String(checkpoint.meta.iteration)}, ${Object.keys(weights).length} arrays)`);
+  const critic = Object.fromEntries(Object.entries(checkpoint.tensors).filter(([k]) => k.startsWith("critic/")));
+  await attachCritic(policy, checkpoint.meta.critic as PolicyNetworkConfig, critic);
+  console.log(
+    `${policy}: attached the ${choice.kind} discriminator (${Object.keys(weights).length} arrays) and the critic (${Object.keys(critic).length}) ` +
+      `of ${runDir}, iteration ${String(checkpoint.meta.iteration)}`,
+  );
 }
 
 main().catch((err: Error) => {
