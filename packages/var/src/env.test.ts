@@ -90,6 +90,36 @@ describe("VarEnv on the zoo's var-tiny", () => {
     });
   });
 
+  it("lookahead: candidate 0 is plain sampling, each sample continues from the candidate chosen for it", async () => {
+    const env = new VarEnv(model, { heuristic: varSchedule(S, DEFAULTS), featureGrid: 7 });
+    const decoder = new ActionDecoder(env.actionSpec);
+    await rollout(env, undefined, decoder, labels, 21);
+    const plain = env.sampledIds();
+    // The untrained policy's actions (the defaults), decoded once in order (the decoder carries the smoothing).
+    decoder.reset(labels.length);
+    const executed = Array.from({ length: S }, (_, k) => decoder.decode(new Float32Array(labels.length * 4), k));
+    await env.reset(labels, 21);
+    for (let k = 0; k < S; k++) await env.stepWithLookahead(executed[k], 3, () => new Int32Array(labels.length));
+    expect(Array.from(env.sampledIds())).toEqual(Array.from(plain));
+    // A mixed choice at scale 1: sample b continues from candidate b mod 3, whose next features it was shown.
+    await env.reset(labels, 21);
+    await env.step(executed[0]);
+    let shown: Float32Array[] = [];
+    const choice = Int32Array.from(labels, (_, b) => b % 3);
+    await env.stepWithLookahead(executed[1], 3, (next) => {
+      shown = next.map((o) => o.features.data);
+      expect(next.every((o) => o.step === 2)).toBe(true);
+      return choice;
+    });
+    const after = (await env.observe()).features.data;
+    const size = after.length / labels.length;
+    choice.forEach((c, b) => expect(Array.from(after.subarray(b * size, (b + 1) * size))).toEqual(Array.from(shown[c].subarray(b * size, (b + 1) * size))));
+    expect(shown[1].some((v, i) => v !== shown[0][i])).toBe(true);
+    // And the rest of the trajectory runs from there.
+    for (let k = 2; k < S; k++) await env.step(executed[k]);
+    expect((await env.render()).shape).toEqual([4, 32, 7, 7]);
+  });
+
   it("top-k = 1 gives the guided argmax at every token: two seeds agree", async () => {
     const env = new VarEnv(model, { heuristic: varSchedule(S, { ...DEFAULTS, topK: 1 }), featureGrid: 7 });
     const a = await sampleIds(env, labels, 1);

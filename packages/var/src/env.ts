@@ -17,6 +17,7 @@
  */
 import {
   actionValues,
+  branchStream,
   checkConditions,
   checkDecisionLeft,
   sampleStreams,
@@ -24,7 +25,7 @@ import {
   type Random,
   type Batch,
   type ExecutedActions,
-  type GenerationEnv,
+  type LookaheadEnv,
   type Observation,
   type ResetOptions,
 } from "@adagen/core";
@@ -46,7 +47,7 @@ export interface VarEnvOptions {
   renderTransform?: LatentRenderer;
 }
 
-export class VarEnv implements GenerationEnv {
+export class VarEnv implements LookaheadEnv {
   readonly horizon: number;
   readonly actionSpec: ActionSpec;
   readonly featureShape: readonly [number, number];
@@ -145,6 +146,63 @@ export class VarEnv implements GenerationEnv {
     for (let b = 0; b < this.B; b++) this.ids.set(scaleIds.subarray(b * n, (b + 1) * n), b * layout.tokens + layout.offsets[k]);
     this.k++;
     if (this.k < this.horizon) await this.conditionalPass();
+  }
+
+  /**
+   * Lookahead (docs/method.md §12.2): scale k drawn `candidates` times under the same action (one unconditional pass
+   * shared, one inputs graph and conditional pass per candidate for its next features); candidate 0 uses each
+   * sample's own stream, candidate c ≥ 1 `branchStream(stream, c)`, and every sample's own stream continues
+   * afterwards whichever candidate it keeps.
+   */
+  async stepWithLookahead(actions: ExecutedActions, candidates: number, choose: (next: Observation[]) => Int32Array | Promise<Int32Array>): Promise<void> {
+    if (!(Number.isInteger(candidates) && candidates >= 1)) throw new RangeError(`lookahead candidates must be a positive integer, got ${candidates}`);
+    checkDecisionLeft("step", this.B, this.k, this.horizon);
+    if (candidates === 1 || this.k === this.horizon - 1) return this.step(actions);
+    const [guidance, topK, topP, temperature] = VAR_KEYS.map((key) => actionValues(actions, key, this.B, this.actionSpec));
+    const { layout, codebook } = this.model;
+    const k = this.k;
+    const guided = k > 0 && layout.count > 1;
+    const logitsUncond = guided ? this.scaleRows((await this.model.predict(this.xIn, layout.offsets[k + 1], this.nullLabels, this.B)).logits, codebook) : undefined;
+    const own = { ids: this.ids, xIn: this.xIn, logitsCond: this.logitsCond, features: this.features };
+    const drawn: (typeof own)[] = [];
+    const n = layout.size(k);
+    for (let c = 0; c < candidates; c++) {
+      const scaleIds = varScaleStep({
+        scale: k,
+        scales: layout.count,
+        logitsCond: own.logitsCond,
+        logitsUncond,
+        guidance,
+        topK,
+        topP,
+        temperature,
+        rngs: c === 0 ? this.rngs : this.rngs.map((r) => branchStream(r, c)),
+        codebook,
+      });
+      this.ids = Int32Array.from(own.ids);
+      for (let b = 0; b < this.B; b++) this.ids.set(scaleIds.subarray(b * n, (b + 1) * n), b * layout.tokens + layout.offsets[k]);
+      this.k = k + 1;
+      await this.conditionalPass();
+      drawn.push({ ids: this.ids, xIn: this.xIn, logitsCond: this.logitsCond, features: this.features });
+      this.k = k;
+    }
+    Object.assign(this, own);
+    const choice = await choose(drawn.map((d) => ({ features: { data: d.features, shape: [this.B, ...this.featureShape] }, step: k + 1 })));
+    if (choice.length !== this.B) throw new RangeError(`lookahead choice has ${choice.length} entries, expected ${this.B}`);
+    for (const c of choice) if (!(Number.isInteger(c) && c >= 0 && c < candidates)) throw new RangeError(`lookahead chose candidate ${c}, not one of 0..${candidates - 1}`);
+    this.executed.push([guidance, topK, topP, temperature].map((a) => Float32Array.from(a)));
+    const rows = <A extends Int32Array | Float32Array>(pick: (d: (typeof drawn)[number]) => A): A => {
+      const first = pick(drawn[0]);
+      const out = first.slice() as A;
+      const size = out.length / this.B;
+      for (let b = 0; b < this.B; b++) out.set(pick(drawn[choice[b]]).subarray(b * size, (b + 1) * size), b * size);
+      return out;
+    };
+    this.ids = rows((d) => d.ids);
+    this.xIn = rows((d) => d.xIn);
+    this.logitsCond = rows((d) => d.logitsCond);
+    this.features = rows((d) => d.features);
+    this.k = k + 1;
   }
 
   async render(): Promise<Batch> {
