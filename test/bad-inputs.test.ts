@@ -163,6 +163,22 @@ describe("adagen: flags", () => {
     expectNotWritten(out);
   });
 
+  it("64 train --reward fid", async () => {
+    const out = join(tmp, "r64");
+    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "fid", "--out", out, "--quiet"), "adagen", /--reward fid is not one of adversarial, pretrained/);
+    expectNotWritten(out);
+  });
+
+  it("65 train --reward pretrained --d-steps 4", async () => {
+    const out = join(tmp, "r65");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "pretrained", "--d-steps", "4", "--out", out, "--quiet"),
+      "adagen",
+      /--d-steps sets the discriminator, which --reward pretrained does not train/,
+    );
+    expectNotWritten(out);
+  });
+
   it("61 sample --best-of 1 with a policy that carries no discriminator", async () => {
     const out = join(tmp, "r61.npz");
     // The shipped 4-step policy without its discriminator, as files written before policies carried theirs are.

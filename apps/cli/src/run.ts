@@ -40,6 +40,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "d-warmup": { kind: "int", min: 0 },
     "d-minibatch": { kind: "int", min: 0, max: 1024 },
     augment: { kind: "string" },
+    reward: { kind: "string" },
     "eval-every": { kind: "int", min: 0 },
     "eval-n": { kind: "int", min: 2 },
     "non-adaptive": { kind: "bool" },
@@ -144,6 +145,10 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --augment A          discriminator input augmentation, reals and fakes alike: none or translate-cutout
                        (DiffAugment: shifts up to 1/8 of the side, a zeroed square of half the side;
                        default ${DEFAULT_RECIPE.augment})
+  --reward R           adversarial (default): the discriminator trained alongside; pretrained: the card's
+                       fidelity classifier's probability of each sample's class, fixed, no discriminator (the
+                       paper's reward ablation; the zoo's is models/fmnist-fidelity.onnx, trained on the
+                       training images only, not the FID extractor)
   --eval-every K       validation every K iterations; 0: none, policy.adagen is the last policy (default ${DEFAULT_VALIDATION.every})
   --eval-n N           samples per validation (default ${DEFAULT_VALIDATION.n})
   --non-adaptive       learn ONE schedule shared by all samples (paper Table XI, "learnable vs adaptive"): the

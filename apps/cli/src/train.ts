@@ -3,7 +3,7 @@
  * run directory's layout and the recipe are documented there and in `PRESETS`), with a progress bar on stderr.
  * With --non-adaptive the policy learns one schedule shared by all samples (paper Table XI).
  */
-import { AUGMENTS, PRESETS, train as trainRun, type Augment, type TrainEvent, type TrainResult } from "@adagen/core";
+import { AUGMENTS, PRESETS, REWARDS, train as trainRun, type Augment, type RewardName, type TrainEvent, type TrainResult } from "@adagen/core";
 import { zooPath } from "@adagen/zoo";
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
@@ -23,6 +23,13 @@ function augmentFlag(name: string | undefined): Augment | undefined {
   if (name !== undefined && !(AUGMENTS as readonly string[]).includes(name))
     throw new UsageError(`--augment ${name} is not one of ${AUGMENTS.join(", ")}`);
   return name as Augment | undefined;
+}
+
+/** `--reward`: one of core's REWARDS, named in the error otherwise. */
+function rewardFlag(value: string | undefined): RewardName | undefined {
+  if (value === undefined) return undefined;
+  if (!(REWARDS as readonly string[]).includes(value)) throw new UsageError(`--reward ${value} is not one of ${REWARDS.join(", ")}`);
+  return value as RewardName;
 }
 
 /** Drops undefined values, so flags not given leave the preset alone. */
@@ -47,9 +54,12 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     if (existing.length > 0)
       throw new UsageError(`${dir} already holds a run (${existing.join(", ")}); pass --resume to continue it, or choose another --out`);
   } else if (existsSync(join(dir, "checkpoint.adagen"))) {
-    for (const k of ["init", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment", "eval-every", "eval-n"])
+    for (const k of ["init", "reward", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in run.json`);
   }
+  if (flags.string("reward") === "pretrained")
+    for (const k of ["discriminator", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment"])
+      if (flags.has(k)) throw new UsageError(`--${k} sets the discriminator, which --reward pretrained does not train`);
   const bar = new ProgressBar(`train ${entry.name} T=${steps}`, iterations, "iterations", !quiet);
   const onEvent = (e: TrainEvent) => {
     if (e.type === "start") {
@@ -87,6 +97,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       trajectories: flags.number("trajectories"),
       seed: flags.number("seed"),
       init: flags.string("init") as "best" | "heuristic" | undefined,
+      reward: rewardFlag(flags.string("reward")),
       discriminator: flags.string("discriminator"),
       discriminatorMinibatch: flags.number("d-minibatch"),
       recipe: defined({

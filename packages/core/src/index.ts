@@ -48,6 +48,7 @@ export { ViTDiscriminator, type ViTDiscriminatorConfig } from "./rewards/vit-dis
 export { ProjectedDiscriminator, saveViTBackbone, DEFAULT_PROJECTED_HEAD, type ProjectedHeadConfig } from "./rewards/projected-discriminator.js";
 export { ViTEncoder, DEFAULT_VIT, type ViTEncoderConfig } from "./nn/vit.js";
 export { AdversarialReward, type AdversarialRewardConfig } from "./rewards/adversarial.js";
+export { ClassifierReward, type ClassifierRewardOptions } from "./rewards/classifier-reward.js";
 export { DIFFAUGMENT_DEFAULTS, translateCutout, type ImageAugment, type TranslateCutoutOptions } from "./rewards/augment.js";
 export {
   rollout,

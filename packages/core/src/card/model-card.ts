@@ -20,6 +20,9 @@
  *   evaluation (opt.)    extractor (ONNX), featuresOutput, logitsOutput (class accuracy when it has `count` logits),
  *                        trainStats (policy selection, baseline search), testStats (compare): pytorch-fid npz
  *   discriminator (opt.) backbone: a pretrained ViT body (.adagen) for the projected discriminator
+ *   fidelity (opt.)      model (ONNX image classifier: rendered images [B,H,W,C] in [0,1] → `count` logits), input,
+ *                        output (default x, logits): the pretrained per-sample reward (its confidence in the
+ *                        sample's class), `adagen train --reward pretrained`
  *   baselines (opt.)     a baselines file (`adagen baselines`) whose best schedules `--schedule best` uses
  *   policies (opt.)      a folder of shipped policies NAME-T.adagen (`--policy default`)
  */
@@ -60,6 +63,7 @@ export interface ModelCard {
   data?: { train?: string | { images: string; labels: string } };
   evaluation?: { extractor: string; featuresOutput: string; logitsOutput?: string; trainStats?: string; testStats?: string };
   discriminator?: { backbone: string };
+  fidelity?: { model: string; input: string; output: string };
   baselines?: string;
   policies?: string;
 }
@@ -123,6 +127,7 @@ export function parseModelCard(raw: unknown, file: string): ModelCard {
     testStats: e.has("testStats") ? e.path("testStats") : undefined,
   };
   const disc = f.section("discriminator", true);
+  const fid = f.section("fidelity", true);
   return {
     file,
     name,
@@ -136,6 +141,7 @@ export function parseModelCard(raw: unknown, file: string): ModelCard {
     data: train === undefined ? undefined : { train },
     evaluation,
     discriminator: disc && { backbone: disc.path("backbone") },
+    fidelity: fid && { model: fid.path("model"), input: fid.string("input", "x"), output: fid.string("output", "logits") },
     baselines: f.has("baselines") ? f.path("baselines") : undefined,
     policies: f.has("policies") ? f.path("policies") : undefined,
   };

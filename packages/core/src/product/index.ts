@@ -19,5 +19,5 @@ export { attachCritic, attachDiscriminator, openPolicy, openPolicyCritic, openPo
 export { MAX_BEST_OF, MAX_LOOKAHEAD, createSampler, type Sampler, type SamplerOptions, type SampleRequest } from "./sampler.js";
 export { AUGMENTS, PRESETS, preset, type Augment, type PresetName, type Recipe, type TrainingPreset, type Validation } from "./recipes.js";
 export { DISCRIMINATORS, discriminatorFor, makeDiscriminator, type DiscriminatorChoice, type DiscriminatorName } from "./discriminators.js";
-export { train, policyInit, type TrainEvent, type TrainResult, type TrainRunOptions } from "./train-run.js";
+export { REWARDS, train, policyInit, type RewardName, type TrainEvent, type TrainResult, type TrainRunOptions } from "./train-run.js";
 export { bindAdapter, type BoundProduct } from "./bind.js";

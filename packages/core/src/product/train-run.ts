@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "@adagen/metrics";
 import type { PolicyInit } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
@@ -31,6 +31,7 @@ import { isNonAdaptive, nonAdaptive } from "../non-adaptive.js";
 import type { PolicyNetworkConfig } from "../nn/policy.js";
 import { AdversarialReward } from "../rewards/adversarial.js";
 import { translateCutout } from "../rewards/augment.js";
+import { ClassifierReward } from "../rewards/classifier-reward.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import { initTensorflow } from "../runtime/backend.js";
 import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
@@ -47,6 +48,18 @@ import { AUGMENTS, preset as presetNamed, type PresetName, type Recipe, type Tra
 import { Scorer, type Scores } from "./scoring.js";
 
 const RUN_FORMAT = "adagen-run";
+
+export const REWARDS = ["adversarial", "pretrained"] as const;
+export type RewardName = (typeof REWARDS)[number];
+
+/** The card's fidelity classifier as a fixed reward; `recorded` is the file name run.json holds, checked against the card. */
+async function openFidelityReward(model: AdaGenModel, recorded: string): Promise<ClassifierReward> {
+  const spec = model.card.fidelity;
+  if (!spec) throw new InputError(`the run's reward is "pretrained" (${recorded}), but ${model.card.file} has no "fidelity.model"`);
+  if (basename(spec.model) !== recorded) throw new InputError(`the run's reward classifier is ${recorded}, ${model.card.file} names ${basename(spec.model)}`);
+  if (!existsSync(spec.model)) throw new InputError(`${spec.model}: the fidelity classifier (named in ${model.card.file}) does not exist`);
+  return ClassifierReward.load(spec.model, { imageShape: model.card.image.shape, numClasses: model.card.classes.count, input: spec.input, output: spec.output });
+}
 
 export interface TrainRunOptions {
   /** Runs the card's paradigm (the paradigm packages' `train` binds it). */
@@ -72,6 +85,11 @@ export interface TrainRunOptions {
   discriminator?: string;
   /** Minibatch group size of the projected discriminator's batch-statistics term (0 or absent: off). */
   discriminatorMinibatch?: number;
+  /**
+   * "adversarial" (default): the discriminator co-trained with the policy. "pretrained": the card's fidelity
+   * classifier's confidence in each sample's class, fixed (the paper's reward ablation, Sec. III-D).
+   */
+  reward?: RewardName;
   recipe?: Partial<Recipe>;
   validation?: Partial<Validation>;
   /** One schedule shared by all samples (the step index only) instead of an adaptive policy. */
@@ -113,6 +131,8 @@ interface RunInfo {
   /** The schedule the untrained policy reproduces. */
   init: PolicyInit;
   discriminator: DiscriminatorChoice;
+  /** The card's fidelity classifier (file name) when the reward is "pretrained"; absent: adversarial. */
+  reward?: { kind: "pretrained"; model: string };
   recipe: Recipe;
   validation: Validation;
   /** false for a non-adaptive run; absent in runs written before the option existed: adaptive. */
@@ -304,7 +324,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         const v = options[k];
         if (v !== undefined && v !== info[k]) throw new InputError(`${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
       }
-      const changed = (["init", "discriminator", "discriminatorMinibatch", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
+      const changed = (["init", "discriminator", "discriminatorMinibatch", "reward", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
       if (changed.length) throw new InputError(`${changed.join(", ")} cannot change on resume; a resumed run keeps the settings in ${runFile}`);
       if (shared && info.adaptive !== false) throw new InputError(`non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${runFile}`);
     } else {
@@ -317,6 +337,10 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         throw new InputError(`batch must be an integer in 1..${MAX_BATCH}, got ${batch}`);
       if (trajectories !== undefined && !(Number.isInteger(trajectories) && trajectories >= 1))
         throw new InputError(`trajectories must be a positive integer, got ${trajectories}`);
+      const rewardName = options.reward ?? "adversarial";
+      if (!(REWARDS as readonly string[]).includes(rewardName)) throw new InputError(`reward "${rewardName}" is not one of ${REWARDS.join(", ")}`);
+      if (rewardName === "pretrained" && !model.card.fidelity)
+        throw new InputError(`reward "pretrained" needs a fidelity classifier: ${model.card.file} has no "fidelity.model"`);
       const augment = options.recipe?.augment;
       if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
         throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
@@ -330,6 +354,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         network: base.network,
         init: await policyInit(model, steps, options.init ?? "best"),
         discriminator: discriminatorFor(model.card, options.discriminator, options.discriminatorMinibatch),
+        // Recorded only when not the default, so run.json of an adversarial run stays as before.
+        ...(rewardName === "pretrained" ? { reward: { kind: "pretrained" as const, model: basename(model.card.fidelity!.model) } } : {}),
         recipe: { ...base.recipe, ...defined(options.recipe) },
         validation: { ...base.validation, ...defined(options.validation) },
         adaptive: !shared,
@@ -341,11 +367,14 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
     const opened = await openModel(model, steps, info.init);
     let trainer: AdaGenTrainer | undefined;
     let discriminator: Discriminator | undefined;
-    let reward: AdversarialReward | undefined;
+    let reward: AdversarialReward | ClassifierReward | undefined;
     try {
       const { recipe } = info;
-      discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
-      reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
+      if (info.reward?.kind === "pretrained") reward = await openFidelityReward(model, info.reward.model);
+      else {
+        discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
+        reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
+      }
       trainer = new AdaGenTrainer({
         env: adaptive ? opened.env : nonAdaptive(opened.env),
         reward,
@@ -458,7 +487,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       }
       // The policy carries the discriminator and the critic as trained to the end of the run, for refinement
       // (best-of-N scores with the one, lookahead with the other).
-      await attachDiscriminator(policyFile, info.discriminator, await discriminator.params.export(), trainer.iteration);
+      if (discriminator) await attachDiscriminator(policyFile, info.discriminator, await discriminator.params.export(), trainer.iteration);
       await attachCritic(policyFile, trainer.critic.config, await trainer.critic.params.export());
       return {
         dir,
@@ -474,7 +503,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
     } finally {
       trainer?.dispose();
       // The discriminator's Adam moments live in the reward's optimizer, not in the discriminator.
-      reward?.optimizer.dispose();
+      if (reward instanceof AdversarialReward) reward.optimizer.dispose();
+      else await (reward as ClassifierReward | undefined)?.dispose();
       (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
       await opened.dispose();
     }
