@@ -77,6 +77,9 @@ try {
   const sets = Array.from({ length: K }, () => new Uint8Array(args.n * size));
   const keptScore = new Float64Array(K);
   const bar = new ProgressBar(`best-of-${args.max}${critic ? ` lookahead ${args.lookahead}` : ""} ${entry.name} T=${args.steps}`, args.n, "images", true);
+  // The generator's own count of rows it ran (every adapter's model keeps one), for the cost column.
+  const counter = (opened.env as { model?: { forwards?: unknown } }).model;
+  const forwardsBefore = typeof counter?.forwards === "number" ? counter.forwards : undefined;
   const started = performance.now();
   const generated = await generateImages(opened, source, args.n, args.seed, (d) => bar.update(d), undefined, {
     candidates: K,
@@ -91,6 +94,7 @@ try {
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  const passesPerCandidate = forwardsBefore === undefined ? undefined : ((counter!.forwards as number) - forwardsBefore) / (args.n * K);
   bar.done(`${K} candidates per image in ${seconds.toFixed(0)} s`);
   // The pick at N = max is what generateImages itself kept: the two paths agree.
   if (!Buffer.from(generated.images).equals(Buffer.from(sets[args.max]))) throw new Error("the best-of-max images differ from generateImages' own pick");
@@ -99,8 +103,7 @@ try {
     `\n${entry.name}, ${args.steps} steps, policy ${relative(process.cwd(), policyPath)} (discriminator of iteration ${judge.iteration}), ` +
       `${args.n} samples, seed ${args.seed}, test statistics${critic ? `, lookahead ${args.lookahead} by the policy's critic` : ""}`,
   );
-  const passesPerCandidate = critic ? `${args.steps} steps, lookahead ${args.lookahead}` : `${args.steps} steps`;
-  console.log("N".padStart(3) + "candidates".padStart(12) + "FID".padStart(9) + "vs N=0".padStart(9) + "class acc".padStart(11) + "mean D score".padStart(14));
+  console.log("N".padStart(3) + "candidates".padStart(12) + "generator passes".padStart(18) + "FID".padStart(9) + "vs N=0".padStart(9) + "class acc".padStart(11) + "mean D score".padStart(14));
   const rows: { N: number; fid: number; classAccuracy: number | null; ratio: number; meanScore: number }[] = [];
   for (let N = 0; N < K; N++) {
     const s = await scorer.score({ images: sets[N], labels: generated.labels, shape: [args.n, H, W, C] });
@@ -109,15 +112,19 @@ try {
     console.log(
       String(N).padStart(3) +
         `${N + 1}`.padStart(12) +
+        (passesPerCandidate === undefined ? "-" : (passesPerCandidate * (N + 1)).toFixed(1)).padStart(18) +
         row.fid.toFixed(3).padStart(9) +
         row.ratio.toFixed(3).padStart(9) +
         (row.classAccuracy === null ? "-" : `${(100 * row.classAccuracy).toFixed(1)} %`).padStart(11) +
         row.meanScore.toFixed(4).padStart(14),
     );
   }
-  console.log(`(each candidate: one sampling pass of ${passesPerCandidate}; generation took ${seconds.toFixed(0)} s for all ${K} candidates)`);
   console.log(
-    JSON.stringify({ model: entry.name, steps: args.steps, policy: relative(process.cwd(), policyPath), n: args.n, seed: args.seed, lookahead: args.lookahead, seconds, rows }),
+    `(generator passes: rows the generator ran per kept image, ${passesPerCandidate === undefined ? "not counted by this model" : `${passesPerCandidate.toFixed(2)} per candidate`}; ` +
+      `generation took ${seconds.toFixed(0)} s for all ${K} candidates)`,
+  );
+  console.log(
+    JSON.stringify({ model: entry.name, steps: args.steps, policy: relative(process.cwd(), policyPath), n: args.n, seed: args.seed, lookahead: args.lookahead, passesPerCandidate, seconds, rows }),
   );
 } finally {
   critic?.dispose();
