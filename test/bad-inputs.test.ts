@@ -179,6 +179,22 @@ describe("adagen: flags", () => {
     expectNotWritten(out);
   });
 
+  it("66 sample --lambda 2", async () => {
+    const out = join(tmp, "r66.npz");
+    expectOneLineError(await adagen("sample", "--model", "dit-tiny", "--steps", "4", "--policy", "default", "--n", "4", "--seed", "0", "--out", out, "--lambda", "2", "--quiet"), "adagen", /--lambda needs a number in 0\.\.1, got "2"/);
+    expectNotWritten(out);
+  });
+
+  it("67 sample --lambda 0.5 with a policy that is not a dial's", async () => {
+    const out = join(tmp, "r67.npz");
+    expectOneLineError(
+      await adagen("sample", "--model", "dit-tiny", "--steps", "4", "--policy", "default", "--n", "4", "--seed", "0", "--out", out, "--lambda", "0.5", "--quiet"),
+      "adagen",
+      /lambda blends a dial's fidelity policy with its base; .*dit-tiny-4\.adagen is not one \(train one: adagen train --fidelity-of, or train\(\{ fidelityOf \}\)\)/,
+    );
+    expectNotWritten(out);
+  });
+
   it("61 sample --best-of 1 with a policy that carries no discriminator", async () => {
     const out = join(tmp, "r61.npz");
     // The shipped 4-step policy without its discriminator, as files written before policies carried theirs are.

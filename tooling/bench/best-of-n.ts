@@ -19,6 +19,7 @@ import {
   generateImages,
   initTensorflow,
   openModel,
+  disposePolicy,
   openPolicy,
   openPolicyCritic,
   openPolicyReward,
@@ -129,7 +130,7 @@ try {
 } finally {
   critic?.dispose();
   judge.dispose();
-  source.actor.dispose();
+  disposePolicy(source);
   await scorer.dispose();
   await opened.dispose();
 }

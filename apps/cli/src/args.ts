@@ -63,7 +63,9 @@ function parseValue(flag: string, v: string, spec: FlagSpec): FlagValue {
     case "number": {
       const n = Number(v);
       if (v.trim() === "" || !Number.isFinite(n) || n < (spec.min ?? -Infinity) || n > (spec.max ?? Infinity))
-        throw new UsageError(`${flag} needs a number${spec.min !== undefined ? ` ≥ ${spec.min}` : ""}, got "${v}"`);
+        throw new UsageError(
+          `${flag} needs a number${spec.min !== undefined && spec.max !== undefined ? ` in ${spec.min}..${spec.max}` : spec.min !== undefined ? ` ≥ ${spec.min}` : ""}, got "${v}"`,
+        );
       return n;
     }
     case "intList": {

@@ -17,6 +17,7 @@ import {
   checkImageCount,
   generateImages,
   initTensorflow,
+  disposePolicy,
   openPolicy,
   policyInitOf,
   shippedPolicyPath,
@@ -115,7 +116,7 @@ export async function compareStep(entry: ModelEntry, steps: number, o: CompareSt
       ...(shared === null ? { sharedNote: `no shared-schedule policy at ${o.sharedPath} (adagen train --non-adaptive); row omitted` } : {}),
     };
   } finally {
-    if (policy?.kind === "policy") policy.actor.dispose();
+    if (policy?.kind === "policy") disposePolicy(policy);
     await model.dispose();
   }
 }
@@ -141,7 +142,7 @@ async function scoreShared(
     const scores = await o.scorer.score(await generateImages(model, policy, o.n, o.seed, onProgress));
     return { ...scores, policy: policy.path, fidRatio: scores.fid / baselineFid };
   } finally {
-    source?.actor.dispose();
+    if (source) disposePolicy(source);
     await model.dispose();
   }
 }

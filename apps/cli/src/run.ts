@@ -41,6 +41,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "d-minibatch": { kind: "int", min: 0, max: 1024 },
     augment: { kind: "string" },
     reward: { kind: "string" },
+    "fidelity-of": { kind: "string" },
     "eval-every": { kind: "int", min: 0 },
     "eval-n": { kind: "int", min: 2 },
     "non-adaptive": { kind: "bool" },
@@ -58,6 +59,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     out: { kind: "string" },
     "best-of": { kind: "int", min: 0, max: MAX_BEST_OF },
     lookahead: { kind: "int", min: 1, max: MAX_LOOKAHEAD },
+    lambda: { kind: "number", min: 0, max: 1 },
   },
   baselines: {
     ...COMMON,
@@ -149,6 +151,12 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
                        fidelity classifier's probability of each sample's class, fixed, no discriminator (the
                        paper's reward ablation; the zoo's is models/fmnist-fidelity.onnx, trained on the
                        training images only, not the FID extractor)
+  --fidelity-of PATH   train the fidelity policy of the fidelity/diversity dial (paper Sec. III-F2) for the base
+                       policy PATH: the base stays frozen, the new policy starts as its copy, every trajectory
+                       executes (1 − λ)·base + λ·new with λ uniform in [0, 1] and is rewarded (1 − λ)·adversarial
+                       + λ·fidelity (the card's classifier); the discriminator starts from the base file's. No
+                       validation selection: policy.adagen is the last iteration's and carries the base, so
+                       "adagen sample --lambda L" blends the two (default --out runs/M-T-fidelity)
   --eval-every K       validation every K iterations; 0: none, policy.adagen is the last policy (default ${DEFAULT_VALIDATION.every})
   --eval-n N           samples per validation (default ${DEFAULT_VALIDATION.n})
   --non-adaptive       learn ONE schedule shared by all samples (paper Table XI, "learnable vs adaptive"): the
@@ -209,6 +217,9 @@ The same --seed gives the same labels and initial noise whatever the sampler.
                        from the next state the policy's critic (carried in the policy file) values highest.
                        K in 1..${MAX_LOOKAHEAD}, costing K + 1 generator passes per step instead of 2; 1 (the
                        default) is plain sampling. Combines with --best-of
+  --lambda L           a dial's fidelity policy (adagen train --fidelity-of): execute (1 − L)·base + L·fidelity
+                       action, L in [0, 1]; 0 (the default for such a policy) is its base policy exactly, 1 the
+                       most fidelity
 
 Output: "wrote FILE.npz (N samples)", or with --json {"output", "model", "steps", "samples", "seed", "sampler"}.
 

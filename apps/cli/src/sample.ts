@@ -77,6 +77,8 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   const bestOf = flags.number("best-of") ?? 0;
   if (bestOf > 0 && policyPath === undefined) throw new UsageError("--best-of scores candidates with a policy's discriminator: it needs --policy");
   const lookahead = flags.number("lookahead") ?? 1;
+  const lambda = flags.number("lambda");
+  if (lambda !== undefined && policyPath === undefined) throw new UsageError("--lambda blends a dial's fidelity policy with its base: it needs --policy");
   if (lookahead > 1 && policyPath === undefined) throw new UsageError("--lookahead values next states with a policy's critic: it needs --policy");
 
   const sampler = await createSampler({ adapter: entry.adapter, model: entry.card, steps, policy: policyPath, schedule });
@@ -84,7 +86,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
     const bar = new ProgressBar(`sample ${entry.name} T=${steps}`, n, "images", !quiet);
     let result;
     try {
-      result = await sampler.sample({ n, seed, bestOf, lookahead, onProgress: (done) => bar.update(done) });
+      result = await sampler.sample({ n, seed, bestOf, lookahead, lambda, onProgress: (done) => bar.update(done) });
     } catch (err) {
       bar.abort();
       throw err;
@@ -102,7 +104,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
     const timePoints = hasTimePoints(entry);
     const described =
       schedule === undefined
-        ? `policy ${policyPath}${lookahead > 1 ? `, lookahead ${lookahead} by its critic` : ""}${bestOf > 0 ? `, best of ${bestOf + 1} by its discriminator` : ""}`
+        ? `policy ${policyPath}${lambda !== undefined ? `, dial λ = ${lambda}` : ""}${lookahead > 1 ? `, lookahead ${lookahead} by its critic` : ""}${bestOf > 0 ? `, best of ${bestOf + 1} by its discriminator` : ""}`
         : `${schedule.name} schedule, ${schedule.guidance !== undefined || entry.facts.heuristicSchedule === undefined ? `w = ${schedule.guidance ?? entry.guidance}` : "heuristic guidance"}` +
           (schedule.name === "shifted" ? `, shift ${schedule.shift ?? DEFAULT_SHIFT}` : "") +
           (timePoints ? `, start ${schedule.start ?? entry.start}` : "");

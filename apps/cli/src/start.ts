@@ -23,6 +23,7 @@ import {
   describeSchedule,
   generateImages,
   initTensorflow,
+  disposePolicy,
   openPolicy,
   policyEnv,
   policyInitOf,
@@ -258,7 +259,7 @@ async function writePictures(entry: ModelEntry, steps: number, policyPath: strin
     writeFileAtomic(join(out, "schedules.png"), encodePng(stackVertically([...charts, legend], 8)));
     return panels.map((p) => p.quantity);
   } finally {
-    if (source?.kind === "policy") source.actor.dispose();
+    if (source?.kind === "policy") disposePolicy(source);
     await model.dispose();
   }
 }

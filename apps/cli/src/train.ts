@@ -48,13 +48,13 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
   const resume = flags.bool("resume");
   const out = flags.string("out");
   // The flags' own words for what core refuses (core checks the same and more, naming its options).
-  const dir = out ?? join("runs", `${entry.name}-${steps}${flags.bool("non-adaptive") ? "-shared" : ""}`);
+  const dir = out ?? join("runs", `${entry.name}-${steps}${flags.bool("non-adaptive") ? "-shared" : ""}${flags.has("fidelity-of") ? "-fidelity" : ""}`);
   if (!resume) {
     const existing = ["checkpoint.adagen", "metrics.jsonl", "policy.adagen"].filter((f) => existsSync(join(dir, f)));
     if (existing.length > 0)
       throw new UsageError(`${dir} already holds a run (${existing.join(", ")}); pass --resume to continue it, or choose another --out`);
   } else if (existsSync(join(dir, "checkpoint.adagen"))) {
-    for (const k of ["init", "reward", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment", "eval-every", "eval-n"])
+    for (const k of ["init", "reward", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in run.json`);
   }
   if (flags.string("reward") === "pretrained")
@@ -98,6 +98,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       seed: flags.number("seed"),
       init: flags.string("init") as "best" | "heuristic" | undefined,
       reward: rewardFlag(flags.string("reward")),
+      fidelityOf: flags.string("fidelity-of"),
       discriminator: flags.string("discriminator"),
       discriminatorMinibatch: flags.number("d-minibatch"),
       recipe: defined({

@@ -15,6 +15,7 @@ import { ActionDecoder, type ActionSpec } from "../actions/spec.js";
 import type { OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
 import type { Batch, GenerationEnv } from "../env.js";
 import type { PolicyNetwork } from "../nn/policy.js";
+import { DialEnv } from "../dial.js";
 import { nonAdaptive } from "../non-adaptive.js";
 import { Random } from "../random.js";
 import { candidateSeed, checkCandidates, pickBest } from "../refine.js";
@@ -30,7 +31,15 @@ export const CHUNK = 64;
  * all samples: it was trained on core's `nonAdaptive` env (constant features: the step index only) and runs on it.
  */
 export type SampleSource =
-  | { kind: "policy"; actor: PolicyNetwork; actionSpec: ActionSpec; path: string; adaptive?: boolean }
+  | {
+      kind: "policy";
+      actor: PolicyNetwork;
+      actionSpec: ActionSpec;
+      path: string;
+      adaptive?: boolean;
+      /** A dial's fidelity policy: its frozen base policy and the blend weight λ (0: the base policy exactly). */
+      dial?: { actor: PolicyNetwork; actionSpec: ActionSpec; lambda: number };
+    }
   | { kind: "schedule"; schedule: ScheduleRequest };
 
 export interface GeneratedImages {
@@ -124,8 +133,12 @@ export function quantizeImages(values: Float32Array, out: Uint8Array, offset = 0
   for (let i = 0; i < values.length; i++) out[offset + i] = Math.round(255 * Math.min(1, Math.max(0, values[i])));
 }
 
-/** The env a policy runs on: the model's own, or core's `nonAdaptive` view of it for a shared-schedule policy. */
-export function policyEnv<E extends GenerationEnv>(env: E, source: { adaptive?: boolean }): E {
+/**
+ * The env a policy runs on: the model's own, core's `nonAdaptive` view of it for a shared-schedule policy, or a
+ * `DialEnv` blending a dial's fidelity policy with its base at the source's λ.
+ */
+export function policyEnv(env: GenerationEnv, source: { adaptive?: boolean; dial?: { actor: PolicyNetwork; actionSpec: ActionSpec; lambda: number } }): GenerationEnv {
+  if (source.dial) return new DialEnv(env, source.dial, source.dial.lambda);
   return source.adaptive === false ? nonAdaptive(env) : env;
 }
 

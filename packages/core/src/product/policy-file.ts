@@ -9,6 +9,7 @@ import type { OpenedGenerator, PolicyInit } from "../card/adapter.js";
 import { AdversarialReward } from "../rewards/adversarial.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import { PolicyNetwork, type PolicyNetworkConfig } from "../nn/policy.js";
+import type { ActionSpec } from "../actions/spec.js";
 import { loadPolicy } from "../train/trainer.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "../train/tensor-file.js";
 import { makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
@@ -79,12 +80,25 @@ export async function openPolicy(path: string, model: AdaGenModel, steps: number
   const cfg = actor.config;
   if (cfg.tokens !== tokens || cfg.featureDim !== featureDim)
     fail(`policy reads features [${cfg.tokens},${cfg.featureDim}], ${model.name} gives [${tokens},${featureDim}]`);
-  return { kind: "policy", actor, actionSpec, path, adaptive: meta.adaptive !== false };
+  let dial: { actor: PolicyNetwork; actionSpec: ActionSpec; lambda: number } | undefined;
+  const dialBase = meta.dialBase as { network?: PolicyNetworkConfig } | undefined;
+  if (dialBase) {
+    const baseActor = new PolicyNetwork(dialBase.network as PolicyNetworkConfig, "actor");
+    try {
+      baseActor.params.import(scoped((await readTensorFile(path)).tensors, DIAL_BASE_KEYS));
+    } catch (err) {
+      baseActor.dispose();
+      fail(`cannot restore the dial's base policy (${(err as Error).message})`);
+    }
+    dial = { actor: baseActor, actionSpec, lambda: 0 };
+  }
+  return { kind: "policy", actor, actionSpec, path, adaptive: meta.adaptive !== false, ...(dial ? { dial } : {}) };
 }
 
 /** Key prefixes of the discriminator's and the critic's weights in a policy file (the trainer checkpoint's, too). */
 const DISCRIMINATOR_KEYS = "discriminator/";
 const CRITIC_KEYS = "critic/";
+const DIAL_BASE_KEYS = "base/";
 
 /** What a policy file records of the discriminator it carries: the run's choice and the iteration it was taken at. */
 export type CarriedDiscriminator = DiscriminatorChoice & { iteration: number };
@@ -120,6 +134,14 @@ export async function attachDiscriminator(policyFile: string, choice: Discrimina
  */
 export async function attachCritic(policyFile: string, config: PolicyNetworkConfig, weights: Record<string, NamedArray>): Promise<void> {
   await addToPolicyFile(policyFile, "critic", config, CRITIC_KEYS, weights);
+}
+
+/**
+ * Makes a policy file a dial's fidelity policy (docs/method.md §12.3): it carries the frozen base policy it blends
+ * with (`base/…` weights, its network in the info `dialBase`), so sampling at any λ needs this file alone.
+ */
+export async function attachDialBase(policyFile: string, base: PolicyNetwork): Promise<void> {
+  await addToPolicyFile(policyFile, "dialBase", { network: base.config }, DIAL_BASE_KEYS, await base.params.export());
 }
 
 /** The critic a policy file carries; a file without one is an input error that says so. Dispose it after use. */
@@ -201,4 +223,10 @@ function disposeDiscriminator(d: Discriminator | undefined): void {
   const own = (d as { dispose?: () => void }).dispose;
   if (own) own.call(d);
   else d.params.dispose();
+}
+
+/** Releases what `openPolicy` loaded: the actor, and a dial's base policy. */
+export function disposePolicy(source: { actor: PolicyNetwork; dial?: { actor: PolicyNetwork } }): void {
+  source.actor.dispose();
+  source.dial?.actor.dispose();
 }

@@ -11,7 +11,8 @@
  * `bestOf: N` refines a policy's samples (docs/method.md §12.1): N more candidates per image from other initial
  * randomness, the one the policy's own discriminator (carried in its file) scores highest kept; N = 0 is plain sampling.
  * `lookahead: K` (§12.2, stochastic paradigms) tries every transition but the last K times and continues from the
- * next state the policy's critic (carried in its file) values highest; K = 1 is plain sampling.
+ * next state the policy's critic (carried in its file) values highest; K = 1 is plain sampling. `lambda` sets the
+ * fidelity-diversity dial of a dial's fidelity policy (§12.3): 0 is its base policy exactly, 1 the fidelity policy.
  */
 import type { GeneratorAdapter, OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
@@ -21,7 +22,7 @@ import { checkImageCount, generateImages, type GeneratedImages, type SampleSourc
 import { InputError } from "./input-error.js";
 import { loadModel, openModel, type AdaGenModel } from "./model.js";
 import type { PolicyNetwork } from "../nn/policy.js";
-import { openPolicy, openPolicyCritic, openPolicyReward, policyInitOf, policyStepsOf, shippedPolicyPath, type PolicyReward } from "./policy-file.js";
+import { disposePolicy, openPolicy, openPolicyCritic, openPolicyReward, policyInitOf, policyStepsOf, shippedPolicyPath, type PolicyReward } from "./policy-file.js";
 
 export interface SamplerOptions {
   /** Runs the card's paradigm (`diffusionAdapter`, `flowAdapter`). */
@@ -46,6 +47,8 @@ export interface SampleRequest {
   bestOf?: number;
   /** Candidate next states per transition for lookahead (a policy's, MaskGIT/VAR); 1 or omitted: plain sampling. */
   lookahead?: number;
+  /** The dial's λ in [0, 1] for a dial's fidelity policy (0, the default: its base policy; 1: the fidelity policy). */
+  lambda?: number;
 }
 
 export interface Sampler {
@@ -95,7 +98,7 @@ export async function createSampler(options: SamplerOptions): Promise<Sampler> {
     model,
     steps: T,
     description: source.kind === "policy" ? `policy ${source.path}` : `${source.schedule.name} schedule`,
-    async sample({ labels, n, seed, onProgress, bestOf = 0, lookahead = 1 }) {
+    async sample({ labels, n, seed, onProgress, bestOf = 0, lookahead = 1, lambda }) {
       if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) throw new InputError(`seed must be an integer in 0..4294967295, got ${seed}`);
       if (labels) {
         if (labels.length === 0) throw new InputError("labels must hold at least one class label");
@@ -107,7 +110,16 @@ export async function createSampler(options: SamplerOptions): Promise<Sampler> {
       checkImageCount(count, model.card.image.shape);
       if (!(Number.isInteger(lookahead) && lookahead >= 1 && lookahead <= MAX_LOOKAHEAD))
         throw new InputError(`lookahead must be an integer in 1..${MAX_LOOKAHEAD} (candidate next states per transition), got ${lookahead}`);
-      if (bestOf === 0 && lookahead === 1) return generateImages(opened, source, count, seed, onProgress, labels);
+      let drawn = source;
+      if (lambda !== undefined) {
+        if (source.kind !== "policy" || !source.dial)
+          throw new InputError(`lambda blends a dial's fidelity policy with its base; ${source.kind === "policy" ? `${source.path} is not one (train one: adagen train --fidelity-of, or train({ fidelityOf }))` : "sample with one"}`);
+        if (!(Number.isFinite(lambda) && lambda >= 0 && lambda <= 1)) throw new InputError(`lambda must be in [0, 1] (0: the base policy, 1: the fidelity policy), got ${lambda}`);
+        drawn = { ...source, dial: { ...source.dial, lambda } };
+      }
+      if (lookahead > 1 && drawn.kind === "policy" && drawn.dial)
+        throw new InputError(`${drawn.path}: lookahead does not combine with the dial (its critic values the fidelity policy's states alone)`);
+      if (bestOf === 0 && lookahead === 1) return generateImages(opened, drawn, count, seed, onProgress, labels);
       if (source.kind !== "policy")
         throw new InputError(`${bestOf > 0 ? "best-of refinement scores with a policy's discriminator" : "lookahead values next states with a policy's critic"}: sample with a policy`);
       if (lookahead > 1 && !opened.env.stochastic)
@@ -116,7 +128,7 @@ export async function createSampler(options: SamplerOptions): Promise<Sampler> {
         throw new InputError(`${source.path}: lookahead needs an adaptive policy (this one was trained non-adaptive: one schedule for all samples)`);
       if (bestOf > 0) policyReward ??= await openPolicyReward(source.path, model);
       if (lookahead > 1) critic ??= await openPolicyCritic(source.path);
-      return generateImages(opened, source, count, seed, onProgress, labels, {
+      return generateImages(opened, drawn, count, seed, onProgress, labels, {
         candidates: bestOf + 1,
         reward: policyReward?.reward,
         lookahead: lookahead > 1 ? { candidates: lookahead, critic: critic as PolicyNetwork } : undefined,
@@ -125,7 +137,7 @@ export async function createSampler(options: SamplerOptions): Promise<Sampler> {
     async dispose() {
       policyReward?.dispose();
       critic?.dispose();
-      if (source.kind === "policy") source.actor.dispose();
+      if (source.kind === "policy") disposePolicy(source);
       await opened.dispose();
     },
   };

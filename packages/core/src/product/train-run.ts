@@ -28,7 +28,8 @@ import type { PolicyInit } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
 import type { GeneratorAdapter, OpenedGenerator } from "../card/adapter.js";
 import { isNonAdaptive, nonAdaptive } from "../non-adaptive.js";
-import type { PolicyNetworkConfig } from "../nn/policy.js";
+import type { PolicyNetwork, PolicyNetworkConfig } from "../nn/policy.js";
+import type { ActionSpec } from "../actions/spec.js";
 import { AdversarialReward } from "../rewards/adversarial.js";
 import { translateCutout } from "../rewards/augment.js";
 import { ClassifierReward } from "../rewards/classifier-reward.js";
@@ -38,7 +39,11 @@ import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
 import { bestBaseline, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
-import { attachCritic, attachDiscriminator } from "./policy-file.js";
+import { attachCritic, attachDiscriminator, attachDialBase, openPolicy } from "./policy-file.js";
+import { DialEnv, DialReward } from "../dial.js";
+import type { RewardModel } from "../rewards/reward.js";
+import type { GenerationEnv } from "../env.js";
+import { resolve } from "node:path";
 import { generateImages } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { acquireRunLock } from "./run-lock.js";
@@ -50,6 +55,72 @@ import { Scorer, type Scores } from "./scoring.js";
 const RUN_FORMAT = "adagen-run";
 
 export const REWARDS = ["adversarial", "pretrained"] as const;
+
+/** What a dial run takes from its base policy file: its path (absolute), starting schedule and network. */
+async function dialBaseOf(file: string, model: AdaGenModel, steps: number, reward: string, shared: boolean): Promise<{ path: string; init: PolicyInit; network: Partial<PolicyNetworkConfig> }> {
+  if (reward !== "adversarial") throw new InputError(`a dial's fidelity policy trains on the blended reward; reward "${reward}" does not apply`);
+  if (shared) throw new InputError("a dial's fidelity policy is adaptive (it blends with the base policy per sample); non-adaptive does not apply");
+  if (!model.card.fidelity) throw new InputError(`the dial's fidelity reward needs a fidelity classifier: ${model.card.file} has no "fidelity.model"`);
+  if (!existsSync(file)) throw new InputError(`${file}: no such policy file (the dial's base policy)`);
+  const { meta } = await readTensorFile(file).catch((err: Error) => {
+    throw new InputError(`${file}: not a readable policy (${err.message})`);
+  });
+  if (meta.model !== model.name || meta.steps !== steps)
+    throw new InputError(`${file}: the dial's base policy was trained for ${String(meta.model)} at ${String(meta.steps)} steps, not ${model.name} at ${steps}`);
+  if (meta.adaptive === false) throw new InputError(`${file}: the dial's base policy is non-adaptive; the dial blends adaptive policies`);
+  if (meta.dialBase) throw new InputError(`${file} is itself a dial's fidelity policy; give the base policy`);
+  const init = (meta.init as PolicyInit | undefined) ?? (await policyInit(model, steps, "heuristic"));
+  // The base's sizes (tokens, feature width and outputs come from the env, and the critic has one output).
+  const { tokens: _t, featureDim: _d, outputs: _o, ...network } = meta.network as PolicyNetworkConfig;
+  return { path: resolve(file), init, network };
+}
+
+interface OpenedDial {
+  env: DialEnv;
+  base: { actor: PolicyNetwork; actionSpec: ActionSpec };
+  fidelity: ClassifierReward;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The dial run's parts: the base policy (frozen) around the model's env, and the fidelity classifier. On a new run the
+ * discriminator starts from the one the base policy file carries (when it carries one of the same kind).
+ */
+async function openDial(spec: { base: string; fidelity: string }, model: AdaGenModel, steps: number, opened: OpenedGenerator, discriminator: Discriminator, fresh: boolean): Promise<OpenedDial> {
+  if (!existsSync(spec.base)) throw new InputError(`${spec.base}: the dial's base policy is missing`);
+  const base = await openPolicy(spec.base, model, steps, opened);
+  let fidelity: ClassifierReward | undefined;
+  try {
+    fidelity = await openFidelityReward(model, spec.fidelity);
+    if (fresh) {
+      const { meta, tensors } = await readTensorFile(spec.base);
+      const carried = meta.discriminator as { kind?: string } | undefined;
+      const weights = Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith("discriminator/")).map(([k, v]) => [k.slice("discriminator/".length), v]));
+      if (carried && Object.keys(weights).length > 0) {
+        try {
+          discriminator.params.import(weights);
+        } catch {
+          // Another discriminator size or kind: the run's own starts fresh (warm-up first).
+        }
+      }
+    }
+    const env = new DialEnv(opened.env, base, "uniform");
+    const classifier = fidelity;
+    return {
+      env,
+      base,
+      fidelity: classifier,
+      async dispose() {
+        base.actor.dispose();
+        await classifier.dispose();
+      },
+    };
+  } catch (err) {
+    base.actor.dispose();
+    await fidelity?.dispose();
+    throw err;
+  }
+}
 export type RewardName = (typeof REWARDS)[number];
 
 /** The card's fidelity classifier as a fixed reward; `recorded` is the file name run.json holds, checked against the card. */
@@ -72,7 +143,7 @@ export interface TrainRunOptions {
   preset?: PresetName | TrainingPreset;
   /** Train until this many iterations in total (with `resume`, counting those done). */
   iterations?: number;
-  /** Run directory (default runs/NAME-T, runs/NAME-T-shared for a non-adaptive run). */
+  /** Run directory (default runs/NAME-T; runs/NAME-T-shared for a non-adaptive run, runs/NAME-T-fidelity for a dial's). */
   out?: string;
   /** Continue the run in `out` from its checkpoint, with its own settings. */
   resume?: boolean;
@@ -90,6 +161,12 @@ export interface TrainRunOptions {
    * classifier's confidence in each sample's class, fixed (the paper's reward ablation, Sec. III-D).
    */
   reward?: RewardName;
+  /**
+   * Train the fidelity policy of the dial (docs/method.md §12.3) for this base policy file: the base stays frozen,
+   * the new policy starts as its copy, λ is drawn per trajectory, the reward is (1 − λ)·r_adv + λ·r_fid (the card's
+   * fidelity classifier); no validation selection (the policy is the last iteration's).
+   */
+  fidelityOf?: string;
   recipe?: Partial<Recipe>;
   validation?: Partial<Validation>;
   /** One schedule shared by all samples (the step index only) instead of an adaptive policy. */
@@ -133,6 +210,8 @@ interface RunInfo {
   discriminator: DiscriminatorChoice;
   /** The card's fidelity classifier (file name) when the reward is "pretrained"; absent: adversarial. */
   reward?: { kind: "pretrained"; model: string };
+  /** A dial's fidelity-policy run: the base policy file and the card's fidelity classifier (file name). */
+  dial?: { base: string; fidelity: string };
   recipe: Recipe;
   validation: Validation;
   /** false for a non-adaptive run; absent in runs written before the option existed: adaptive. */
@@ -302,7 +381,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
   const iterations = options.iterations ?? base.iterations;
   if (!(Number.isInteger(iterations) && iterations >= 1)) throw new InputError(`iterations must be a positive integer, got ${iterations}`);
   const shared = options.nonAdaptive === true;
-  const dir = options.out ?? join("runs", `${model.name}-${steps}${shared ? "-shared" : ""}`);
+  const dir = options.out ?? join("runs", `${model.name}-${steps}${shared ? "-shared" : ""}${options.fidelityOf !== undefined ? "-fidelity" : ""}`);
   const checkpoint = join(dir, "checkpoint.adagen");
   const metricsFile = join(dir, "metrics.jsonl");
   const policyFile = join(dir, "policy.adagen");
@@ -324,7 +403,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         const v = options[k];
         if (v !== undefined && v !== info[k]) throw new InputError(`${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
       }
-      const changed = (["init", "discriminator", "discriminatorMinibatch", "reward", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
+      const changed = (["init", "discriminator", "discriminatorMinibatch", "reward", "fidelityOf", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
       if (changed.length) throw new InputError(`${changed.join(", ")} cannot change on resume; a resumed run keeps the settings in ${runFile}`);
       if (shared && info.adaptive !== false) throw new InputError(`non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${runFile}`);
     } else {
@@ -341,6 +420,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       if (!(REWARDS as readonly string[]).includes(rewardName)) throw new InputError(`reward "${rewardName}" is not one of ${REWARDS.join(", ")}`);
       if (rewardName === "pretrained" && !model.card.fidelity)
         throw new InputError(`reward "pretrained" needs a fidelity classifier: ${model.card.file} has no "fidelity.model"`);
+      const dialBase = options.fidelityOf === undefined ? undefined : await dialBaseOf(options.fidelityOf, model, steps, rewardName, shared);
       const augment = options.recipe?.augment;
       if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
         throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
@@ -351,13 +431,15 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         batch: options.batch ?? base.batch,
         trajectories: options.trajectories ?? base.trajectories,
         seed: options.seed ?? base.seed,
-        network: base.network,
-        init: await policyInit(model, steps, options.init ?? "best"),
+        network: dialBase?.network ?? base.network,
+        init: dialBase ? dialBase.init : await policyInit(model, steps, options.init ?? "best"),
         discriminator: discriminatorFor(model.card, options.discriminator, options.discriminatorMinibatch),
         // Recorded only when not the default, so run.json of an adversarial run stays as before.
         ...(rewardName === "pretrained" ? { reward: { kind: "pretrained" as const, model: basename(model.card.fidelity!.model) } } : {}),
+        ...(dialBase ? { dial: { base: dialBase.path, fidelity: basename(model.card.fidelity!.model) } } : {}),
         recipe: { ...base.recipe, ...defined(options.recipe) },
-        validation: { ...base.validation, ...defined(options.validation) },
+        // A dial run has no validation selection: FID is not what the fidelity policy is for.
+        validation: dialBase ? { ...base.validation, ...defined(options.validation), every: 0 } : { ...base.validation, ...defined(options.validation) },
         adaptive: !shared,
       };
     }
@@ -367,7 +449,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
     const opened = await openModel(model, steps, info.init);
     let trainer: AdaGenTrainer | undefined;
     let discriminator: Discriminator | undefined;
-    let reward: AdversarialReward | ClassifierReward | undefined;
+    let reward: RewardModel | undefined;
+    let dial: OpenedDial | undefined;
     try {
       const { recipe } = info;
       if (info.reward?.kind === "pretrained") reward = await openFidelityReward(model, info.reward.model);
@@ -375,8 +458,14 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
         reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
       }
+      let env: GenerationEnv = adaptive ? opened.env : nonAdaptive(opened.env);
+      if (info.dial) {
+        dial = await openDial(info.dial, model, steps, opened, discriminator!, !options.resume);
+        env = dial.env;
+        reward = new DialReward(reward, dial.fidelity, () => dial!.env.lambdas);
+      }
       trainer = new AdaGenTrainer({
-        env: adaptive ? opened.env : nonAdaptive(opened.env),
+        env,
         reward,
         realData: loadRealImages(model.card),
         network: info.network,
@@ -425,6 +514,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         } catch (err) {
           throw new InputError(`${dir}: cannot write the run (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
         }
+        // The dial's fidelity policy starts as the base policy: at every λ the first samples are the base's.
+        if (dial) trainer.actor.params.import(await dial.base.actor.params.export());
         // Iteration 0, so a run stopped during its first iteration can still be resumed.
         await trainer.save(checkpoint);
       }
@@ -489,6 +580,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       // (best-of-N scores with the one, lookahead with the other).
       if (discriminator) await attachDiscriminator(policyFile, info.discriminator, await discriminator.params.export(), trainer.iteration);
       await attachCritic(policyFile, trainer.critic.config, await trainer.critic.params.export());
+      if (dial) await attachDialBase(policyFile, dial.base.actor);
       return {
         dir,
         policy: policyFile,
@@ -503,8 +595,10 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
     } finally {
       trainer?.dispose();
       // The discriminator's Adam moments live in the reward's optimizer, not in the discriminator.
-      if (reward instanceof AdversarialReward) reward.optimizer.dispose();
-      else await (reward as ClassifierReward | undefined)?.dispose();
+      const adversarial = reward instanceof DialReward ? reward.adversarial : reward;
+      if (adversarial instanceof AdversarialReward) adversarial.optimizer.dispose();
+      if (adversarial instanceof ClassifierReward) await adversarial.dispose();
+      await dial?.dispose();
       (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
       await opened.dispose();
     }
