@@ -60,6 +60,16 @@ export class Scorer {
   }
 
   async score(images: GeneratedImages): Promise<Scores> {
+    const { features, classAccuracy } = await this.extract(images);
+    const fid = frechetDistance(featureStatistics(features), this.reference).fid;
+    return { fid, classAccuracy };
+  }
+
+  /**
+   * The extractor's features of the images (`rows` × `dims`, e.g. for precision and recall) and the share the
+   * extractor classifies as their label (null without class logits).
+   */
+  async extract(images: GeneratedImages): Promise<{ features: { data: Float32Array; rows: number; dims: number }; classAccuracy: number | null }> {
     const [n, h, w, c] = images.shape;
     let features = new Float32Array(0);
     let dims = 0;
@@ -85,8 +95,7 @@ export class Scorer {
         if (best === images.labels[start + i]) correct++;
       }
     }
-    const fid = frechetDistance(featureStatistics({ data: features, rows: n, dims }), this.reference).fid;
-    return { fid, classAccuracy: classified ? correct / n : null };
+    return { features: { data: features, rows: n, dims }, classAccuracy: classified ? correct / n : null };
   }
 
   dispose(): Promise<void> {
