@@ -3,13 +3,15 @@
  * policy beside a frozen base policy, its file carries the base, and `sample({ lambda })` blends the two: λ = 0 is
  * the base policy's output exactly.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError, readTensorFile } from "@adagen/core";
 import { createSampler, train } from "@adagen/diffusion";
 import { cardPath } from "@adagen/zoo";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../apps/cli/src/run.js";
+import { expectOneLineError, inProcess } from "./support/cli.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "adagen-dial-"));
 const tiny = { model: cardPath("dit-tiny"), steps: 2, batch: 8, trajectories: 8, validation: { every: 0 }, recipe: { discriminatorWarmup: 2, discriminatorSteps: 1 } };
@@ -47,6 +49,19 @@ describe("the dial: train({ fidelityOf }) and sample({ lambda })", () => {
       await plain.dispose();
       await dialed.dispose();
     }
+    // The dial's report: one row per λ, its files written; λ = 0 scores the base policy's samples.
+    const out = join(tmp, "report");
+    const done = await inProcess(runCli, ["dial", "--model", "dit-tiny", "--steps", "2", "--policy", r.policy, "--n", "20", "--lambdas", "0,1", "--out", out, "--quiet", "--json"]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["dial.json", "dial.md", "dial.png", "samples.png"]);
+    const report = JSON.parse(readFileSync(join(out, "dial.json"), "utf8"));
+    expect(report.rows.map((row: { lambda: number }) => row.lambda)).toEqual([0, 1]);
+    for (const row of report.rows) for (const k of ["fid", "precision", "recall", "classAccuracy"]) expect(Number.isFinite(row[k]), k).toBe(true);
+    expectOneLineError(
+      await inProcess(runCli, ["dial", "--model", "dit-tiny", "--steps", "2", "--policy", base, "--n", "20", "--out", join(tmp, "never"), "--quiet"]),
+      "adagen",
+      /policy\.adagen is not a dial's fidelity policy \(train one with "adagen train --fidelity-of BASE"\)/,
+    );
     // A fidelity policy is not a base, and the base must be the model's.
     await expect(train({ ...tiny, iterations: 1, out: join(tmp, "again"), fidelityOf: r.policy })).rejects.toThrow(/is itself a dial's fidelity policy/);
     await expect(train({ ...tiny, steps: 4, iterations: 1, out: join(tmp, "other"), fidelityOf: base })).rejects.toThrow(/trained for dit-tiny at 2 steps, not dit-tiny at 4/);

@@ -10,6 +10,7 @@ import { InputError, MAX_BEST_OF, MAX_LOOKAHEAD, NonFiniteError, describeSchedul
 import { DEFAULT_SHIFT, MODEL_CHOICES, UsageError, getModel } from "./models.js";
 import { ZOO_CARDS } from "@adagen/zoo";
 import { sample } from "./sample.js";
+import { DIAL_DEFAULTS, dialReport, formatDial } from "./dial.js";
 import { DEFAULT_RECIPE, DEFAULT_VALIDATION, TRAIN_DEFAULTS, train } from "./train.js";
 
 const ZOO_MODELS = ZOO_CARDS.map((name) => getModel(name));
@@ -75,6 +76,15 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     merge: { kind: "bool" },
     out: { kind: "string" },
   },
+  dial: {
+    ...COMMON,
+    steps: STEPS,
+    policy: { kind: "string" },
+    n: { kind: "int", min: 2 },
+    seed: { kind: "seed" },
+    lambdas: { kind: "numberList", min: 0, max: 1 },
+    out: { kind: "string" },
+  },
   compare: {
     ...COMMON,
     steps: { kind: "intList", min: STEPS_RANGE.min, max: STEPS_RANGE.max },
@@ -94,6 +104,28 @@ Errors (unknown options or models, bad values, unusable checkpoints or policies)
 stderr and exit with code 2; nothing is written. Exit code 1 is a bug.`;
 
 const HELP: Record<string, string> = {
+  dial: `adagen dial --model M --steps T --policy FILE [--n N --seed S --lambdas LIST --out DIR]
+
+The fidelity/diversity dial's report (paper Sec. III-F2, Fig. 13) for a dial's fidelity policy FILE (written by
+"adagen train --fidelity-of BASE"): at each λ of --lambdas, N class-balanced samples on seed S executing
+(1 − λ)·base + λ·fidelity actions, scored by FID and class accuracy (the card's extractor against its test
+statistics, as compare) and by precision and recall (k = 3: the same features against N of the card's training
+images). λ = 0 is the base policy exactly.
+
+  --model M            ${MODEL_CHOICES}
+  --steps T            the policy's step count
+  --policy FILE        a dial's fidelity policy
+  --n N                samples per λ (default ${DIAL_DEFAULTS.n})
+  --seed S             sampling seed (default ${DIAL_DEFAULTS.seed})
+  --lambdas LIST       the values of λ in [0, 1] (default ${DIAL_DEFAULTS.lambdas.join(",")})
+  --out DIR            report folder (default ${DIAL_DEFAULTS.out}): dial.json, dial.md (the table), dial.png
+                       (FID, precision, recall and class accuracy against λ), samples.png (the same seeds at
+                       λ = 0, 0.5, 1, one class per row)
+
+Output: the table, or with --json {"model", "steps", "policy", "samples", "seed", "reference", "rows":
+[{"lambda", "fid", "classAccuracy", "precision", "recall"}], "out"}.
+
+${COMMON_HELP}`,
   main: `adagen: learned per-sample sampling schedules (AdaGen) for ONNX generators: the zoo's Fashion-MNIST
 models, or your own described by a model card (docs/model-cards.md)
 
@@ -102,6 +134,7 @@ Usage:
   adagen sample  --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
   adagen compare --model M --steps 4,8 --n N        FID and class accuracy: baseline vs shared schedule vs policy
   adagen baselines --model M --steps 4,8            search the best fixed schedule × constant guidance
+  adagen dial --model M --steps T --policy FILE     the fidelity/diversity dial: FID, precision, recall vs λ
   adagen COMMAND --help                              options of one command
 
 Models (--model NAME, or --model path/to/card.json):
@@ -290,11 +323,11 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     const [command, ...rest] = argv;
     if (command === undefined || command === "-h" || command === "--help") {
-      if (command === undefined) throw new UsageError("no command given (train, sample, compare, baselines); see adagen --help");
+      if (command === undefined) throw new UsageError("no command given (train, sample, compare, baselines, dial); see adagen --help");
       out(HELP.main);
       return 0;
     }
-    if (!(command in SPECS)) throw new UsageError(`unknown command "${command}" (train, sample, compare, baselines); see adagen --help`);
+    if (!(command in SPECS)) throw new UsageError(`unknown command "${command}" (train, sample, compare, baselines, dial); see adagen --help`);
     const values = parseFlags(rest, SPECS[command], command);
     if (values.get("help") === true) {
       out(HELP[command]);
@@ -325,6 +358,12 @@ export async function runCli(argv: string[]): Promise<number> {
             `wrote ${r.policy} (${r.adaptive ? "" : "shared schedule, "}iteration ${r.selectedIteration} of ${r.iteration}` +
               `${r.bestValidation ? `, validation FID ${r.bestValidation.fid.toFixed(2)}` : ""})`,
           );
+        return 0;
+      }
+      case "dial": {
+        const r = await dialReport(flags, quiet);
+        if (json) out(JSON.stringify(r));
+        else out(formatDial(r));
         return 0;
       }
       case "sample": {
