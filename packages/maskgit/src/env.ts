@@ -111,22 +111,10 @@ export class MaskGitEnv implements LookaheadEnv {
 
   async step(actions: ExecutedActions): Promise<void> {
     checkDecisionLeft("step", this.B, this.k, this.horizon);
-    const [maskRatio, maskTemperature, sampleTemperature, guidance] = MASKGIT_KEYS.map((key) => actionValues(actions, key, this.B, this.actionSpec));
-    this.executed.push([maskRatio, maskTemperature, sampleTemperature, guidance].map((a) => Float32Array.from(a)));
+    const values = this.actionRows(actions);
+    this.executed.push(values.map((a) => Float32Array.from(a)));
     const { logits: logitsUncond } = await this.checkedPredict(this.nullLabels);
-    const { sampled, next } = maskGitStep({
-      ids: this.ids,
-      logitsCond: this.logitsCond,
-      logitsUncond,
-      maskRatio,
-      maskTemperature,
-      sampleTemperature,
-      guidance,
-      rngs: this.rngs,
-      tokens: this.model.tokens,
-      codebook: this.model.codebook,
-      maskId: this.model.maskId,
-    });
+    const { sampled, next } = this.draw(values, logitsUncond, this.rngs);
     this.sampled = sampled;
     this.ids = next;
     this.k++;
@@ -143,25 +131,14 @@ export class MaskGitEnv implements LookaheadEnv {
     if (!(Number.isInteger(candidates) && candidates >= 1)) throw new RangeError(`lookahead candidates must be a positive integer, got ${candidates}`);
     checkDecisionLeft("step", this.B, this.k, this.horizon);
     if (candidates === 1 || this.k === this.horizon - 1) return this.step(actions);
-    const [maskRatio, maskTemperature, sampleTemperature, guidance] = MASKGIT_KEYS.map((key) => actionValues(actions, key, this.B, this.actionSpec));
+    const values = this.actionRows(actions);
     const { logits: logitsUncond } = await this.checkedPredict(this.nullLabels);
     const drawn: { sampled: Int32Array; next: Int32Array; logits: Float32Array; features: Float32Array }[] = [];
     const own = this.ids;
     for (let c = 0; c < candidates; c++) {
-      const rngs = c === 0 ? this.rngs : this.rngs.map((r) => branchStream(r, c));
-      const { sampled, next } = maskGitStep({
-        ids: own,
-        logitsCond: this.logitsCond,
-        logitsUncond,
-        maskRatio,
-        maskTemperature,
-        sampleTemperature,
-        guidance,
-        rngs,
-        tokens: this.model.tokens,
-        codebook: this.model.codebook,
-        maskId: this.model.maskId,
-      });
+      // Every candidate from the same state: the ids before the step.
+      this.ids = own;
+      const { sampled, next } = this.draw(values, logitsUncond, c === 0 ? this.rngs : this.rngs.map((r) => branchStream(r, c)));
       this.ids = next;
       const { logits, features } = await this.checkedPredict(this.labels);
       drawn.push({ sampled, next, logits, features });
@@ -170,7 +147,7 @@ export class MaskGitEnv implements LookaheadEnv {
     const choice = await choose(drawn.map((d) => ({ features: { data: d.features, shape: [this.B, ...this.featureShape] }, step: this.k + 1 })));
     if (choice.length !== this.B) throw new RangeError(`lookahead choice has ${choice.length} entries, expected ${this.B}`);
     for (const c of choice) if (!(Number.isInteger(c) && c >= 0 && c < candidates)) throw new RangeError(`lookahead chose candidate ${c}, not one of 0..${candidates - 1}`);
-    this.executed.push([maskRatio, maskTemperature, sampleTemperature, guidance].map((a) => Float32Array.from(a)));
+    this.executed.push(values.map((a) => Float32Array.from(a)));
     const rows = (pick: (d: (typeof drawn)[number]) => Int32Array | Float32Array, out: Int32Array | Float32Array) => {
       const size = out.length / this.B;
       for (let b = 0; b < this.B; b++) out.set(pick(drawn[choice[b]]).subarray(b * size, (b + 1) * size), b * size);
@@ -193,6 +170,28 @@ export class MaskGitEnv implements LookaheadEnv {
   /** The executed actions so far: per decision, per key (MASKGIT_KEYS order), one value per sample. */
   executedSchedule(): Float32Array[][] {
     return this.executed.map((row) => row.slice());
+  }
+
+  /** One decision's actions per key, MASKGIT_KEYS order: mask ratio, masking and sampling temperature, guidance. */
+  private actionRows(actions: ExecutedActions): Float32Array[] {
+    return MASKGIT_KEYS.map((key) => actionValues(actions, key, this.B, this.actionSpec));
+  }
+
+  /** `maskGitStep` from the current ids with these actions and random streams. */
+  private draw([maskRatio, maskTemperature, sampleTemperature, guidance]: Float32Array[], logitsUncond: Float32Array, rngs: readonly Random[]) {
+    return maskGitStep({
+      ids: this.ids,
+      logitsCond: this.logitsCond,
+      logitsUncond,
+      maskRatio,
+      maskTemperature,
+      sampleTemperature,
+      guidance,
+      rngs,
+      tokens: this.model.tokens,
+      codebook: this.model.codebook,
+      maskId: this.model.maskId,
+    });
   }
 
   private async conditionalPass(): Promise<void> {

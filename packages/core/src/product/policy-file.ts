@@ -144,15 +144,19 @@ export async function attachDialBase(policyFile: string, base: PolicyNetwork): P
   await addToPolicyFile(policyFile, "dialBase", { network: base.config }, DIAL_BASE_KEYS, await base.params.export());
 }
 
-/** The critic a policy file carries; a file without one is an input error that says so. Dispose it after use. */
-export async function openPolicyCritic(path: string): Promise<PolicyNetwork> {
+/** A policy file's info and arrays; a missing or unreadable file is an input error naming it. */
+async function readPolicyFile(path: string): Promise<Awaited<ReturnType<typeof readTensorFile>>> {
   if (!existsSync(path)) throw new InputError(`${path}: no such policy file`);
-  let file: Awaited<ReturnType<typeof readTensorFile>>;
   try {
-    file = await readTensorFile(path);
+    return await readTensorFile(path);
   } catch (err) {
     throw new InputError(`${path}: not a readable policy (${(err as Error).message})`);
   }
+}
+
+/** The critic a policy file carries; a file without one is an input error that says so. Dispose it after use. */
+export async function openPolicyCritic(path: string): Promise<PolicyNetwork> {
+  const file = await readPolicyFile(path);
   const config = file.meta.critic as PolicyNetworkConfig | undefined;
   if (!config || typeof config !== "object")
     throw new InputError(`${path} carries no critic (it was written before policy files carried theirs); lookahead needs one: retrain, or attach the run's with tooling/zoo/attach-scorers.ts`);
@@ -179,13 +183,7 @@ export interface PolicyReward {
  * without one (written before policies carried theirs, or not by training) is an input error that says so.
  */
 export async function openPolicyReward(path: string, model: AdaGenModel): Promise<PolicyReward> {
-  if (!existsSync(path)) throw new InputError(`${path}: no such policy file`);
-  let file: Awaited<ReturnType<typeof readTensorFile>>;
-  try {
-    file = await readTensorFile(path);
-  } catch (err) {
-    throw new InputError(`${path}: not a readable policy (${(err as Error).message})`);
-  }
+  const file = await readPolicyFile(path);
   const carried = file.meta.discriminator as CarriedDiscriminator | undefined;
   if (!carried || typeof carried !== "object")
     throw new InputError(`${path} carries no discriminator (it was written before policy files carried theirs); refinement needs one: retrain, or attach the run's with tooling/zoo/attach-scorers.ts`);
