@@ -248,10 +248,10 @@ The same --seed gives the same labels and initial noise whatever the sampler.
   --lookahead K        maskgit, var: refine a policy's samples with its value network (paper Eq. 13): every
                        transition but the last is drawn K times with the same action and each sample continues
                        from the next state the policy's critic (carried in the policy file) values highest.
-                       K in 1..${MAX_LOOKAHEAD}, costing K + 1 generator passes per step instead of 2; 1 (the
+                       K in 1..${MAX_LOOKAHEAD}, costing about K + 1 generator passes per step instead of 2; 1 (the
                        default) is plain sampling. Combines with --best-of
   --lambda L           a dial's fidelity policy (adagen train --fidelity-of): execute (1 − L)·base + L·fidelity
-                       action, L in [0, 1]; 0 (the default for such a policy) is its base policy exactly, 1 the
+                       actions, L in [0, 1]; 0 (the default for such a policy) is its base policy exactly, 1 the
                        most fidelity
 
 Output: "wrote FILE.npz (N samples)", or with --json {"output", "model", "steps", "samples", "seed", "sampler"}.
