@@ -163,9 +163,9 @@ describe("adagen: flags", () => {
     expectNotWritten(out);
   });
 
-  it("64 train --reward fid", async () => {
+  it("64 train --reward batch-fid", async () => {
     const out = join(tmp, "r64");
-    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "fid", "--out", out, "--quiet"), "adagen", /--reward fid is not one of adversarial, pretrained/);
+    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "batch-fid", "--out", out, "--quiet"), "adagen", /--reward batch-fid is not one of adversarial, pretrained, fid/);
     expectNotWritten(out);
   });
 

@@ -1,11 +1,12 @@
 /**
- * The pretrained per-sample reward (core's ClassifierReward on the zoo's fmnist-fidelity.onnx, named by the cards'
- * "fidelity" section) and `train({ reward: "pretrained" })`, which trains against it with no discriminator.
+ * The ablation rewards: the pretrained per-sample reward (core's ClassifierReward on the zoo's fmnist-fidelity.onnx,
+ * named by the cards' "fidelity" section), the batch Fréchet distance in the discriminator backbone's features
+ * (FeatureFidReward), and `train({ reward })` with each, which trains no discriminator.
  */
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ClassifierReward, readModelCard, readTensorFile } from "@adagen/core";
+import { ClassifierReward, FeatureFidReward, initTensorflow, loadRealImages, readModelCard, readTensorFile } from "@adagen/core";
 import { train } from "@adagen/diffusion";
 import { cardPath, loadFashionMnist } from "@adagen/zoo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,5 +63,39 @@ describe("train({ reward: \"pretrained\" })", () => {
     const resume = { model: tiny.model, steps: 2, iterations: 3, out: dir, resume: true };
     await expect(train({ ...resume, reward: "adversarial" })).rejects.toThrow(/^reward cannot change on resume/);
     expect((await train(resume)).iteration).toBe(3);
+  });
+});
+
+describe("FeatureFidReward (the \"fid\" ablation, in the discriminator backbone's features)", () => {
+  it("rewards real images above defective ones (the top half erased) in the same batch", async () => {
+    await initTensorflow();
+    const fid = await FeatureFidReward.create(card.discriminator!.backbone, loadRealImages(card), { count: 2000 });
+    try {
+      const test = loadFashionMnist("test");
+      // Batches large enough for a well-estimated covariance of the 64-d features (in a training batch of 64 the
+      // small-sample bias is larger, but it is shared by every sample of the batch).
+      const [n, m] = [200, 40];
+      const data = new Float32Array((n + m) * 784);
+      for (let i = 0; i < (n + m) * 784; i++) data[i] = i >= n * 784 && i % 784 < 392 ? 0 : test.images[i] / 255;
+      const r = await fid.score({ data, shape: [n + m, 28, 28, 1] }, new Int32Array(n + m));
+      expect(r.every(Number.isFinite)).toBe(true);
+      const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+      // Removing a defective image brings the batch closer to the real statistics: its leave-one-out reward is lower.
+      expect(mean(r.subarray(0, n)) - mean(r.subarray(n))).toBeGreaterThan(0.1);
+      await expect(fid.score({ data: new Float32Array(2 * 784), shape: [2, 28, 28, 1] }, new Int32Array(2))).rejects.toThrow(/at least 3 samples/);
+    } finally {
+      fid.dispose();
+    }
+  });
+
+  it("train({ reward: \"fid\" }) records it and trains no discriminator", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "adagen-fid-reward-")), "run");
+    const r = await train({ model: cardPath("dit-tiny"), steps: 2, iterations: 1, batch: 8, trajectories: 8, out: dir, reward: "fid", validation: { every: 0 } });
+    expect(r.iteration).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).reward).toEqual({ kind: "fid", backbone: "fmnist-vit.adagen" });
+    const [m] = readFileSync(join(dir, "metrics.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(m.discriminator).toBeUndefined();
+    expect(Number.isFinite(m.rewardMean)).toBe(true);
+    expect((await readTensorFile(join(dir, "policy.adagen"))).meta.discriminator).toBeUndefined();
   });
 });

@@ -183,7 +183,9 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --reward R           adversarial (default): the discriminator trained alongside; pretrained: the card's
                        fidelity classifier's probability of each sample's class, fixed, no discriminator (the
                        paper's reward ablation; the zoo's is models/fmnist-fidelity.onnx, trained on the
-                       training images only, not the FID extractor)
+                       training images only, not the FID extractor); fid: the ablation's "FID of the batch",
+                       each sample's leave-one-out effect on the batch's Fréchet distance to 2,000 training
+                       images in the discriminator backbone's features (never the FID extractor)
   --fidelity-of PATH   train the fidelity policy of the fidelity/diversity dial (paper Sec. III-F2) for the base
                        policy PATH: the base stays frozen, the new policy starts as its copy, every trajectory
                        executes (1 − λ)·base + λ·new with λ uniform in [0, 1] and is rewarded (1 − λ)·adversarial

@@ -57,9 +57,10 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     for (const k of ["init", "reward", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in run.json`);
   }
-  if (flags.string("reward") === "pretrained")
+  const fixedReward = flags.string("reward");
+  if (fixedReward === "pretrained" || fixedReward === "fid")
     for (const k of ["discriminator", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment"])
-      if (flags.has(k)) throw new UsageError(`--${k} sets the discriminator, which --reward pretrained does not train`);
+      if (flags.has(k)) throw new UsageError(`--${k} sets the discriminator, which --reward ${fixedReward} does not train`);
   const bar = new ProgressBar(`train ${entry.name} T=${steps}`, iterations, "iterations", !quiet);
   const onEvent = (e: TrainEvent) => {
     if (e.type === "start") {

@@ -33,6 +33,7 @@ import type { ActionSpec } from "../actions/spec.js";
 import { AdversarialReward } from "../rewards/adversarial.js";
 import { translateCutout } from "../rewards/augment.js";
 import { ClassifierReward } from "../rewards/classifier-reward.js";
+import { FeatureFidReward } from "../rewards/feature-fid-reward.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import { initTensorflow } from "../runtime/backend.js";
 import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
@@ -54,7 +55,7 @@ import { Scorer, type Scores } from "./scoring.js";
 
 const RUN_FORMAT = "adagen-run";
 
-export const REWARDS = ["adversarial", "pretrained"] as const;
+export const REWARDS = ["adversarial", "pretrained", "fid"] as const;
 
 /** What a dial run takes from its base policy file: its path (absolute), starting schedule and network. */
 async function dialBaseOf(file: string, model: AdaGenModel, steps: number, reward: string, shared: boolean): Promise<{ path: string; init: PolicyInit; network: Partial<PolicyNetworkConfig> }> {
@@ -123,6 +124,18 @@ async function openDial(spec: { base: string; fidelity: string }, model: AdaGenM
 }
 export type RewardName = (typeof REWARDS)[number];
 
+/** Real images behind the "fid" reward's statistics (64-d features; 2,000 take about 10 s of backbone time here). */
+const FID_REFERENCE_IMAGES = 2000;
+
+/** The "fid" ablation reward on the card's discriminator backbone (`recorded`: its file name in run.json). */
+async function openFeatureFidReward(model: AdaGenModel, recorded: string, seed: number): Promise<FeatureFidReward> {
+  const backbone = model.card.discriminator?.backbone;
+  if (!backbone) throw new InputError(`the run's reward is "fid" (${recorded}), but ${model.card.file} has no "discriminator.backbone"`);
+  if (basename(backbone) !== recorded) throw new InputError(`the run's reward backbone is ${recorded}, ${model.card.file} names ${basename(backbone)}`);
+  if (!existsSync(backbone)) throw new InputError(`${backbone}: the discriminator backbone (named in ${model.card.file}) does not exist`);
+  return FeatureFidReward.create(backbone, loadRealImages(model.card), { count: FID_REFERENCE_IMAGES, seed });
+}
+
 /** The card's fidelity classifier as a fixed reward; `recorded` is the file name run.json holds, checked against the card. */
 async function openFidelityReward(model: AdaGenModel, recorded: string): Promise<ClassifierReward> {
   const spec = model.card.fidelity;
@@ -158,7 +171,9 @@ export interface TrainRunOptions {
   discriminatorMinibatch?: number;
   /**
    * "adversarial" (default): the discriminator co-trained with the policy. "pretrained": the card's fidelity
-   * classifier's confidence in each sample's class, fixed (the paper's reward ablation, Sec. III-D).
+   * classifier's confidence in each sample's class, fixed. "fid": each sample's leave-one-out effect on the batch's
+   * Fréchet distance to real images in the discriminator backbone's features (never the FID extractor). The last
+   * two are the paper's reward ablation (Sec. III-D).
    */
   reward?: RewardName;
   /**
@@ -208,8 +223,11 @@ interface RunInfo {
   /** The schedule the untrained policy reproduces. */
   init: PolicyInit;
   discriminator: DiscriminatorChoice;
-  /** The card's fidelity classifier (file name) when the reward is "pretrained"; absent: adversarial. */
-  reward?: { kind: "pretrained"; model: string };
+  /**
+   * The card's fidelity classifier (file name) when the reward is "pretrained"; its discriminator backbone when it
+   * is "fid" (a Fréchet distance in those features); absent: adversarial.
+   */
+  reward?: { kind: "pretrained"; model: string } | { kind: "fid"; backbone: string };
   /** A dial's fidelity-policy run: the base policy file and the card's fidelity classifier (file name). */
   dial?: { base: string; fidelity: string };
   recipe: Recipe;
@@ -420,6 +438,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       if (!(REWARDS as readonly string[]).includes(rewardName)) throw new InputError(`reward "${rewardName}" is not one of ${REWARDS.join(", ")}`);
       if (rewardName === "pretrained" && !model.card.fidelity)
         throw new InputError(`reward "pretrained" needs a fidelity classifier: ${model.card.file} has no "fidelity.model"`);
+      if (rewardName === "fid" && !model.card.discriminator)
+        throw new InputError(`reward "fid" measures in the discriminator backbone's features: ${model.card.file} has no "discriminator.backbone"`);
       const dialBase = options.fidelityOf === undefined ? undefined : await dialBaseOf(options.fidelityOf, model, steps, rewardName, shared);
       const augment = options.recipe?.augment;
       if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
@@ -436,6 +456,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         discriminator: discriminatorFor(model.card, options.discriminator, options.discriminatorMinibatch),
         // Recorded only when not the default, so run.json of an adversarial run stays as before.
         ...(rewardName === "pretrained" ? { reward: { kind: "pretrained" as const, model: basename(model.card.fidelity!.model) } } : {}),
+        ...(rewardName === "fid" ? { reward: { kind: "fid" as const, backbone: basename(model.card.discriminator!.backbone) } } : {}),
         ...(dialBase ? { dial: { base: dialBase.path, fidelity: basename(model.card.fidelity!.model) } } : {}),
         recipe: { ...base.recipe, ...defined(options.recipe) },
         // A dial run has no validation selection: FID is not what the fidelity policy is for.
@@ -454,6 +475,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
     try {
       const { recipe } = info;
       if (info.reward?.kind === "pretrained") reward = await openFidelityReward(model, info.reward.model);
+      else if (info.reward?.kind === "fid") reward = await openFeatureFidReward(model, info.reward.backbone, info.seed);
       else {
         discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
         reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
@@ -598,6 +620,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       const adversarial = reward instanceof DialReward ? reward.adversarial : reward;
       if (adversarial instanceof AdversarialReward) adversarial.optimizer.dispose();
       if (adversarial instanceof ClassifierReward) await adversarial.dispose();
+      if (adversarial instanceof FeatureFidReward) adversarial.dispose();
       await dial?.dispose();
       (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
       await opened.dispose();

@@ -95,16 +95,7 @@ export class ProjectedDiscriminator implements Discriminator {
 
   /** Heads on a frozen backbone read from a file written by `saveViTBackbone`. */
   static async load(backboneFile: string, head: Partial<ProjectedHeadConfig> & Pick<ProjectedHeadConfig, "numClasses">): Promise<ProjectedDiscriminator> {
-    const { meta, tensors } = await readTensorFile(backboneFile);
-    if (meta.format !== BACKBONE_FORMAT) throw new Error(`${backboneFile} is not a ViT backbone file (format ${String(meta.format)})`);
-    const params = new ParamStore("backbone");
-    const encoder = new ViTEncoder(meta.config as ViTEncoderConfig, params);
-    try {
-      params.import(tensors);
-    } catch (err) {
-      params.dispose();
-      throw new Error(`${backboneFile}: ${(err as Error).message}`);
-    }
+    const { encoder, params } = await loadViTBackbone(backboneFile);
     return new ProjectedDiscriminator(encoder, params, { ...DEFAULT_PROJECTED_HEAD, ...head });
   }
 
@@ -132,6 +123,21 @@ export class ProjectedDiscriminator implements Discriminator {
     this.params.dispose();
     this.backboneParams.dispose();
   }
+}
+
+/** A ViT body written by `saveViTBackbone`: the encoder and its parameters (dispose `params` after use). */
+export async function loadViTBackbone(backboneFile: string): Promise<{ encoder: ViTEncoder; params: ParamStore }> {
+  const { meta, tensors } = await readTensorFile(backboneFile);
+  if (meta.format !== BACKBONE_FORMAT) throw new Error(`${backboneFile} is not a ViT backbone file (format ${String(meta.format)})`);
+  const params = new ParamStore("backbone");
+  const encoder = new ViTEncoder(meta.config as ViTEncoderConfig, params);
+  try {
+    params.import(tensors);
+  } catch (err) {
+    params.dispose();
+    throw new Error(`${backboneFile}: ${(err as Error).message}`);
+  }
+  return { encoder, params };
 }
 
 /** Writes a ViT body (its config and weights) for `ProjectedDiscriminator.load`. */
