@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { attachCritic, attachDiscriminator, readTensorFile, type DiscriminatorChoice, type PolicyNetworkConfig } from "@adagen/core";
+import { attachToPolicy, criticPart, discriminatorPart, readTensorFile, type DiscriminatorChoice, type PolicyNetworkConfig } from "@adagen/core";
 
 async function main(): Promise<void> {
   const [policy, runDir] = process.argv.slice(2);
@@ -27,9 +27,11 @@ async function main(): Promise<void> {
   const choice = JSON.parse(readFileSync(join(runDir, "run.json"), "utf8")).discriminator as DiscriminatorChoice;
   const checkpoint = await readTensorFile(join(runDir, "checkpoint.adagen"));
   const weights = Object.fromEntries(Object.entries(checkpoint.tensors).filter(([k]) => k.startsWith("discriminator/")));
-  await attachDiscriminator(policy, choice, weights, checkpoint.meta.iteration as number);
   const critic = Object.fromEntries(Object.entries(checkpoint.tensors).filter(([k]) => k.startsWith("critic/")));
-  await attachCritic(policy, checkpoint.meta.critic as PolicyNetworkConfig, critic);
+  await attachToPolicy(policy, [
+    discriminatorPart(choice, weights, checkpoint.meta.iteration as number),
+    criticPart(checkpoint.meta.critic as PolicyNetworkConfig, critic),
+  ]);
   console.log(
     `${policy}: attached the ${choice.kind} discriminator (${Object.keys(weights).length} arrays) and the critic (${Object.keys(critic).length}) ` +
       `of ${runDir}, iteration ${String(checkpoint.meta.iteration)}`,

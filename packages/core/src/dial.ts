@@ -111,7 +111,7 @@ export class DialEnv implements GenerationEnv {
 /**
  * The dial's training reward, (1 − λ)·r_adv + λ·r_fid per sample with the λ of its trajectory (`lambdas()`, the dial
  * env's current draw: the trainer scores each batch right after its rollout). The adversarial part's discriminator
- * keeps learning (`update` and its state are the adversarial reward's).
+ * keeps learning (`update` and its state are the adversarial reward's). It owns both parts: `dispose` releases them.
  */
 export class DialReward implements RewardModel {
   readonly update?: (real: LabeledBatch, fake: LabeledBatch) => Promise<Record<string, number>>;
@@ -126,6 +126,11 @@ export class DialReward implements RewardModel {
     if (adversarial.update) this.update = adversarial.update.bind(adversarial);
     if (adversarial.exportState) this.exportState = adversarial.exportState.bind(adversarial);
     if (adversarial.importState) this.importState = adversarial.importState.bind(adversarial);
+  }
+
+  async dispose(): Promise<void> {
+    await this.adversarial.dispose?.();
+    await this.fidelity.dispose?.();
   }
 
   async score(samples: Batch, labels: Int32Array): Promise<Float32Array> {

@@ -103,13 +103,31 @@ const DIAL_BASE_KEYS = "base/";
 /** What a policy file records of the discriminator it carries: the run's choice and the iteration it was taken at. */
 export type CarriedDiscriminator = DiscriminatorChoice & { iteration: number };
 
-/** Replaces a policy file's `prefix` arrays by `weights` (keys with or without the prefix) and sets one info entry. */
-async function addToPolicyFile(policyFile: string, infoKey: string, info: unknown, prefix: string, weights: Record<string, NamedArray>): Promise<void> {
+/** One thing a policy file can carry beside its actor: an info entry and its arrays under their key prefix. */
+export interface PolicyPart {
+  infoKey: string;
+  info: unknown;
+  prefix: string;
+  /** Keys with or without the prefix. */
+  weights: Record<string, NamedArray>;
+}
+
+/**
+ * Adds parts to a policy file in one atomic write (each replaces what the file held under its prefix), so a policy
+ * can refine its samples or run the dial without its run.
+ */
+export async function attachToPolicy(policyFile: string, parts: PolicyPart[]): Promise<void> {
   const { meta, tensors } = await readTensorFile(policyFile);
-  const kept = Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith(prefix)));
-  const added = Object.fromEntries(Object.entries(weights).map(([k, v]) => [k.startsWith(prefix) ? k : prefix + k, v]));
-  if (Object.keys(added).length === 0) throw new InputError(`${policyFile}: no ${infoKey} weights to attach`);
-  await writeTensorFile(policyFile, { meta: { ...meta, [infoKey]: info }, tensors: { ...kept, ...added } });
+  let kept = tensors;
+  const info: Record<string, unknown> = {};
+  const added: Record<string, NamedArray> = {};
+  for (const { infoKey, info: value, prefix, weights } of parts) {
+    if (Object.keys(weights).length === 0) throw new InputError(`${policyFile}: no ${infoKey} weights to attach`);
+    kept = Object.fromEntries(Object.entries(kept).filter(([k]) => !k.startsWith(prefix)));
+    for (const [k, v] of Object.entries(weights)) added[k.startsWith(prefix) ? k : prefix + k] = v;
+    info[infoKey] = value;
+  }
+  await writeTensorFile(policyFile, { meta: { ...meta, ...info }, tensors: { ...kept, ...added } });
 }
 
 /** The arrays of a tensor file under `prefix`, with the prefix removed. */
@@ -118,30 +136,34 @@ function scoped(tensors: Record<string, NamedArray>, prefix: string): Record<str
 }
 
 /**
- * Adds the discriminator a policy was trained against to its file (atomically), so the policy can refine its samples
- * (best-of-N) without its run: `weights` are the discriminator's parameters (a checkpoint's `discriminator/…` keys,
- * prefix included or not). A projected discriminator's backbone is recorded by file name only: it is the model
- * card's, which the policy is opened with.
+ * The discriminator a policy was trained against, for best-of-N: `weights` are its parameters (a checkpoint's
+ * `discriminator/…` keys, prefix included or not). A projected discriminator's backbone is recorded by file name
+ * only: it is the model card's, which the policy is opened with.
  */
-export async function attachDiscriminator(policyFile: string, choice: DiscriminatorChoice, weights: Record<string, NamedArray>, iteration: number): Promise<void> {
+export function discriminatorPart(choice: DiscriminatorChoice, weights: Record<string, NamedArray>, iteration: number): PolicyPart {
   const recorded: CarriedDiscriminator = { ...(choice.kind === "projected" ? { ...choice, backbone: basename(choice.backbone) } : choice), iteration };
-  await addToPolicyFile(policyFile, "discriminator", recorded, DISCRIMINATOR_KEYS, weights);
+  return { infoKey: "discriminator", info: recorded, prefix: DISCRIMINATOR_KEYS, weights };
 }
 
 /**
- * Adds the critic (value network) trained beside a policy to its file, for lookahead (docs/method.md §12.2):
- * `config` is its network config (a checkpoint's info `critic`), `weights` its parameters (`critic/…` keys).
+ * The critic (value network) trained beside a policy, for lookahead (docs/method.md §12.2): `config` is its network
+ * config (a checkpoint's info `critic`), `weights` its parameters (`critic/…` keys).
  */
-export async function attachCritic(policyFile: string, config: PolicyNetworkConfig, weights: Record<string, NamedArray>): Promise<void> {
-  await addToPolicyFile(policyFile, "critic", config, CRITIC_KEYS, weights);
+export function criticPart(config: PolicyNetworkConfig, weights: Record<string, NamedArray>): PolicyPart {
+  return { infoKey: "critic", info: config, prefix: CRITIC_KEYS, weights };
 }
 
 /**
- * Makes a policy file a dial's fidelity policy (docs/method.md §12.3): it carries the frozen base policy it blends
- * with (`base/…` weights, its network in the info `dialBase`), so sampling at any λ needs this file alone.
+ * The frozen base policy a dial's fidelity policy blends with (docs/method.md §12.3; `base/…` weights, its network in
+ * the info `dialBase`), so sampling at any λ needs the fidelity policy's file alone.
  */
-export async function attachDialBase(policyFile: string, base: PolicyNetwork): Promise<void> {
-  await addToPolicyFile(policyFile, "dialBase", { network: base.config }, DIAL_BASE_KEYS, await base.params.export());
+export async function dialBasePart(base: PolicyNetwork): Promise<PolicyPart> {
+  return { infoKey: "dialBase", info: { network: base.config }, prefix: DIAL_BASE_KEYS, weights: await base.params.export() };
+}
+
+/** The discriminator weights a policy file carries (none: an empty record). */
+export async function carriedDiscriminatorWeights(path: string): Promise<Record<string, NamedArray>> {
+  return scoped((await readPolicyFile(path)).tensors, DISCRIMINATOR_KEYS);
 }
 
 /** A policy file's info and arrays; a missing or unreadable file is an input error naming it. */
@@ -209,7 +231,7 @@ export async function openPolicyReward(path: string, model: AdaGenModel): Promis
     reward,
     iteration: carried.iteration,
     dispose() {
-      reward.optimizer.dispose();
+      reward.dispose();
       disposeDiscriminator(discriminator);
     },
   };

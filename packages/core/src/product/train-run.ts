@@ -22,29 +22,28 @@
  */
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "@adagen/metrics";
 import type { PolicyInit } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
 import type { GeneratorAdapter, OpenedGenerator } from "../card/adapter.js";
 import { isNonAdaptive, nonAdaptive } from "../non-adaptive.js";
-import type { PolicyNetwork, PolicyNetworkConfig } from "../nn/policy.js";
 import type { ActionSpec } from "../actions/spec.js";
+import { DialEnv, DialReward } from "../dial.js";
+import type { GenerationEnv } from "../env.js";
+import type { PolicyNetwork, PolicyNetworkConfig } from "../nn/policy.js";
 import { AdversarialReward } from "../rewards/adversarial.js";
 import { translateCutout } from "../rewards/augment.js";
 import { ClassifierReward } from "../rewards/classifier-reward.js";
 import { FeatureFidReward } from "../rewards/feature-fid-reward.js";
 import type { Discriminator } from "../rewards/discriminator.js";
+import type { RewardModel } from "../rewards/reward.js";
 import { initTensorflow } from "../runtime/backend.js";
 import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
 import { bestBaseline, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
-import { attachCritic, attachDiscriminator, attachDialBase, openPolicy } from "./policy-file.js";
-import { DialEnv, DialReward } from "../dial.js";
-import type { RewardModel } from "../rewards/reward.js";
-import type { GenerationEnv } from "../env.js";
-import { resolve } from "node:path";
+import { attachToPolicy, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, type PolicyPart } from "./policy-file.js";
 import { generateImages } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { acquireRunLock } from "./run-lock.js";
@@ -56,6 +55,7 @@ import { Scorer, type Scores } from "./scoring.js";
 const RUN_FORMAT = "adagen-run";
 
 export const REWARDS = ["adversarial", "pretrained", "fid"] as const;
+export type RewardName = (typeof REWARDS)[number];
 
 /** What a dial run takes from its base policy file: its path (absolute), starting schedule and network. */
 async function dialBaseOf(file: string, model: AdaGenModel, steps: number, reward: string, shared: boolean): Promise<{ path: string; init: PolicyInit; network: Partial<PolicyNetworkConfig> }> {
@@ -79,13 +79,15 @@ async function dialBaseOf(file: string, model: AdaGenModel, steps: number, rewar
 interface OpenedDial {
   env: DialEnv;
   base: { actor: PolicyNetwork; actionSpec: ActionSpec };
+  /** The fidelity classifier; the run's `DialReward` owns it once built. */
   fidelity: ClassifierReward;
-  dispose(): Promise<void>;
+  /** Releases the base policy. */
+  dispose(): void;
 }
 
 /**
  * The dial run's parts: the base policy (frozen) around the model's env, and the fidelity classifier. On a new run the
- * discriminator starts from the one the base policy file carries (when it carries one of the same kind).
+ * discriminator starts from the one the base policy file carries (when it carries one of the same size).
  */
 async function openDial(spec: { base: string; fidelity: string }, model: AdaGenModel, steps: number, opened: OpenedGenerator, discriminator: Discriminator, fresh: boolean): Promise<OpenedDial> {
   if (!existsSync(spec.base)) throw new InputError(`${spec.base}: the dial's base policy is missing`);
@@ -94,10 +96,8 @@ async function openDial(spec: { base: string; fidelity: string }, model: AdaGenM
   try {
     fidelity = await openFidelityReward(model, spec.fidelity);
     if (fresh) {
-      const { meta, tensors } = await readTensorFile(spec.base);
-      const carried = meta.discriminator as { kind?: string } | undefined;
-      const weights = Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith("discriminator/")).map(([k, v]) => [k.slice("discriminator/".length), v]));
-      if (carried && Object.keys(weights).length > 0) {
+      const weights = await carriedDiscriminatorWeights(spec.base);
+      if (Object.keys(weights).length > 0) {
         try {
           discriminator.params.import(weights);
         } catch {
@@ -105,24 +105,13 @@ async function openDial(spec: { base: string; fidelity: string }, model: AdaGenM
         }
       }
     }
-    const env = new DialEnv(opened.env, base, "uniform");
-    const classifier = fidelity;
-    return {
-      env,
-      base,
-      fidelity: classifier,
-      async dispose() {
-        base.actor.dispose();
-        await classifier.dispose();
-      },
-    };
+    return { env: new DialEnv(opened.env, base, "uniform"), base, fidelity, dispose: () => base.actor.dispose() };
   } catch (err) {
     base.actor.dispose();
     await fidelity?.dispose();
     throw err;
   }
 }
-export type RewardName = (typeof REWARDS)[number];
 
 /** Real images behind the "fid" reward's statistics (64-d features; 2,000 take about 10 s of backbone time here). */
 const FID_REFERENCE_IMAGES = 2000;
@@ -599,10 +588,11 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         await trainer.exportPolicy(policyFile, policyInfo());
       }
       // The policy carries the discriminator and the critic as trained to the end of the run, for refinement
-      // (best-of-N scores with the one, lookahead with the other).
-      if (discriminator) await attachDiscriminator(policyFile, info.discriminator, await discriminator.params.export(), trainer.iteration);
-      await attachCritic(policyFile, trainer.critic.config, await trainer.critic.params.export());
-      if (dial) await attachDialBase(policyFile, dial.base.actor);
+      // (best-of-N scores with the one, lookahead with the other), and a dial's its base; one write.
+      const parts: PolicyPart[] = [criticPart(trainer.critic.config, await trainer.critic.params.export())];
+      if (discriminator) parts.push(discriminatorPart(info.discriminator, await discriminator.params.export(), trainer.iteration));
+      if (dial) parts.push(await dialBasePart(dial.base.actor));
+      await attachToPolicy(policyFile, parts);
       return {
         dir,
         policy: policyFile,
@@ -616,12 +606,9 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       };
     } finally {
       trainer?.dispose();
-      // The discriminator's Adam moments live in the reward's optimizer, not in the discriminator.
-      const adversarial = reward instanceof DialReward ? reward.adversarial : reward;
-      if (adversarial instanceof AdversarialReward) adversarial.optimizer.dispose();
-      if (adversarial instanceof ClassifierReward) await adversarial.dispose();
-      if (adversarial instanceof FeatureFidReward) adversarial.dispose();
-      await dial?.dispose();
+      // The reward's own state (Adam moments, sessions); the discriminator itself is disposed below.
+      await reward?.dispose?.();
+      dial?.dispose();
       (discriminator as { dispose?: () => void } | undefined)?.dispose?.();
       await opened.dispose();
     }

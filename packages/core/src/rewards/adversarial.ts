@@ -83,6 +83,11 @@ export class AdversarialReward implements RewardModel {
     return out;
   }
 
+  /** Releases the Adam moments (the discriminator is its owner's to dispose). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
   async importState(tensors: Record<string, NamedArray>): Promise<void> {
     const scoped = (prefix: string) =>
       Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));

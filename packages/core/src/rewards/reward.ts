@@ -18,6 +18,8 @@ export interface RewardModel {
   exportState?(): Promise<Record<string, NamedArray>>;
   /** Restores what `exportState` wrote; `tensors` is the whole checkpoint (the reward picks its own keys). */
   importState?(tensors: Record<string, NamedArray>): Promise<void>;
+  /** Releases what the reward holds (an optimiser's state, an ONNX session, weights); not a learned reward's model. */
+  dispose?(): void | Promise<void>;
 }
 
 export interface LabeledBatch {
