@@ -73,7 +73,7 @@ export async function dialReport(flags: Flags, quiet: boolean): Promise<DialRepo
     for (const [i, lambda] of lambdas.entries()) {
       const images = await sampler.sample({ n, seed, lambda, onProgress: (d) => bar.update(i * n + d) });
       const { features, classAccuracy } = await scorer.extract(images);
-      const fid = (await scorer.score(images)).fid;
+      const fid = scorer.fid(features);
       const pr = precisionRecall(features, reference, { k: 3 });
       rows.push({ lambda, fid, classAccuracy, precision: pr.precision, recall: pr.recall });
     }

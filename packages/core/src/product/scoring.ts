@@ -61,8 +61,12 @@ export class Scorer {
 
   async score(images: GeneratedImages): Promise<Scores> {
     const { features, classAccuracy } = await this.extract(images);
-    const fid = frechetDistance(featureStatistics(features), this.reference).fid;
-    return { fid, classAccuracy };
+    return { fid: this.fid(features), classAccuracy };
+  }
+
+  /** FID of extracted features (`extract`) against the statistics file. */
+  fid(features: { data: Float32Array; rows: number; dims: number }): number {
+    return frechetDistance(featureStatistics(features), this.reference).fid;
   }
 
   /**
