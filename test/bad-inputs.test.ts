@@ -179,6 +179,22 @@ describe("adagen: flags", () => {
     expectNotWritten(out);
   });
 
+  it("68 train --d-loss wasserstein", async () => {
+    const out = join(tmp, "r68");
+    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--d-loss", "wasserstein", "--out", out, "--quiet"), "adagen", /--d-loss wasserstein is not one of logistic, hinge/);
+    expectNotWritten(out);
+  });
+
+  it("69 train --reward fid --d-loss hinge", async () => {
+    const out = join(tmp, "r69");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "fid", "--d-loss", "hinge", "--out", out, "--quiet"),
+      "adagen",
+      /--d-loss sets the discriminator, which --reward fid does not train/,
+    );
+    expectNotWritten(out);
+  });
+
   it("66 sample --lambda 2", async () => {
     const out = join(tmp, "r66.npz");
     expectOneLineError(await adagen("sample", "--model", "dit-tiny", "--steps", "4", "--policy", "default", "--n", "4", "--seed", "0", "--out", out, "--lambda", "2", "--quiet"), "adagen", /--lambda needs a number in 0\.\.1, got "2"/);

@@ -176,8 +176,10 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--lr", "0.1", "--out", RUN, "--resume"), /--lr cannot change on --resume/);
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--augment", "translate-cutout", "--out", RUN, "--resume"), /--augment cannot change on --resume/);
     expectUsageError(await inProcess("train", ...TINY, "--augment", "blur", "--out", join(tmp, "aug")), /--augment blur is not one of none, translate-cutout/);
+    expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--d-loss", "hinge", "--out", RUN, "--resume"), /--d-loss cannot change on --resume/);
     expect(metricsLines(RUN).length).toBe(2);
-    expect(JSON.parse(readFileSync(join(RUN, "run.json"), "utf8")).recipe.augment).toBe("none");
+    const recipe = JSON.parse(readFileSync(join(RUN, "run.json"), "utf8")).recipe;
+    expect([recipe.augment, recipe.discriminatorLoss]).toEqual(["none", "logistic"]);
   });
 
   it("--resume --iterations 2 continues at iteration 2, as an uninterrupted 2-iteration run does", () => {

@@ -41,6 +41,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "d-warmup": { kind: "int", min: 0 },
     "d-minibatch": { kind: "int", min: 0, max: 1024 },
     augment: { kind: "string" },
+    "d-loss": { kind: "string" },
     reward: { kind: "string" },
     "fidelity-of": { kind: "string" },
     "eval-every": { kind: "int", min: 0 },
@@ -177,6 +178,9 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --d-minibatch M      projected discriminator only: split each batch into groups of about M samples and add to
                        every logit a learned readout of how far the sample's features lie from its group's mean,
                        so the reward can see a batch that lacks diversity (0: off, the default)
+  --d-loss L           discriminator loss: logistic (mean softplus(−l_real) + mean softplus(l_fake)) or hinge
+                       (mean relu(1 − l_real) + mean relu(1 + l_fake)), docs/method.md §9.2; the reward is
+                       sigmoid(mean logit) either way (default ${DEFAULT_RECIPE.discriminatorLoss})
   --augment A          discriminator input augmentation, reals and fakes alike: none or translate-cutout
                        (DiffAugment: shifts up to 1/8 of the side, a zeroed square of half the side;
                        default ${DEFAULT_RECIPE.augment})

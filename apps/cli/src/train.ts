@@ -3,7 +3,7 @@
  * run directory's layout and the recipe are documented there and in `PRESETS`), with a progress bar on stderr.
  * With --non-adaptive the policy learns one schedule shared by all samples (paper Table XI).
  */
-import { AUGMENTS, PRESETS, REWARDS, train as trainRun, type Augment, type RewardName, type TrainEvent, type TrainResult } from "@adagen/core";
+import { AUGMENTS, DISCRIMINATOR_LOSSES, PRESETS, REWARDS, train as trainRun, type Augment, type DiscriminatorLoss, type RewardName, type TrainEvent, type TrainResult } from "@adagen/core";
 import { zooPath } from "@adagen/zoo";
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
@@ -23,6 +23,12 @@ function augmentFlag(name: string | undefined): Augment | undefined {
   if (name !== undefined && !(AUGMENTS as readonly string[]).includes(name))
     throw new UsageError(`--augment ${name} is not one of ${AUGMENTS.join(", ")}`);
   return name as Augment | undefined;
+}
+
+function discriminatorLossFlag(name: string | undefined): DiscriminatorLoss | undefined {
+  if (name !== undefined && !(DISCRIMINATOR_LOSSES as readonly string[]).includes(name))
+    throw new UsageError(`--d-loss ${name} is not one of ${DISCRIMINATOR_LOSSES.join(", ")}`);
+  return name as DiscriminatorLoss | undefined;
 }
 
 /** `--reward`: one of core's REWARDS, named in the error otherwise. */
@@ -54,12 +60,12 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     if (existing.length > 0)
       throw new UsageError(`${dir} already holds a run (${existing.join(", ")}); pass --resume to continue it, or choose another --out`);
   } else if (existsSync(join(dir, "checkpoint.adagen"))) {
-    for (const k of ["init", "reward", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment", "eval-every", "eval-n"])
+    for (const k of ["init", "reward", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in run.json`);
   }
   const fixedReward = flags.string("reward");
   if (fixedReward === "pretrained" || fixedReward === "fid")
-    for (const k of ["discriminator", "d-lr", "d-steps", "d-warmup", "d-minibatch", "augment"])
+    for (const k of ["discriminator", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "augment"])
       if (flags.has(k)) throw new UsageError(`--${k} sets the discriminator, which --reward ${fixedReward} does not train`);
   const bar = new ProgressBar(`train ${entry.name} T=${steps}`, iterations, "iterations", !quiet);
   const onEvent = (e: TrainEvent) => {
@@ -109,6 +115,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
         discriminatorLearningRate: flags.number("d-lr"),
         discriminatorSteps: flags.number("d-steps"),
         discriminatorWarmup: flags.number("d-warmup"),
+        discriminatorLoss: discriminatorLossFlag(flags.string("d-loss")),
         augment: augmentFlag(flags.string("augment")),
       }),
       validation: defined({ every: flags.number("eval-every"), n: flags.number("eval-n") }),

@@ -47,7 +47,7 @@ export { MLPDiscriminator, type MLPDiscriminatorConfig } from "./rewards/mlp-dis
 export { ViTDiscriminator, type ViTDiscriminatorConfig } from "./rewards/vit-discriminator.js";
 export { ProjectedDiscriminator, loadViTBackbone, saveViTBackbone, DEFAULT_PROJECTED_HEAD, type ProjectedHeadConfig } from "./rewards/projected-discriminator.js";
 export { ViTEncoder, DEFAULT_VIT, type ViTEncoderConfig } from "./nn/vit.js";
-export { AdversarialReward, type AdversarialRewardConfig } from "./rewards/adversarial.js";
+export { AdversarialReward, DISCRIMINATOR_LOSSES, discriminatorLoss, type AdversarialRewardConfig, type DiscriminatorLoss } from "./rewards/adversarial.js";
 export { ClassifierReward, type ClassifierRewardOptions } from "./rewards/classifier-reward.js";
 export { FeatureFidReward } from "./rewards/feature-fid-reward.js";
 export { DIFFAUGMENT_DEFAULTS, translateCutout, type ImageAugment, type TranslateCutoutOptions } from "./rewards/augment.js";

@@ -13,6 +13,7 @@
  *   stays ≤ 2 %, `pnpm bench:policy-share`).
  */
 import type { PolicyNetworkConfig } from "../nn/policy.js";
+import type { DiscriminatorLoss } from "../rewards/adversarial.js";
 
 export const AUGMENTS = ["none", "translate-cutout"] as const;
 export type Augment = (typeof AUGMENTS)[number];
@@ -35,6 +36,11 @@ export interface Recipe {
   discriminatorSteps: number;
   discriminatorWarmup: number;
   discriminatorFakes: "fresh" | "rollout";
+  /**
+   * The discriminator's loss: "logistic" (the reference's default) or "hinge" (its alternative), docs/method.md
+   * §9.2. Absent in runs recorded before the choice existed, which trained with the logistic loss.
+   */
+  discriminatorLoss?: DiscriminatorLoss;
   /**
    * Augmentation of the discriminator's real and fake batches alike: "none" or "translate-cutout" (DiffAugment's
    * translation 1/8 + cutout 1/2, core's translateCutout).
@@ -78,6 +84,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<TrainingPreset>>> = O
       discriminatorSteps: 8,
       discriminatorWarmup: 100,
       discriminatorFakes: "rollout",
+      discriminatorLoss: "logistic",
       augment: "none",
     },
     network: { hidden: 8, channels: 8, mlp: [128, 64], stepFeatures: 64 },
@@ -99,6 +106,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<TrainingPreset>>> = O
       discriminatorSteps: 5,
       discriminatorWarmup: 0,
       discriminatorFakes: "fresh",
+      discriminatorLoss: "logistic",
       augment: "none",
     },
     network: {},

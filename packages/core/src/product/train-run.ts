@@ -32,7 +32,7 @@ import type { ActionSpec } from "../actions/spec.js";
 import { DialEnv, DialReward } from "../dial.js";
 import type { GenerationEnv } from "../env.js";
 import type { PolicyNetwork, PolicyNetworkConfig } from "../nn/policy.js";
-import { AdversarialReward } from "../rewards/adversarial.js";
+import { AdversarialReward, DISCRIMINATOR_LOSSES } from "../rewards/adversarial.js";
 import { translateCutout } from "../rewards/augment.js";
 import { ClassifierReward } from "../rewards/classifier-reward.js";
 import { FeatureFidReward } from "../rewards/feature-fid-reward.js";
@@ -433,6 +433,9 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       const augment = options.recipe?.augment;
       if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
         throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
+      const dLoss = options.recipe?.discriminatorLoss;
+      if (dLoss !== undefined && !(DISCRIMINATOR_LOSSES as readonly string[]).includes(dLoss))
+        throw new InputError(`discriminator loss "${dLoss}" is not one of ${DISCRIMINATOR_LOSSES.join(", ")}`);
       info = {
         format: RUN_FORMAT,
         model: model.name,
@@ -467,7 +470,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       else if (info.reward?.kind === "fid") reward = await openFeatureFidReward(model, info.reward.backbone, info.seed);
       else {
         discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
-        reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate });
+        reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate, loss: recipe.discriminatorLoss ?? "logistic" });
       }
       let env: GenerationEnv = adaptive ? opened.env : nonAdaptive(opened.env);
       if (info.dial) {

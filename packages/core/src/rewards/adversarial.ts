@@ -9,9 +9,19 @@ import type { LabeledBatch, RewardModel } from "./reward.js";
 const WEIGHTS = "discriminator/";
 const OPTIMIZER = "discriminator_optimizer/";
 
+/** The discriminator's losses (docs/method.md §9.2): the reference's default and its alternative. */
+export const DISCRIMINATOR_LOSSES = ["logistic", "hinge"] as const;
+export type DiscriminatorLoss = (typeof DISCRIMINATOR_LOSSES)[number];
+
 export interface AdversarialRewardConfig {
   /** Adam learning rate of the discriminator. [N: 1e-4] */
   learningRate: number;
+  /**
+   * logistic: mean softplus(−l_real) + mean softplus(l_fake) [N default]; hinge: mean relu(1 − l_real) +
+   * mean relu(1 + l_fake) [N option]: no gradient from logits already past the margin, so the discriminator stops
+   * sharpening what it already separates.
+   */
+  loss: DiscriminatorLoss;
   /** Adam betas. [N: (0.5, 0.999)] */
   beta1: number;
   beta2: number;
@@ -19,7 +29,8 @@ export interface AdversarialRewardConfig {
 
 /**
  * The adversarial reward (docs/method.md §9): a discriminator co-trained on real vs generated samples with the
- * logistic loss L_D = mean softplus(−l_real) + mean softplus(l_fake); reward = sigmoid(mean logit) per sample.
+ * logistic loss L_D = mean softplus(−l_real) + mean softplus(l_fake) (or the hinge loss, `config.loss`); reward =
+ * sigmoid(mean logit) per sample whichever the loss.
  */
 export class AdversarialReward implements RewardModel {
   readonly discriminator: Discriminator;
@@ -28,7 +39,9 @@ export class AdversarialReward implements RewardModel {
 
   constructor(discriminator: Discriminator, config: Partial<AdversarialRewardConfig> = {}) {
     this.discriminator = discriminator;
-    this.config = { learningRate: 1e-4, beta1: 0.5, beta2: 0.999, ...config };
+    this.config = { learningRate: 1e-4, loss: "logistic", beta1: 0.5, beta2: 0.999, ...config };
+    if (!(DISCRIMINATOR_LOSSES as readonly string[]).includes(this.config.loss))
+      throw new RangeError(`discriminator loss "${String(this.config.loss)}" is not one of ${DISCRIMINATOR_LOSSES.join(", ")}`);
     this.optimizer = tf.train.adam(this.config.learningRate, this.config.beta1, this.config.beta2) as tf.AdamOptimizer;
   }
 
@@ -60,7 +73,7 @@ export class AdversarialReward implements RewardModel {
           const lf = this.discriminator.apply(fakeX, fake.labels);
           realMean = tf.keep(tf.mean(lr));
           fakeMean = tf.keep(tf.mean(lf));
-          return tf.add(tf.mean(tf.softplus(tf.neg(lr))), tf.mean(tf.softplus(lf))) as tf.Scalar;
+          return discriminatorLoss(this.config.loss, lr, lf);
         },
         true,
         this.discriminator.params.variables,
@@ -94,4 +107,13 @@ export class AdversarialReward implements RewardModel {
     this.discriminator.params.import(scoped(WEIGHTS));
     await importOptimizer(this.optimizer, scoped(OPTIMIZER));
   }
+}
+
+/**
+ * L_D for real logits `lr` and fake logits `lf` (means over every logit of every image). No tidy of its own: it runs
+ * inside the optimiser's gradient tape, and the caller's tidy frees the intermediates.
+ */
+export function discriminatorLoss(loss: DiscriminatorLoss, lr: tf.Tensor, lf: tf.Tensor): tf.Scalar {
+  if (loss === "hinge") return tf.add(tf.mean(tf.relu(tf.sub(1, lr))), tf.mean(tf.relu(tf.add(1, lf)))) as tf.Scalar;
+  return tf.add(tf.mean(tf.softplus(tf.neg(lr))), tf.mean(tf.softplus(lf))) as tf.Scalar;
 }
