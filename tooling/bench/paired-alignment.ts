@@ -1,0 +1,182 @@
+/**
+ * Does the reward point where FID does *locally*, the way PPO uses it? Group-relative advantages compare explorations
+ * of one (label, initial noise) that differ only by the action noise, so what PPO climbs is the sign of the reward's
+ * paired difference between neighbouring schedules. This bench moves one knob of the starting schedule (the searched
+ * best) at a time and, on the same seeds (same labels, same initial noise), measures
+ *
+ *   Δreward   per image, the discriminator's reward of the moved schedule minus that of the base schedule: mean, its
+ *             standard error, and the share of images where it is positive (what group-relative advantages see);
+ *   ΔFID      FID of the moved schedule minus the base's, both on the same seeds against the card's training
+ *             statistics (the validation metric; the test statistics stay for compare).
+ *
+ * A reward aligned with FID gives Δreward > 0 where ΔFID < 0: Spearman rho(mean Δreward, −ΔFID) over the moves,
+ * and the count of moves whose signs agree (moves whose Δreward is within 2 standard errors of 0 are counted apart).
+ * The discriminator is the one a policy file carries (its run's, as PPO last saw it: `adagen train` writes it,
+ * tooling/zoo/attach-scorers.ts added it to the older shipped files). Images are scored as the trainer scores
+ * them, floats in [0, 1] (here from the uint8 images, a difference of at most 1/510 per pixel).
+ *
+ *   node --conditions=adagen-source --import tsx tooling/bench/paired-alignment.ts --model sit-tiny --steps 4
+ *        [--judge FILE]             policy file whose discriminator scores (default: the shipped policy M-T)
+ *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
+ *        [--vary KEY:D1,D2,…]       a knob and its additive moves; repeatable. KEY: guidance, start, maskTemperature,
+ *                                   sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5 and
+ *                                   start:-0.1,-0.05,0.05,0.1 where the base schedule sets them
+ *   (or: pnpm -s bench:paired-alignment --model sit-tiny --steps 4)
+ *
+ * The first line echoes the command; the last is one JSON object with every row.
+ */
+import { relative } from "node:path";
+import {
+  Scorer,
+  baselineFor,
+  describeSchedule,
+  generateImages,
+  initTensorflow,
+  openModel,
+  openPolicyReward,
+  shippedPolicyPath,
+  type ScheduleRequest,
+} from "@adagen/core";
+import { ProgressBar, spearman } from "@adagen/metrics";
+import { zooModel } from "./zoo-model.js";
+
+const KEYS = ["guidance", "start", "maskTemperature", "sampleTemperature", "topK", "topP"] as const;
+type Key = (typeof KEYS)[number];
+
+interface Args {
+  model: string;
+  steps: number;
+  judge?: string;
+  n: number;
+  seed: number;
+  vary: [Key, number[]][];
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { model: "dit-tiny", steps: 4, n: 2000, seed: 7919, vary: [] };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    const num = Number(value);
+    if (flag === "--model" && value) out.model = value;
+    else if (flag === "--judge" && value) out.judge = value;
+    else if (flag === "--steps" && Number.isInteger(num) && num >= 1) out.steps = num;
+    else if (flag === "--n" && Number.isInteger(num) && num >= 2) out.n = num;
+    else if (flag === "--seed" && Number.isInteger(num) && num >= 0 && num <= 0xffffffff) out.seed = num;
+    else if (flag === "--vary" && value && value.includes(":")) {
+      const [key, list] = value.split(":");
+      const deltas = list.split(",").map(Number);
+      if (!(KEYS as readonly string[]).includes(key)) throw new Error(`--vary ${value}: ${key} is not one of ${KEYS.join(", ")}`);
+      if (!deltas.length || deltas.some((d) => !Number.isFinite(d) || d === 0)) throw new Error(`--vary ${value}: the moves must be non-zero numbers`);
+      out.vary.push([key as Key, deltas]);
+    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge FILE, --n N ≥ 2, --seed S, --vary KEY:D1,D2)`);
+  }
+  return out;
+}
+
+console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
+const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+const entry = zooModel(args.model);
+const judgePath = args.judge ?? shippedPolicyPath(entry, args.steps);
+const { schedule: base } = baselineFor(entry, args.steps);
+const vary: [Key, number[]][] = args.vary.length
+  ? args.vary
+  : ([["guidance", [-0.5, -0.25, 0.25, 0.5]], ["start", [-0.1, -0.05, 0.05, 0.1]]] as [Key, number[]][]).filter(([k]) => base[k] !== undefined);
+const moves: { key: Key; delta: number; schedule: ScheduleRequest }[] = [];
+for (const [key, deltas] of vary) {
+  const value = base[key];
+  if (value === undefined) throw new Error(`the base schedule (${describeSchedule(base)}) does not set ${key}; it cannot be moved`);
+  for (const delta of deltas) moves.push({ key, delta, schedule: { ...base, [key]: Number((value + delta).toPrecision(6)) } });
+}
+
+await initTensorflow();
+const opened = await openModel(entry, args.steps);
+const judge = await openPolicyReward(judgePath, entry);
+const scorer = await Scorer.create(entry.card, "train");
+try {
+  const [H, W, C] = entry.card.image.shape;
+  const bar = new ProgressBar(`paired ${entry.name} T=${args.steps}`, (moves.length + 1) * args.n, "images", true);
+  let done = 0;
+  /** Images of one schedule on the bench's seed, their FID and each image's reward. */
+  const measure = async (schedule: ScheduleRequest) => {
+    const images = await generateImages(opened, { kind: "schedule", schedule }, args.n, args.seed, (d) => bar.update(done + d));
+    done += args.n;
+    const { fid } = await scorer.score(images);
+    const rewards = new Float32Array(args.n);
+    const chunk = 250;
+    for (let s = 0; s < args.n; s += chunk) {
+      const e = Math.min(args.n, s + chunk);
+      const data = Float32Array.from(images.images.subarray(s * H * W * C, e * H * W * C), (v) => v / 255);
+      rewards.set(await judge.reward.score({ data, shape: [e - s, H, W, C] }, images.labels.subarray(s, e)), s);
+    }
+    return { fid, rewards };
+  };
+  let reference: Awaited<ReturnType<typeof measure>>;
+  try {
+    reference = await measure(base);
+  } catch (err) {
+    throw new Error(`the base schedule ${describeSchedule(base)}: ${(err as Error).message}`);
+  }
+  const rows: { move: string; schedule: string; fid: number; dFid: number; dReward: number; se: number; positive: number }[] = [];
+  for (const m of moves) {
+    let r: Awaited<ReturnType<typeof measure>>;
+    try {
+      r = await measure(m.schedule);
+    } catch (err) {
+      // A move past the knob's range (a start time outside the schedule's interval) is reported and skipped.
+      console.log(`skipped ${m.key} ${m.delta > 0 ? "+" : ""}${m.delta}: ${(err as Error).message}`);
+      continue;
+    }
+    const d = Array.from(r.rewards, (v, i) => v - reference.rewards[i]);
+    const mean = d.reduce((a, b) => a + b, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (d.length - 1));
+    rows.push({
+      move: `${m.key} ${m.delta > 0 ? "+" : ""}${m.delta}`,
+      schedule: describeSchedule(m.schedule),
+      fid: r.fid,
+      dFid: r.fid - reference.fid,
+      dReward: mean,
+      se: sd / Math.sqrt(d.length),
+      positive: d.filter((v) => v > 0).length / d.length,
+    });
+  }
+  bar.done(`${rows.length + 1} schedules`);
+
+  console.log(
+    `\n${entry.name}, ${args.steps} steps; base: ${describeSchedule(base)} (FID ${reference.fid.toFixed(3)}, mean reward ${(reference.rewards.reduce((a, b) => a + b, 0) / args.n).toFixed(4)}); ` +
+      `discriminator of ${relative(process.cwd(), judgePath)} (iteration ${judge.iteration}); ${args.n} images per schedule, seed ${args.seed}, training statistics`,
+  );
+  console.log("move".padEnd(20) + "FID".padStart(9) + "ΔFID".padStart(9) + "mean Δreward".padStart(14) + "± s.e.".padStart(9) + "P(Δr > 0)".padStart(11) + "  agrees");
+  let agree = 0;
+  let disagree = 0;
+  for (const r of rows) {
+    const resolved = Math.abs(r.dReward) > 2 * r.se;
+    const verdict = !resolved ? "unresolved" : Math.sign(r.dReward) === -Math.sign(r.dFid) ? "yes" : "NO";
+    if (verdict === "yes") agree++;
+    if (verdict === "NO") disagree++;
+    console.log(
+      r.move.padEnd(20) + r.fid.toFixed(3).padStart(9) + r.dFid.toFixed(3).padStart(9) + r.dReward.toFixed(4).padStart(14) + r.se.toFixed(4).padStart(9) + r.positive.toFixed(3).padStart(11) + `  ${verdict}`,
+    );
+  }
+  const rho = rows.length >= 2 ? spearman(rows.map((r) => r.dReward), rows.map((r) => -r.dFid)) : null;
+  console.log(`Spearman rho(mean Δreward, −ΔFID) over ${rows.length} moves = ${rho === null ? "-" : rho.toFixed(3)}; signs agree on ${agree}, disagree on ${disagree}, ${rows.length - agree - disagree} within 2 s.e. of 0`);
+  console.log(
+    JSON.stringify({
+      model: entry.name,
+      steps: args.steps,
+      judge: relative(process.cwd(), judgePath),
+      judgeIteration: judge.iteration,
+      n: args.n,
+      seed: args.seed,
+      base: describeSchedule(base),
+      baseFid: reference.fid,
+      rho,
+      agree,
+      disagree,
+      rows,
+    }),
+  );
+} finally {
+  judge.dispose();
+  await scorer.dispose();
+  await opened.dispose();
+}
