@@ -12,11 +12,19 @@
  * A reward aligned with FID gives Δreward > 0 where ΔFID < 0: Spearman rho(mean Δreward, −ΔFID) over the moves,
  * and the count of moves whose signs agree (moves whose Δreward is within 2 standard errors of 0 are counted apart).
  * The discriminator is the one a policy file carries (its run's, as PPO last saw it: `adagen train` writes it,
- * tooling/zoo/attach-scorers.ts added it to the older shipped files). Images are scored as the trainer scores
- * them, floats in [0, 1] (here from the uint8 images, a difference of at most 1/510 per pixel).
+ * tooling/zoo/attach-scorers.ts added it to the older shipped files), or a run directory's as its checkpoint holds
+ * it (run.json names the kind), so a variant's discriminator is screened without shipping its policy, or `fresh`: a
+ * new discriminator of a chosen design warmed up on the base schedule's own images (seed 11, not the bench's seed)
+ * against the card's training images, as `adagen train` warms one before its first iteration. The fresh judge
+ * screens a design for what PPO would climb first, without a training run. Images are
+ * scored as the trainer scores them, floats in [0, 1] (here from the uint8 images, at most 1/510 off per pixel).
  *
  *   node --conditions=adagen-source --import tsx tooling/bench/paired-alignment.ts --model sit-tiny --steps 4
- *        [--judge FILE]             policy file whose discriminator scores (default: the shipped policy M-T)
+ *        [--judge PATH|fresh]       a policy file or a run directory whose discriminator scores (default: the
+ *                                   shipped policy M-T), or fresh, shaped by the train flags below:
+ *        [--discriminator projected|vit] [--d-loss logistic|hinge] [--augment none|translate-cutout]
+ *        [--d-minibatch M] [--d-steps 200] [--d-lr 1e-3] [--batch 64]     (adagen train's flags and defaults,
+ *                                   but --d-steps: warm-up steps of the fresh judge)
  *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
  *        [--vary KEY:D1,D2,…]       a knob and its additive moves; repeatable. KEY: guidance, start, maskTemperature,
  *                                   sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5 and
@@ -25,16 +33,31 @@
  *
  * The first line echoes the command; the last is one JSON object with every row.
  */
-import { relative } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 import {
+  AUGMENTS,
+  AdversarialReward,
+  DISCRIMINATOR_LOSSES,
+  Random,
   Scorer,
   baselineFor,
   describeSchedule,
+  discriminatorFor,
   generateImages,
   initTensorflow,
+  makeDiscriminator,
   openModel,
   openPolicyReward,
+  loadRealImages,
+  readTensorFile,
   shippedPolicyPath,
+  translateCutout,
+  type AdaGenModel,
+  type Augment,
+  type DiscriminatorLoss,
+  type OpenedGenerator,
+  type DiscriminatorChoice,
   type ScheduleRequest,
 } from "@adagen/core";
 import { ProgressBar, spearman } from "@adagen/metrics";
@@ -50,10 +73,19 @@ interface Args {
   n: number;
   seed: number;
   vary: [Key, number[]][];
+  /** The fresh judge's design (adagen train's flags). */
+  fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number };
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { model: "dit-tiny", steps: 4, n: 2000, seed: 7919, vary: [] };
+  const out: Args = {
+    model: "dit-tiny",
+    steps: 4,
+    n: 2000,
+    seed: 7919,
+    vary: [],
+    fresh: { loss: "logistic", augment: "none", minibatch: 0, dSteps: 200, dLr: 1e-3, batch: 64 },
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const num = Number(value);
@@ -62,20 +94,82 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--steps" && Number.isInteger(num) && num >= 1) out.steps = num;
     else if (flag === "--n" && Number.isInteger(num) && num >= 2) out.n = num;
     else if (flag === "--seed" && Number.isInteger(num) && num >= 0 && num <= 0xffffffff) out.seed = num;
+    else if (flag === "--discriminator" && (value === "projected" || value === "vit")) out.fresh.discriminator = value;
+    else if (flag === "--d-loss" && (DISCRIMINATOR_LOSSES as readonly string[]).includes(value)) out.fresh.loss = value as DiscriminatorLoss;
+    else if (flag === "--augment" && (AUGMENTS as readonly string[]).includes(value)) out.fresh.augment = value as Augment;
+    else if (flag === "--d-minibatch" && Number.isInteger(num) && num >= 0) out.fresh.minibatch = num;
+    else if (flag === "--d-steps" && Number.isInteger(num) && num >= 1) out.fresh.dSteps = num;
+    else if (flag === "--batch" && Number.isInteger(num) && num >= 2) out.fresh.batch = num;
+    else if (flag === "--d-lr" && num > 0) out.fresh.dLr = num;
     else if (flag === "--vary" && value && value.includes(":")) {
       const [key, list] = value.split(":");
       const deltas = list.split(",").map(Number);
       if (!(KEYS as readonly string[]).includes(key)) throw new Error(`--vary ${value}: ${key} is not one of ${KEYS.join(", ")}`);
       if (!deltas.length || deltas.some((d) => !Number.isFinite(d) || d === 0)) throw new Error(`--vary ${value}: the moves must be non-zero numbers`);
       out.vary.push([key as Key, deltas]);
-    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge FILE, --n N ≥ 2, --seed S, --vary KEY:D1,D2)`);
+    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B)`);
   }
   return out;
 }
 
+/** A run directory's discriminator as its checkpoint holds it (the choice from run.json, the card's backbone). */
+async function runJudge(dir: string, model: AdaGenModel): Promise<{ reward: AdversarialReward; iteration: number; dispose(): void }> {
+  const choice = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).discriminator as DiscriminatorChoice;
+  if (choice.kind === "projected") {
+    if (!model.card.discriminator?.backbone) throw new Error(`${dir}: a projected discriminator, and ${model.card.file} names no backbone`);
+    choice.backbone = model.card.discriminator.backbone;
+  }
+  const checkpoint = await readTensorFile(join(dir, "checkpoint.adagen"));
+  const prefix = "discriminator/";
+  const discriminator = await makeDiscriminator(choice, 0);
+  discriminator.params.import(Object.fromEntries(Object.entries(checkpoint.tensors).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])));
+  const reward = new AdversarialReward(discriminator);
+  return { reward, iteration: checkpoint.meta.iteration as number, dispose: () => (reward.dispose(), disposeDiscriminator(reward)) };
+}
+
+/** The discriminator owns its backbone (projected) or just its parameters (vit). */
+function disposeDiscriminator(reward: AdversarialReward): void {
+  const d = reward.discriminator as { dispose?: () => void; params: { dispose(): void } };
+  if (d.dispose) d.dispose();
+  else d.params.dispose();
+}
+
+/**
+ * A new discriminator of the --discriminator/--d-loss/--augment/--d-minibatch design, trained for --d-steps steps of
+ * --batch images of the base schedule (seed 11, class-balanced, generated once: 8 batches' worth, reused in turn) vs
+ * --batch training images, one Random(5) stream for the reals and the augmentation.
+ */
+async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: ScheduleRequest): Promise<{ reward: AdversarialReward; iteration: number; dispose(): void }> {
+  const f = args.fresh;
+  const reward = new AdversarialReward(await makeDiscriminator(discriminatorFor(model.card, f.discriminator, f.minibatch), 0), { learningRate: f.dLr, loss: f.loss });
+  const rng = new Random(5);
+  const augment = f.augment === "translate-cutout" ? translateCutout() : undefined;
+  const reals = loadRealImages(model.card);
+  const pool = 8;
+  const fakeLabels = Array.from({ length: pool }, (_, i) => Int32Array.from({ length: f.batch }, (_, j) => (i * f.batch + j) % opened.env.numClasses));
+  const fakes = [];
+  for (const [i, labels] of fakeLabels.entries()) fakes.push({ samples: await opened.sampleSchedule(base, labels, 11 + i), labels });
+  let loss = NaN;
+  for (let k = 0; k < f.dSteps; k++) {
+    let real = await reals.sample(f.batch, rng);
+    let fake = fakes[k % pool];
+    if (augment) {
+      real = { samples: augment(real.samples, rng), labels: real.labels };
+      fake = { samples: augment(fake.samples, rng), labels: fake.labels };
+    }
+    loss = (await reward.update(real, fake)).discriminatorLoss;
+    process.stderr.write(`\rfresh judge: step ${k + 1}/${f.dSteps}, loss ${loss.toFixed(3)}`.padEnd(60));
+  }
+  process.stderr.write("\n");
+  freshLoss = loss;
+  return { reward, iteration: 0, dispose: () => (reward.dispose(), disposeDiscriminator(reward)) };
+}
+let freshLoss: number | undefined;
+
 console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
 const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
 const entry = zooModel(args.model);
+const fresh = args.judge === "fresh";
 const judgePath = args.judge ?? shippedPolicyPath(entry, args.steps);
 const { schedule: base } = baselineFor(entry, args.steps);
 const vary: [Key, number[]][] = args.vary.length
@@ -90,7 +184,16 @@ for (const [key, deltas] of vary) {
 
 await initTensorflow();
 const opened = await openModel(entry, args.steps);
-const judge = await openPolicyReward(judgePath, entry);
+const judge = fresh
+  ? await freshJudge(entry, opened, base)
+  : statSync(judgePath).isDirectory()
+    ? await runJudge(judgePath, entry)
+    : await openPolicyReward(judgePath, entry);
+const f = args.fresh;
+const judgeName = fresh
+  ? `a fresh ${discriminatorFor(entry.card, f.discriminator, f.minibatch).kind} discriminator (loss ${f.loss}, augment ${f.augment}, minibatch ${f.minibatch}, ` +
+    `lr ${f.dLr}) after ${f.dSteps} steps of ${f.batch} on the base schedule's images (last loss ${freshLoss!.toFixed(3)})`
+  : `the discriminator of ${relative(process.cwd(), judgePath)} (iteration ${judge.iteration})`;
 const scorer = await Scorer.create(entry.card, "train");
 try {
   const [H, W, C] = entry.card.image.shape;
@@ -143,7 +246,7 @@ try {
 
   console.log(
     `\n${entry.name}, ${args.steps} steps; base: ${describeSchedule(base)} (FID ${reference.fid.toFixed(3)}, mean reward ${(reference.rewards.reduce((a, b) => a + b, 0) / args.n).toFixed(4)}); ` +
-      `discriminator of ${relative(process.cwd(), judgePath)} (iteration ${judge.iteration}); ${args.n} images per schedule, seed ${args.seed}, training statistics`,
+      `${judgeName}; ${args.n} images per schedule, seed ${args.seed}, training statistics`,
   );
   console.log("move".padEnd(20) + "FID".padStart(9) + "ΔFID".padStart(9) + "mean Δreward".padStart(14) + "± s.e.".padStart(9) + "P(Δr > 0)".padStart(11) + "  agrees");
   let agree = 0;
@@ -163,7 +266,7 @@ try {
     JSON.stringify({
       model: entry.name,
       steps: args.steps,
-      judge: relative(process.cwd(), judgePath),
+      judge: fresh ? { fresh: f, lastLoss: freshLoss } : relative(process.cwd(), judgePath),
       judgeIteration: judge.iteration,
       n: args.n,
       seed: args.seed,
