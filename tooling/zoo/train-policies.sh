@@ -1,13 +1,13 @@
 #!/bin/sh
 # Trains the shipped AdaGen policies and copies each into packages/zoo/policies/M-T.adagen.
 #   sh tooling/zoo/train-policies.sh [M:T[:ITERATIONS] ...]
-# Default: the 4-step policies (dit-tiny 200 iterations, sit-tiny 100; packages/zoo/policies/README.md). The 8- and
-# 16-step files come from the previous version of this list (dit-tiny:8:15 sit-tiny:8:15 dit-tiny:16:10 sit-tiny:16:10),
-# run before samplers landed on the data end. Each run is
+# Default: dit-tiny at 4 steps (400 iterations) and 8 steps (100), sit-tiny at 4 steps (100);
+# packages/zoo/policies/README.md. The other 8- and 16-step files come from an earlier version of this list
+# (sit-tiny:8:15 dit-tiny:16:10 sit-tiny:16:10), run before samplers landed on the data end. Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
 set -eu
-for spec in ${*:-dit-tiny:4:200 sit-tiny:4:100}; do
+for spec in ${*:-dit-tiny:4:400 dit-tiny:8:100 sit-tiny:4:100}; do
   model=${spec%%:*}
   rest=${spec#*:}
   steps=${rest%%:*}
