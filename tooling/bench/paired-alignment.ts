@@ -112,8 +112,15 @@ function parseArgs(argv: string[]): Args {
   return out;
 }
 
+/** A discriminator as a reward, the run iteration it comes from (0 for a fresh one), and how to release it. */
+interface Judge {
+  reward: AdversarialReward;
+  iteration: number;
+  dispose(): void;
+}
+
 /** A run directory's discriminator as its checkpoint holds it (the choice from run.json, the card's backbone). */
-async function runJudge(dir: string, model: AdaGenModel): Promise<{ reward: AdversarialReward; iteration: number; dispose(): void }> {
+async function runJudge(dir: string, model: AdaGenModel): Promise<Judge> {
   const choice = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).discriminator as DiscriminatorChoice;
   if (choice.kind === "projected") {
     if (!model.card.discriminator?.backbone) throw new Error(`${dir}: a projected discriminator, and ${model.card.file} names no backbone`);
@@ -139,8 +146,7 @@ function disposeDiscriminator(reward: AdversarialReward): void {
  * --batch images of the base schedule (seed 11, class-balanced, generated once: 8 batches' worth, reused in turn) vs
  * --batch training images, one Random(5) stream for the reals and the augmentation.
  */
-async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: ScheduleRequest): Promise<{ reward: AdversarialReward; iteration: number; dispose(): void }> {
-  const f = args.fresh;
+async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: ScheduleRequest, f: Args["fresh"]): Promise<Judge & { lastLoss: number }> {
   const reward = new AdversarialReward(await makeDiscriminator(discriminatorFor(model.card, f.discriminator, f.minibatch), 0), { learningRate: f.dLr, loss: f.loss });
   const rng = new Random(5);
   const augment = f.augment === "translate-cutout" ? translateCutout() : undefined;
@@ -161,10 +167,8 @@ async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: Sch
     process.stderr.write(`\rfresh judge: step ${k + 1}/${f.dSteps}, loss ${loss.toFixed(3)}`.padEnd(60));
   }
   process.stderr.write("\n");
-  freshLoss = loss;
-  return { reward, iteration: 0, dispose: () => (reward.dispose(), disposeDiscriminator(reward)) };
+  return { reward, iteration: 0, lastLoss: loss, dispose: () => (reward.dispose(), disposeDiscriminator(reward)) };
 }
-let freshLoss: number | undefined;
 
 console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
 const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
@@ -184,15 +188,12 @@ for (const [key, deltas] of vary) {
 
 await initTensorflow();
 const opened = await openModel(entry, args.steps);
-const judge = fresh
-  ? await freshJudge(entry, opened, base)
-  : statSync(judgePath).isDirectory()
-    ? await runJudge(judgePath, entry)
-    : await openPolicyReward(judgePath, entry);
 const f = args.fresh;
-const judgeName = fresh
+const freshOne = fresh ? await freshJudge(entry, opened, base, f) : undefined;
+const judge: Judge = freshOne ?? (statSync(judgePath).isDirectory() ? await runJudge(judgePath, entry) : await openPolicyReward(judgePath, entry));
+const judgeName = freshOne
   ? `a fresh ${discriminatorFor(entry.card, f.discriminator, f.minibatch).kind} discriminator (loss ${f.loss}, augment ${f.augment}, minibatch ${f.minibatch}, ` +
-    `lr ${f.dLr}) after ${f.dSteps} steps of ${f.batch} on the base schedule's images (last loss ${freshLoss!.toFixed(3)})`
+    `lr ${f.dLr}) after ${f.dSteps} steps of ${f.batch} on the base schedule's images (last loss ${freshOne.lastLoss.toFixed(3)})`
   : `the discriminator of ${relative(process.cwd(), judgePath)} (iteration ${judge.iteration})`;
 const scorer = await Scorer.create(entry.card, "train");
 try {
@@ -266,7 +267,7 @@ try {
     JSON.stringify({
       model: entry.name,
       steps: args.steps,
-      judge: fresh ? { fresh: f, lastLoss: freshLoss } : relative(process.cwd(), judgePath),
+      judge: freshOne ? { fresh: f, lastLoss: freshOne.lastLoss } : relative(process.cwd(), judgePath),
       judgeIteration: judge.iteration,
       n: args.n,
       seed: args.seed,
