@@ -195,6 +195,12 @@ describe("adagen: flags", () => {
     expectNotWritten(out);
   });
 
+  it("70 train --d-negatives blur", async () => {
+    const out = join(tmp, "r70");
+    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--d-negatives", "blur", "--out", out, "--quiet"), "adagen", /--d-negatives blur is not one of none, noise/);
+    expectNotWritten(out);
+  });
+
   it("66 sample --lambda 2", async () => {
     const out = join(tmp, "r66.npz");
     expectOneLineError(await adagen("sample", "--model", "dit-tiny", "--steps", "4", "--policy", "default", "--n", "4", "--seed", "0", "--out", out, "--lambda", "2", "--quiet"), "adagen", /--lambda needs a number in 0\.\.1, got "2"/);

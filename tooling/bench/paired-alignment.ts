@@ -25,6 +25,8 @@
  *        [--discriminator projected|vit] [--d-loss logistic|hinge] [--augment none|translate-cutout]
  *        [--d-minibatch M] [--d-steps 200] [--d-lr 1e-3] [--batch 64]     (adagen train's flags and defaults,
  *                                   but --d-steps: warm-up steps of the fresh judge)
+ *        [--negatives none|noise] [--neg-sigma 0.1] [--neg-fraction 0.5]   extra fakes: fraction × batch training
+ *                                   images with pixel noise of std up to sigma (core's noisedReals)
  *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
  *        [--vary KEY:D1,D2,…]       a knob and its additive moves; repeatable. KEY: guidance, start, maskTemperature,
  *                                   sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5 and
@@ -39,6 +41,7 @@ import {
   AUGMENTS,
   AdversarialReward,
   DISCRIMINATOR_LOSSES,
+  NEGATIVES,
   Random,
   Scorer,
   baselineFor,
@@ -47,15 +50,18 @@ import {
   generateImages,
   initTensorflow,
   makeDiscriminator,
+  noisedReals,
   openModel,
   openPolicyReward,
   loadRealImages,
   readTensorFile,
   shippedPolicyPath,
   translateCutout,
+  withNegatives,
   type AdaGenModel,
   type Augment,
   type DiscriminatorLoss,
+  type Negatives,
   type OpenedGenerator,
   type DiscriminatorChoice,
   type ScheduleRequest,
@@ -74,7 +80,7 @@ interface Args {
   seed: number;
   vary: [Key, number[]][];
   /** The fresh judge's design (adagen train's flags). */
-  fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number };
+  fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number; negatives: Negatives; negSigma: number; negFraction: number };
 }
 
 function parseArgs(argv: string[]): Args {
@@ -84,7 +90,7 @@ function parseArgs(argv: string[]): Args {
     n: 2000,
     seed: 7919,
     vary: [],
-    fresh: { loss: "logistic", augment: "none", minibatch: 0, dSteps: 200, dLr: 1e-3, batch: 64 },
+    fresh: { loss: "logistic", augment: "none", minibatch: 0, dSteps: 200, dLr: 1e-3, batch: 64, negatives: "none", negSigma: 0.1, negFraction: 0.5 },
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -101,13 +107,16 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--d-steps" && Number.isInteger(num) && num >= 1) out.fresh.dSteps = num;
     else if (flag === "--batch" && Number.isInteger(num) && num >= 2) out.fresh.batch = num;
     else if (flag === "--d-lr" && num > 0) out.fresh.dLr = num;
+    else if (flag === "--negatives" && (NEGATIVES as readonly string[]).includes(value)) out.fresh.negatives = value as Negatives;
+    else if (flag === "--neg-sigma" && num > 0 && num <= 1) out.fresh.negSigma = num;
+    else if (flag === "--neg-fraction" && num > 0 && num <= 4) out.fresh.negFraction = num;
     else if (flag === "--vary" && value && value.includes(":")) {
       const [key, list] = value.split(":");
       const deltas = list.split(",").map(Number);
       if (!(KEYS as readonly string[]).includes(key)) throw new Error(`--vary ${value}: ${key} is not one of ${KEYS.join(", ")}`);
       if (!deltas.length || deltas.some((d) => !Number.isFinite(d) || d === 0)) throw new Error(`--vary ${value}: the moves must be non-zero numbers`);
       out.vary.push([key as Key, deltas]);
-    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B)`);
+    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F)`);
   }
   return out;
 }
@@ -159,6 +168,10 @@ async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: Sch
   for (let k = 0; k < f.dSteps; k++) {
     let real = await reals.sample(f.batch, rng);
     let fake = fakes[k % pool];
+    if (f.negatives === "noise") {
+      const clean = await reals.sample(Math.max(1, Math.round(f.negFraction * f.batch)), rng);
+      fake = withNegatives(fake, { samples: noisedReals(clean.samples, rng, { sigmaMax: f.negSigma }), labels: clean.labels });
+    }
     if (augment) {
       real = { samples: augment(real.samples, rng), labels: real.labels };
       fake = { samples: augment(fake.samples, rng), labels: fake.labels };
@@ -192,7 +205,7 @@ const f = args.fresh;
 const freshOne = fresh ? await freshJudge(entry, opened, base, f) : undefined;
 const judge: Judge = freshOne ?? (statSync(judgePath).isDirectory() ? await runJudge(judgePath, entry) : await openPolicyReward(judgePath, entry));
 const judgeName = freshOne
-  ? `a fresh ${discriminatorFor(entry.card, f.discriminator, f.minibatch).kind} discriminator (loss ${f.loss}, augment ${f.augment}, minibatch ${f.minibatch}, ` +
+  ? `a fresh ${discriminatorFor(entry.card, f.discriminator, f.minibatch).kind} discriminator (loss ${f.loss}, augment ${f.augment}, minibatch ${f.minibatch}, negatives ${f.negatives === "none" ? "none" : `noise ≤ ${f.negSigma} × ${f.negFraction}`}, ` +
     `lr ${f.dLr}) after ${f.dSteps} steps of ${f.batch} on the base schedule's images (last loss ${freshOne.lastLoss.toFixed(3)})`
   : `the discriminator of ${relative(process.cwd(), judgePath)} (iteration ${judge.iteration})`;
 const scorer = await Scorer.create(entry.card, "train");

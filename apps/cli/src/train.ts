@@ -3,7 +3,7 @@
  * run directory's layout and the recipe are documented there and in `PRESETS`), with a progress bar on stderr.
  * With --non-adaptive the policy learns one schedule shared by all samples (paper Table XI).
  */
-import { AUGMENTS, DISCRIMINATOR_LOSSES, PRESETS, REWARDS, train as trainRun, type Augment, type DiscriminatorLoss, type RewardName, type TrainEvent, type TrainResult } from "@adagen/core";
+import { AUGMENTS, DISCRIMINATOR_LOSSES, NEGATIVES, PRESETS, REWARDS, train as trainRun, type Augment, type DiscriminatorLoss, type Negatives, type RewardName, type TrainEvent, type TrainResult } from "@adagen/core";
 import { zooPath } from "@adagen/zoo";
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
@@ -29,6 +29,12 @@ function discriminatorLossFlag(name: string | undefined): DiscriminatorLoss | un
   if (name !== undefined && !(DISCRIMINATOR_LOSSES as readonly string[]).includes(name))
     throw new UsageError(`--d-loss ${name} is not one of ${DISCRIMINATOR_LOSSES.join(", ")}`);
   return name as DiscriminatorLoss | undefined;
+}
+
+function negativesFlag(name: string | undefined): Negatives | undefined {
+  if (name !== undefined && !(NEGATIVES as readonly string[]).includes(name))
+    throw new UsageError(`--d-negatives ${name} is not one of ${NEGATIVES.join(", ")}`);
+  return name as Negatives | undefined;
 }
 
 /** `--reward`: one of core's REWARDS, named in the error otherwise. */
@@ -60,12 +66,12 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     if (existing.length > 0)
       throw new UsageError(`${dir} already holds a run (${existing.join(", ")}); pass --resume to continue it, or choose another --out`);
   } else if (existsSync(join(dir, "checkpoint.adagen"))) {
-    for (const k of ["init", "reward", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "augment", "eval-every", "eval-n"])
+    for (const k of ["init", "reward", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "d-negatives", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in run.json`);
   }
   const fixedReward = flags.string("reward");
   if (fixedReward === "pretrained" || fixedReward === "fid")
-    for (const k of ["discriminator", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "augment"])
+    for (const k of ["discriminator", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "d-negatives", "augment"])
       if (flags.has(k)) throw new UsageError(`--${k} sets the discriminator, which --reward ${fixedReward} does not train`);
   const bar = new ProgressBar(`train ${entry.name} T=${steps}`, iterations, "iterations", !quiet);
   const onEvent = (e: TrainEvent) => {
@@ -117,6 +123,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
         discriminatorWarmup: flags.number("d-warmup"),
         discriminatorLoss: discriminatorLossFlag(flags.string("d-loss")),
         augment: augmentFlag(flags.string("augment")),
+        negatives: negativesFlag(flags.string("d-negatives")),
       }),
       validation: defined({ every: flags.number("eval-every"), n: flags.number("eval-n") }),
       nonAdaptive: flags.bool("non-adaptive"),

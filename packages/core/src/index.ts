@@ -52,6 +52,17 @@ export { ClassifierReward, type ClassifierRewardOptions } from "./rewards/classi
 export { FeatureFidReward } from "./rewards/feature-fid-reward.js";
 export { DIFFAUGMENT_DEFAULTS, translateCutout, type ImageAugment, type TranslateCutoutOptions } from "./rewards/augment.js";
 export {
+  NEGATIVES,
+  NEGATIVE_FRACTION,
+  NOISED_REALS_DEFAULTS,
+  discriminatorNegatives,
+  noisedReals,
+  withNegatives,
+  type DiscriminatorNegatives,
+  type Negatives,
+  type NoisedRealsOptions,
+} from "./rewards/negatives.js";
+export {
   rollout,
   uniformLabels,
   balancedLabels,

@@ -14,6 +14,7 @@
  */
 import type { PolicyNetworkConfig } from "../nn/policy.js";
 import type { DiscriminatorLoss } from "../rewards/adversarial.js";
+import type { Negatives } from "../rewards/negatives.js";
 
 export const AUGMENTS = ["none", "translate-cutout"] as const;
 export type Augment = (typeof AUGMENTS)[number];
@@ -46,6 +47,11 @@ export interface Recipe {
    * translation 1/8 + cutout 1/2, core's translateCutout).
    */
   augment: Augment;
+  /**
+   * Extra fakes for the discriminator: "none" or "noise" (one training image with pixel noise of std up to 0.1 per
+   * two fakes, core's noisedReals), docs/method.md §14 item 16. Absent in runs recorded before the choice existed.
+   */
+  negatives?: Negatives;
 }
 
 /** Policy selection (AdaNAT keeps its best-FID policy): FID of the deterministic policy on held-out seeds. */
@@ -86,6 +92,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<TrainingPreset>>> = O
       discriminatorFakes: "rollout",
       discriminatorLoss: "logistic",
       augment: "none",
+      negatives: "none",
     },
     network: { hidden: 8, channels: 8, mlp: [128, 64], stepFeatures: 64 },
     iterations: 100,
@@ -108,6 +115,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<TrainingPreset>>> = O
       discriminatorFakes: "fresh",
       discriminatorLoss: "logistic",
       augment: "none",
+      negatives: "none",
     },
     network: {},
     iterations: 1000,

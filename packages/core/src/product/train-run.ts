@@ -34,6 +34,7 @@ import type { GenerationEnv } from "../env.js";
 import type { PolicyNetwork, PolicyNetworkConfig } from "../nn/policy.js";
 import { AdversarialReward, DISCRIMINATOR_LOSSES } from "../rewards/adversarial.js";
 import { translateCutout } from "../rewards/augment.js";
+import { NEGATIVES, discriminatorNegatives } from "../rewards/negatives.js";
 import { ClassifierReward } from "../rewards/classifier-reward.js";
 import { FeatureFidReward } from "../rewards/feature-fid-reward.js";
 import type { Discriminator } from "../rewards/discriminator.js";
@@ -433,6 +434,9 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       const augment = options.recipe?.augment;
       if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
         throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
+      const negatives = options.recipe?.negatives;
+      if (negatives !== undefined && !(NEGATIVES as readonly string[]).includes(negatives))
+        throw new InputError(`negatives "${negatives}" is not one of ${NEGATIVES.join(", ")}`);
       const dLoss = options.recipe?.discriminatorLoss;
       if (dLoss !== undefined && !(DISCRIMINATOR_LOSSES as readonly string[]).includes(dLoss))
         throw new InputError(`discriminator loss "${dLoss}" is not one of ${DISCRIMINATOR_LOSSES.join(", ")}`);
@@ -497,6 +501,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         discriminatorWarmup: recipe.discriminatorWarmup,
         discriminatorFakes: recipe.discriminatorFakes,
         discriminatorAugment: recipe.augment === "translate-cutout" ? translateCutout() : undefined,
+        discriminatorNegatives: discriminatorNegatives(recipe.negatives ?? "none"),
         discriminatorBatch: info.batch,
         seed: info.seed,
       });

@@ -7,7 +7,7 @@ import { ActionDecoder } from "../actions/spec.js";
 import { Random } from "../random.js";
 import { AdversarialReward } from "../rewards/adversarial.js";
 import { MLPDiscriminator } from "../rewards/mlp-discriminator.js";
-import { FunctionReward, type RealDataSource } from "../rewards/reward.js";
+import { FunctionReward, type LabeledBatch, type RealDataSource } from "../rewards/reward.js";
 import { rollout } from "../rollout.js";
 import { setupTensorflow } from "../testing/setup.js";
 import { ToyTargetEnv, toyReward } from "../testing/toy-env.js";
@@ -239,6 +239,43 @@ describe("tensor files", () => {
     }
     expect(scored.length).toBeGreaterThan(0);
     expect(scored.every((s) => s.every((v) => v !== -7))).toBe(true);
+    trainer.dispose();
+  });
+
+  it("appends fraction × batch corrupted real samples to the fakes of every discriminator step, and only there", async () => {
+    const env = new ToyTargetEnv(3);
+    const seen: { real: number; fake: Float32Array; labels: Int32Array }[] = [];
+    const scored: Float32Array[] = [];
+    const recording = {
+      async score(samples: { data: Float32Array }) {
+        scored.push(Float32Array.from(samples.data));
+        return new Float32Array(samples.data.length / 6).fill(0.5);
+      },
+      async update(real: LabeledBatch, fake: LabeledBatch) {
+        seen.push({ real: real.labels.length, fake: Float32Array.from(fake.samples.data), labels: Int32Array.from(fake.labels) });
+        return {};
+      },
+    };
+    const trainer = new AdaGenTrainer({
+      ...adversarialOptions(env, 2),
+      reward: recording as unknown as TrainerOptions["reward"],
+      discriminatorSteps: 2,
+      // A marker corruption: every value becomes −7, which no toy sample or action reaches.
+      discriminatorNegatives: { fraction: 0.25, corrupt: (images) => ({ data: new Float32Array(images.data.length).fill(-7), shape: images.shape }) },
+    });
+    await trainer.train({ iterations: 1 });
+    expect(seen).toHaveLength(2);
+    for (const { real, fake, labels } of seen) {
+      // 32 reals; 32 generated fakes, then 8 negatives (each toy sample has 6 values).
+      expect(real).toBe(32);
+      expect(labels).toHaveLength(40);
+      expect(fake.subarray(0, 32 * 6).every((v) => v !== -7)).toBe(true);
+      expect(fake.subarray(32 * 6).every((v) => v === -7)).toBe(true);
+    }
+    expect(scored.every((s) => s.every((v) => v !== -7))).toBe(true);
+    expect(() => new AdaGenTrainer({ ...adversarialOptions(env, 2), discriminatorNegatives: { fraction: 0, corrupt: (x) => x } })).toThrow(
+      /discriminatorNegatives.fraction must be in \(0, 4\], got 0/,
+    );
     trainer.dispose();
   });
 });

@@ -9,6 +9,7 @@ import { explorationStdAt, resolvePPOConfig, type PPOConfig } from "../ppo/confi
 import { ppoUpdate } from "../ppo/ppo.js";
 import { Random } from "../random.js";
 import type { ImageAugment } from "../rewards/augment.js";
+import { withNegatives, type DiscriminatorNegatives } from "../rewards/negatives.js";
 import type { LabeledBatch, RealDataSource, RewardModel } from "../rewards/reward.js";
 import { rollout, uniformLabels } from "../rollout.js";
 import { AdversarialReward } from "../rewards/adversarial.js";
@@ -53,6 +54,12 @@ export interface TrainerOptions {
    * from the trainer's generator; the rewards PPO sees are computed on the unaugmented samples. None by default.
    */
   discriminatorAugment?: ImageAugment;
+  /**
+   * Extra fakes for every discriminator step (negative data augmentation): `fraction` × the fake batch of training
+   * images, each corrupted by `corrupt` (e.g. core's `noisedReals`), appended to the fakes before any augmentation.
+   * Every draw comes from the trainer's generator. None by default.
+   */
+  discriminatorNegatives?: DiscriminatorNegatives;
   /**
    * Discriminator steps before the first PPO update, on one iteration's worth of the initial policy's exploring
    * samples (reused in turn). Without it the first rewards of a short run are a random discriminator's noise.
@@ -110,6 +117,7 @@ export class AdaGenTrainer {
   readonly discriminatorBatch: number;
   readonly discriminatorFakes: "fresh" | "rollout";
   readonly discriminatorAugment?: ImageAugment;
+  readonly discriminatorNegatives?: DiscriminatorNegatives;
   readonly discriminatorWarmup: number;
   readonly groupSize: number;
   readonly seed: number;
@@ -134,6 +142,10 @@ export class AdaGenTrainer {
     if (this.discriminatorFakes !== "fresh" && this.discriminatorFakes !== "rollout")
       throw new RangeError(`discriminatorFakes must be "fresh" or "rollout", got ${String(this.discriminatorFakes)}`);
     this.discriminatorAugment = options.discriminatorAugment;
+    const negatives = options.discriminatorNegatives;
+    if (negatives && !(negatives.fraction > 0 && negatives.fraction <= 4))
+      throw new RangeError(`discriminatorNegatives.fraction must be in (0, 4], got ${negatives.fraction}`);
+    this.discriminatorNegatives = negatives;
     this.discriminatorWarmup = nonNegativeInt("discriminatorWarmup", options.discriminatorWarmup ?? 0);
     this.groupSize = positiveInt("groupSize", options.groupSize ?? 1);
     if (this.batchSize % this.groupSize !== 0 || this.trajectoriesPerIteration % this.groupSize !== 0)
@@ -287,7 +299,13 @@ export class AdaGenTrainer {
   }
 
   private async discriminatorStep(fake: LabeledBatch): Promise<Record<string, number>> {
-    let real = await (this.realData as RealDataSource).sample(fake.labels.length, this.rng);
+    const realData = this.realData as RealDataSource;
+    let real = await realData.sample(fake.labels.length, this.rng);
+    const negatives = this.discriminatorNegatives;
+    if (negatives) {
+      const clean = await realData.sample(Math.max(1, Math.round(negatives.fraction * fake.labels.length)), this.rng);
+      fake = withNegatives(fake, { samples: negatives.corrupt(clean.samples, this.rng), labels: clean.labels });
+    }
     const augment = this.discriminatorAugment;
     if (augment) {
       real = { samples: augment(real.samples, this.rng), labels: real.labels };
