@@ -197,7 +197,7 @@ describe("adagen: flags", () => {
 
   it("70 train --d-negatives blur", async () => {
     const out = join(tmp, "r70");
-    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--d-negatives", "blur", "--out", out, "--quiet"), "adagen", /--d-negatives blur is not one of none, noise/);
+    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--d-negatives", "blur", "--out", out, "--quiet"), "adagen", /--d-negatives blur is not one of none, noise, sharpen, noise-sharpen/);
     expectNotWritten(out);
   });
 

@@ -25,8 +25,12 @@
  *        [--discriminator projected|vit] [--d-loss logistic|hinge] [--augment none|translate-cutout]
  *        [--d-minibatch M] [--d-steps 200] [--d-lr 1e-3] [--batch 64]     (adagen train's flags and defaults,
  *                                   but --d-steps: warm-up steps of the fresh judge)
- *        [--negatives none|noise] [--neg-sigma 0.1] [--neg-fraction 0.5]   extra fakes: fraction × batch training
- *                                   images with pixel noise of std up to sigma (core's noisedReals)
+ *        [--negatives none|noise|sharpen|noise-sharpen] [--neg-sigma 0.1] [--neg-fraction 0.5]   extra fakes:
+ *                                   fraction × batch training images with pixel noise of std up to sigma (core's
+ *                                   noisedReals), over-sharpened (sharpenedReals, its default amount) or either
+ *        [--lowpass K]              the judge reads K×K block means, in training and scoring (core's LowPassDiscriminator)
+ *        [--backbone FILE]          the projected judge's frozen body (default: the model card's; for example the
+ *                                   self-supervised packages/zoo/models/fmnist-vit-ssl.adagen)
  *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
  *        [--vary KEY:D1,D2,…]       a knob and its additive moves; repeatable. KEY: guidance, start, maskTemperature,
  *                                   sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5 and
@@ -41,12 +45,14 @@ import {
   AUGMENTS,
   AdversarialReward,
   DISCRIMINATOR_LOSSES,
+  LowPassDiscriminator,
   NEGATIVES,
   Random,
   Scorer,
   baselineFor,
   describeSchedule,
   discriminatorFor,
+  discriminatorNegatives,
   generateImages,
   initTensorflow,
   makeDiscriminator,
@@ -80,7 +86,7 @@ interface Args {
   seed: number;
   vary: [Key, number[]][];
   /** The fresh judge's design (adagen train's flags). */
-  fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number; negatives: Negatives; negSigma: number; negFraction: number };
+  fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number; negatives: Negatives; negSigma: number; negFraction: number; lowPass: number; backbone?: string };
 }
 
 function parseArgs(argv: string[]): Args {
@@ -90,7 +96,7 @@ function parseArgs(argv: string[]): Args {
     n: 2000,
     seed: 7919,
     vary: [],
-    fresh: { loss: "logistic", augment: "none", minibatch: 0, dSteps: 200, dLr: 1e-3, batch: 64, negatives: "none", negSigma: 0.1, negFraction: 0.5 },
+    fresh: { loss: "logistic", augment: "none", minibatch: 0, dSteps: 200, dLr: 1e-3, batch: 64, negatives: "none", negSigma: 0.1, negFraction: 0.5, lowPass: 1 },
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -110,13 +116,15 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--negatives" && (NEGATIVES as readonly string[]).includes(value)) out.fresh.negatives = value as Negatives;
     else if (flag === "--neg-sigma" && num > 0 && num <= 1) out.fresh.negSigma = num;
     else if (flag === "--neg-fraction" && num > 0 && num <= 4) out.fresh.negFraction = num;
+    else if (flag === "--lowpass" && Number.isInteger(num) && num >= 1) out.fresh.lowPass = num;
+    else if (flag === "--backbone" && value) out.fresh.backbone = value;
     else if (flag === "--vary" && value && value.includes(":")) {
       const [key, list] = value.split(":");
       const deltas = list.split(",").map(Number);
       if (!(KEYS as readonly string[]).includes(key)) throw new Error(`--vary ${value}: ${key} is not one of ${KEYS.join(", ")}`);
       if (!deltas.length || deltas.some((d) => !Number.isFinite(d) || d === 0)) throw new Error(`--vary ${value}: the moves must be non-zero numbers`);
       out.vary.push([key as Key, deltas]);
-    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F)`);
+    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE)`);
   }
   return out;
 }
@@ -156,7 +164,14 @@ function disposeDiscriminator(reward: AdversarialReward): void {
  * --batch training images, one Random(5) stream for the reals and the augmentation.
  */
 async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: ScheduleRequest, f: Args["fresh"]): Promise<Judge & { lastLoss: number }> {
-  const reward = new AdversarialReward(await makeDiscriminator(discriminatorFor(model.card, f.discriminator, f.minibatch), 0), { learningRate: f.dLr, loss: f.loss });
+  const choice = discriminatorFor(model.card, f.discriminator, f.minibatch);
+  if (f.backbone) {
+    if (choice.kind !== "projected") throw new Error(`--backbone needs the projected discriminator, not "${choice.kind}"`);
+    choice.backbone = f.backbone;
+  }
+  const inner = await makeDiscriminator(choice, 0);
+  const discriminator = f.lowPass > 1 ? new LowPassDiscriminator(inner, f.lowPass) : inner;
+  const reward = new AdversarialReward(discriminator, { learningRate: f.dLr, loss: f.loss });
   const rng = new Random(5);
   const augment = f.augment === "translate-cutout" ? translateCutout() : undefined;
   const reals = loadRealImages(model.card);
@@ -168,9 +183,11 @@ async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: Sch
   for (let k = 0; k < f.dSteps; k++) {
     let real = await reals.sample(f.batch, rng);
     let fake = fakes[k % pool];
-    if (f.negatives === "noise") {
+    if (f.negatives !== "none") {
       const clean = await reals.sample(Math.max(1, Math.round(f.negFraction * f.batch)), rng);
-      fake = withNegatives(fake, { samples: noisedReals(clean.samples, rng, { sigmaMax: f.negSigma }), labels: clean.labels });
+      const corrupt =
+        f.negatives === "noise" ? noisedReals(clean.samples, rng, { sigmaMax: f.negSigma }) : discriminatorNegatives(f.negatives)!.corrupt(clean.samples, rng);
+      fake = withNegatives(fake, { samples: corrupt, labels: clean.labels });
     }
     if (augment) {
       real = { samples: augment(real.samples, rng), labels: real.labels };
@@ -205,7 +222,7 @@ const f = args.fresh;
 const freshOne = fresh ? await freshJudge(entry, opened, base, f) : undefined;
 const judge: Judge = freshOne ?? (statSync(judgePath).isDirectory() ? await runJudge(judgePath, entry) : await openPolicyReward(judgePath, entry));
 const judgeName = freshOne
-  ? `a fresh ${discriminatorFor(entry.card, f.discriminator, f.minibatch).kind} discriminator (loss ${f.loss}, augment ${f.augment}, minibatch ${f.minibatch}, negatives ${f.negatives === "none" ? "none" : `noise ≤ ${f.negSigma} × ${f.negFraction}`}, ` +
+  ? `a fresh ${discriminatorFor(entry.card, f.discriminator, f.minibatch).kind} discriminator (loss ${f.loss}, augment ${f.augment}, minibatch ${f.minibatch}, negatives ${f.negatives === "none" ? "none" : `${f.negatives}${f.negatives === "noise" ? ` ≤ ${f.negSigma}` : ""} × ${f.negFraction}`}, low-pass ${f.lowPass}, ${f.backbone ? `backbone ${f.backbone}, ` : ""}` +
     `lr ${f.dLr}) after ${f.dSteps} steps of ${f.batch} on the base schedule's images (last loss ${freshOne.lastLoss.toFixed(3)})`
   : `the discriminator of ${relative(process.cwd(), judgePath)} (iteration ${judge.iteration})`;
 const scorer = await Scorer.create(entry.card, "train");

@@ -182,9 +182,10 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --d-loss L           discriminator loss: logistic (mean softplus(−l_real) + mean softplus(l_fake)) or hinge
                        (mean relu(1 − l_real) + mean relu(1 + l_fake)), docs/method.md §9.2; the reward is
                        sigmoid(mean logit) either way (default ${DEFAULT_RECIPE.discriminatorLoss})
-  --d-negatives N      extra discriminator fakes: none or noise (one training image with pixel noise of std
-                       uniform up to 0.1 per two fakes, so fine detail past the data's level reads as fake,
-                       docs/method.md §14 item 16; default ${DEFAULT_RECIPE.negatives})
+  --d-negatives N      extra discriminator fakes, one corrupted training image per two fakes, so fine detail
+                       past the data's level reads as fake (docs/method.md §14 item 16): none, noise (pixel
+                       noise of std uniform up to 0.1), sharpen (unsharp mask of amount up to 2) or
+                       noise-sharpen (either, at random); default ${DEFAULT_RECIPE.negatives}
   --augment A          discriminator input augmentation, reals and fakes alike: none or translate-cutout
                        (DiffAugment: shifts up to 1/8 of the side, a zeroed square of half the side;
                        default ${DEFAULT_RECIPE.augment})

@@ -51,16 +51,21 @@ export { AdversarialReward, DISCRIMINATOR_LOSSES, discriminatorLoss, type Advers
 export { ClassifierReward, type ClassifierRewardOptions } from "./rewards/classifier-reward.js";
 export { FeatureFidReward } from "./rewards/feature-fid-reward.js";
 export { DIFFAUGMENT_DEFAULTS, translateCutout, type ImageAugment, type TranslateCutoutOptions } from "./rewards/augment.js";
+export { LowPassDiscriminator, blockLowPass } from "./rewards/low-pass.js";
 export {
   NEGATIVES,
   NEGATIVE_FRACTION,
   NOISED_REALS_DEFAULTS,
+  SHARPENED_REALS_DEFAULTS,
   discriminatorNegatives,
+  noisedOrSharpenedReals,
   noisedReals,
+  sharpenedReals,
   withNegatives,
   type DiscriminatorNegatives,
   type Negatives,
   type NoisedRealsOptions,
+  type SharpenedRealsOptions,
 } from "./rewards/negatives.js";
 export {
   rollout,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Batch } from "../env.js";
 import { Random } from "../random.js";
-import { noisedReals, withNegatives } from "./negatives.js";
+import { discriminatorNegatives, noisedOrSharpenedReals, noisedReals, sharpenedReals, withNegatives } from "./negatives.js";
 
 /** B images [H,W,1] all at 0.5, so clamping never bites and the noise is read off directly. */
 function grey(B: number, H: number, W: number, value = 0.5): Batch {
@@ -55,6 +55,63 @@ describe("noisedReals", () => {
   it("names the offending value", () => {
     expect(() => noisedReals(grey(1, 2, 2), new Random(0), { sigmaMax: 0 })).toThrow(/sigmaMax must be in \(0, 1\], got 0/);
     expect(() => noisedReals({ data: new Float32Array(4), shape: [1, 4] }, new Random(0))).toThrow(/\[B,H,W,C\], got \[1,4\]/);
+  });
+});
+
+/** A vertical step edge 0.3 | 0.7 in every image, so a 3×3 unsharp mask has a known effect. */
+function edge(B: number, H: number, W: number): Batch {
+  const data = new Float32Array(B * H * W);
+  for (let b = 0; b < B; b++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[(b * H + y) * W + x] = x < W / 2 ? 0.3 : 0.7;
+  return { data, shape: [B, H, W, 1] };
+}
+
+describe("sharpenedReals", () => {
+  it("leaves flat regions alone and overshoots at edges by amount × (x − box mean), amount in (0, amountMax]", () => {
+    const [B, H, W] = [32, 6, 8];
+    const input = edge(B, H, W);
+    const out = sharpenedReals(input, new Random(3), { amountMax: 1.5 });
+    const amounts: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const at = (x: number) => out.data[(b * H + 2) * W + x];
+      expect(at(0)).toBeCloseTo(0.3, 6); // flat: x equals its box mean
+      expect(at(W - 1)).toBeCloseTo(0.7, 6);
+      // Left of the edge: box mean (6·0.3 + 3·0.7)/9, so x − mean = −0.4/3; the pixel goes down by amount·0.4/3.
+      const amount = (0.3 - at(W / 2 - 1)) / (0.4 / 3);
+      expect(at(W / 2)).toBeCloseTo(0.7 + (amount * 0.4) / 3, 5); // and the right side up by the same
+      amounts.push(amount);
+    }
+    expect(Math.min(...amounts)).toBeGreaterThan(0);
+    expect(Math.max(...amounts)).toBeLessThanOrEqual(1.5 + 1e-5);
+    expect(Math.max(...amounts) - Math.min(...amounts)).toBeGreaterThan(0.75); // its own draw per image
+  });
+
+  it("clamps to [0, 1], leaves its input alone, draws from its generator and names a bad amount", () => {
+    const input = edge(2, 4, 4);
+    const copy = Float32Array.from(input.data);
+    const out = sharpenedReals(input, new Random(1), { amountMax: 10 });
+    expect(Math.min(...out.data)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...out.data)).toBeLessThanOrEqual(1);
+    expect(input.data).toEqual(copy);
+    expect(sharpenedReals(input, new Random(4)).data).toEqual(sharpenedReals(input, new Random(4)).data);
+    expect(() => sharpenedReals(input, new Random(0), { amountMax: -1 })).toThrow(/amountMax must be in \(0, 10\], got -1/);
+  });
+});
+
+describe("noisedOrSharpenedReals and the named negatives", () => {
+  it("corrupts some images with noise (flat regions change) and the others by sharpening (flat regions kept)", () => {
+    const [B, H, W] = [40, 6, 8];
+    const out = noisedOrSharpenedReals(edge(B, H, W), new Random(8));
+    let sharpened = 0;
+    for (let b = 0; b < B; b++) if (Math.abs(out.data[(b * H + 2) * W] - 0.3) < 1e-6 && Math.abs(out.data[(b * H + 3) * W] - 0.3) < 1e-6) sharpened++;
+    expect(sharpened).toBeGreaterThan(8);
+    expect(sharpened).toBeLessThan(32);
+  });
+
+  it("names each kind's corruption, none for none", () => {
+    expect(discriminatorNegatives("none")).toBeUndefined();
+    for (const kind of ["noise", "sharpen", "noise-sharpen"] as const) expect(discriminatorNegatives(kind)?.fraction).toBe(0.5);
+    const input = edge(2, 4, 4);
+    expect(discriminatorNegatives("sharpen")!.corrupt(input, new Random(2)).data).toEqual(sharpenedReals(input, new Random(2)).data);
   });
 });
 
