@@ -4,10 +4,14 @@
  * trained on samples smoother than the data learns "more detail looks real" and keeps rewarding it past the data's
  * level (zoo policies README, paired alignment): this prints where samplers sit on that axis.
  *
- *   node --conditions=adagen-source --import tsx tooling/bench/high-frequency.ts [--reals 1000] FILE.npz …
+ *   node --conditions=adagen-source --import tsx tooling/bench/high-frequency.ts [--reals 1000] [FILE.npz …]
  *   (or: pnpm -s bench:high-frequency FILE.npz …; files as `adagen sample` writes them, uint8 [N,28,28,1])
+ *
+ * It also prints the same training images as the discriminator's negatives corrupt them (core's noisedReals and
+ * sharpenedReals at their defaults, seed 1), so a reader sees where the negatives sit on that axis.
  */
 import { relative } from "node:path";
+import { Random, noisedReals, sharpenedReals, type Batch } from "@adagen/core";
 import { readNpz } from "@adagen/metrics";
 import { loadFashionMnist } from "@adagen/zoo";
 
@@ -29,11 +33,18 @@ if (argv[0] === "--reals") {
   if (!(Number.isInteger(reals) && reals >= 1)) throw new Error(`--reals needs a positive integer, got ${argv[1]}`);
   argv.splice(0, 2);
 }
-if (!argv.length) throw new Error("usage: high-frequency.ts [--reals N] FILE.npz …");
 const train = loadFashionMnist("train");
 const rows: { source: string; images: number; energy: number }[] = [];
 const n = Math.min(reals, train.count);
 rows.push({ source: `training images (first ${n})`, images: n, energy: laplacianEnergy(train.images, n, 28, 28, 1) });
+const realBatch: Batch = { data: Float32Array.from(train.images.subarray(0, n * 784), (v) => v / 255), shape: [n, 28, 28, 1] };
+for (const [source, corrupt] of [
+  ["  … noised (noise negatives)", noisedReals],
+  ["  … sharpened (sharpen negatives)", sharpenedReals],
+] as const) {
+  const out = corrupt(realBatch, new Random(1));
+  rows.push({ source, images: n, energy: laplacianEnergy(Uint8Array.from(out.data, (v) => Math.round(v * 255)), n, 28, 28, 1) });
+}
 for (const file of argv) {
   const arrays = readNpz(file);
   const images = arrays.get("arr_0");
