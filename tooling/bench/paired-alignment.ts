@@ -29,6 +29,9 @@
  *                                   fraction × batch training images with pixel noise of std up to sigma (core's
  *                                   noisedReals), over-sharpened (sharpenedReals, its default amount) or either
  *        [--lowpass K]              the judge reads K×K block means, in training and scoring (core's LowPassDiscriminator)
+ *        [--d-fakes base|moves]     the fresh judge's fakes: the base schedule's images (default, as PPO's first
+ *                                   iteration) or the base's and every move's in turn (as a judge that has already
+ *                                   seen the policy wander there: does it then rank the moves the way FID does?)
  *        [--backbone FILE]          the projected judge's frozen body (default: the model card's; for example the
  *                                   self-supervised packages/zoo/models/fmnist-vit-ssl.adagen)
  *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
@@ -86,7 +89,7 @@ interface Args {
   seed: number;
   vary: [Key, number[]][];
   /** The fresh judge's design (adagen train's flags). */
-  fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number; negatives: Negatives; negSigma: number; negFraction: number; lowPass: number; backbone?: string };
+  fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number; negatives: Negatives; negSigma: number; negFraction: number; lowPass: number; backbone?: string; fakes: "base" | "moves" };
 }
 
 function parseArgs(argv: string[]): Args {
@@ -96,7 +99,7 @@ function parseArgs(argv: string[]): Args {
     n: 2000,
     seed: 7919,
     vary: [],
-    fresh: { loss: "logistic", augment: "none", minibatch: 0, dSteps: 200, dLr: 1e-3, batch: 64, negatives: "none", negSigma: 0.1, negFraction: 0.5, lowPass: 1 },
+    fresh: { loss: "logistic", augment: "none", minibatch: 0, dSteps: 200, dLr: 1e-3, batch: 64, negatives: "none", negSigma: 0.1, negFraction: 0.5, lowPass: 1, fakes: "base" },
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -118,13 +121,14 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--neg-fraction" && num > 0 && num <= 4) out.fresh.negFraction = num;
     else if (flag === "--lowpass" && Number.isInteger(num) && num >= 1) out.fresh.lowPass = num;
     else if (flag === "--backbone" && value) out.fresh.backbone = value;
+    else if (flag === "--d-fakes" && (value === "base" || value === "moves")) out.fresh.fakes = value;
     else if (flag === "--vary" && value && value.includes(":")) {
       const [key, list] = value.split(":");
       const deltas = list.split(",").map(Number);
       if (!(KEYS as readonly string[]).includes(key)) throw new Error(`--vary ${value}: ${key} is not one of ${KEYS.join(", ")}`);
       if (!deltas.length || deltas.some((d) => !Number.isFinite(d) || d === 0)) throw new Error(`--vary ${value}: the moves must be non-zero numbers`);
       out.vary.push([key as Key, deltas]);
-    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE)`);
+    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE, --d-fakes base|moves)`);
   }
   return out;
 }
@@ -160,10 +164,11 @@ function disposeDiscriminator(reward: AdversarialReward): void {
 
 /**
  * A new discriminator of the --discriminator/--d-loss/--augment/--d-minibatch design, trained for --d-steps steps of
- * --batch images of the base schedule (seed 11, class-balanced, generated once: 8 batches' worth, reused in turn) vs
- * --batch training images, one Random(5) stream for the reals and the augmentation.
+ * --batch images of `fakeSchedules` (seeds 11, 12, …, class-balanced, generated once: max(8, schedules) batches,
+ * batch i from schedule i mod count, reused in turn) vs --batch training images, one Random(5) stream for the reals,
+ * the negatives and the augmentation.
  */
-async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: ScheduleRequest, f: Args["fresh"]): Promise<Judge & { lastLoss: number }> {
+async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, fakeSchedules: ScheduleRequest[], f: Args["fresh"]): Promise<Judge & { lastLoss: number }> {
   const choice = discriminatorFor(model.card, f.discriminator, f.minibatch);
   if (f.backbone) {
     if (choice.kind !== "projected") throw new Error(`--backbone needs the projected discriminator, not "${choice.kind}"`);
@@ -175,10 +180,10 @@ async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, base: Sch
   const rng = new Random(5);
   const augment = f.augment === "translate-cutout" ? translateCutout() : undefined;
   const reals = loadRealImages(model.card);
-  const pool = 8;
+  const pool = Math.max(8, fakeSchedules.length);
   const fakeLabels = Array.from({ length: pool }, (_, i) => Int32Array.from({ length: f.batch }, (_, j) => (i * f.batch + j) % opened.env.numClasses));
   const fakes = [];
-  for (const [i, labels] of fakeLabels.entries()) fakes.push({ samples: await opened.sampleSchedule(base, labels, 11 + i), labels });
+  for (const [i, labels] of fakeLabels.entries()) fakes.push({ samples: await opened.sampleSchedule(fakeSchedules[i % fakeSchedules.length], labels, 11 + i), labels });
   let loss = NaN;
   for (let k = 0; k < f.dSteps; k++) {
     let real = await reals.sample(f.batch, rng);
@@ -219,11 +224,11 @@ for (const [key, deltas] of vary) {
 await initTensorflow();
 const opened = await openModel(entry, args.steps);
 const f = args.fresh;
-const freshOne = fresh ? await freshJudge(entry, opened, base, f) : undefined;
+const freshOne = fresh ? await freshJudge(entry, opened, f.fakes === "moves" ? [base, ...moves.map((m) => m.schedule)] : [base], f) : undefined;
 const judge: Judge = freshOne ?? (statSync(judgePath).isDirectory() ? await runJudge(judgePath, entry) : await openPolicyReward(judgePath, entry));
 const judgeName = freshOne
   ? `a fresh ${discriminatorFor(entry.card, f.discriminator, f.minibatch).kind} discriminator (loss ${f.loss}, augment ${f.augment}, minibatch ${f.minibatch}, negatives ${f.negatives === "none" ? "none" : `${f.negatives}${f.negatives === "noise" ? ` ≤ ${f.negSigma}` : ""} × ${f.negFraction}`}, low-pass ${f.lowPass}, ${f.backbone ? `backbone ${f.backbone}, ` : ""}` +
-    `lr ${f.dLr}) after ${f.dSteps} steps of ${f.batch} on the base schedule's images (last loss ${freshOne.lastLoss.toFixed(3)})`
+    `lr ${f.dLr}) after ${f.dSteps} steps of ${f.batch} on ${f.fakes === "moves" ? "the base's and every move's images" : "the base schedule's images"} (last loss ${freshOne.lastLoss.toFixed(3)})`
   : `the discriminator of ${relative(process.cwd(), judgePath)} (iteration ${judge.iteration})`;
 const scorer = await Scorer.create(entry.card, "train");
 try {
