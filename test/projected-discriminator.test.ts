@@ -111,3 +111,41 @@ describe("ProjectedDiscriminator on the zoo's ViT backbone", () => {
     await expect(ProjectedDiscriminator.load(zooPath("manifest.json"), { numClasses: 10 })).rejects.toThrow(/manifest\.json/);
   });
 });
+
+describe("the self-supervised ViT body (tooling/zoo/vit_ssl_backbone.py)", () => {
+  it("loads into core's encoder and its features group images by class, though it never saw a label", async () => {
+    const d = await ProjectedDiscriminator.load(zooPath("models/fmnist-vit-ssl.adagen"), { numClasses: 10 });
+    const features = (split: "train" | "test", count: number) =>
+      tf.tidy(() => {
+        const idx = Array.from({ length: count }, (_, i) => i);
+        const last = d.backbone.hiddenStates(tf.tensor4d(images(idx, split), [count, 28, 28, 1])).at(-1)!;
+        const mean = tf.mean(last, 1) as tf.Tensor2D;
+        return tf.div(mean, tf.norm(mean, 2, 1, true)) as tf.Tensor2D;
+      });
+    const [ref, query] = [features("train", 1000), features("test", 200)];
+    const nearest = tf.tidy(() => tf.argMax(tf.matMul(query, ref, false, true), 1).dataSync());
+    // Its training views flip images left-right, so an image and its mirror must share features (cosine, 200 test
+    // images: 0.995 for this file), far more than two different images do (0.30).
+    const [flipCos, otherCos] = tf.tidy(() => {
+      const x = tf.tensor4d(images(Array.from({ length: 200 }, (_, i) => i)), [200, 28, 28, 1]);
+      const f = (im: tf.Tensor4D) => {
+        const m = tf.mean(d.backbone.hiddenStates(im).at(-1)!, 1) as tf.Tensor2D;
+        return tf.div(m, tf.norm(m, 2, 1, true)) as tf.Tensor2D;
+      };
+      const a = f(x);
+      const mirrored = f(tf.reverse(x, 2) as tf.Tensor4D);
+      const shifted = tf.concat([a.slice([1, 0]), a.slice([0, 0], [1, -1])]);
+      return [tf.mean(tf.sum(tf.mul(a, mirrored), 1)).dataSync()[0], tf.mean(tf.sum(tf.mul(a, shifted), 1)).dataSync()[0]];
+    });
+    expect(flipCos).toBeGreaterThan(0.98);
+    expect(otherCos).toBeLessThan(0.6);
+    ref.dispose();
+    query.dispose();
+    const [trainLabels, testLabels] = [loadFashionMnist("train").labels, loadFashionMnist("test").labels];
+    let hits = 0;
+    nearest.forEach((j, i) => (hits += Number(trainLabels[j] === testLabels[i])));
+    // Chance is 0.1; the file's own 20-NN figure on 2,000 test images against all 60,000 is 0.77.
+    expect(hits / 200).toBeGreaterThan(0.55);
+    d.dispose();
+  });
+});
