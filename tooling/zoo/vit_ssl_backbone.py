@@ -3,7 +3,7 @@
 backbone (docs/method.md §9.1) at this scale. Same network and file format as tooling/zoo/vit_backbone.py (the
 classifier-pretrained body), so the two can be compared as discriminator backbones with everything else equal:
 
-    /usr/bin/python3 tooling/zoo/vit_ssl_backbone.py --epochs 4
+    /usr/bin/python3 tooling/zoo/vit_ssl_backbone.py --epochs 5
 
 Writes packages/zoo/models/fmnist-vit-ssl.adagen. Views: random translation by up to 3 pixels, horizontal flip,
 contrast/brightness jitter and a random cutout; *no* pixel noise or blur, so the features keep the fine detail a
@@ -65,7 +65,7 @@ def nt_xent(z: torch.Tensor) -> torch.Tensor:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
     args = ap.parse_args()
