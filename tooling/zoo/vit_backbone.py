@@ -97,6 +97,24 @@ def write_tensor_file(path: Path, meta: dict, tensors: dict):
     tmp.replace(path)
 
 
+def seeded_fmnist_nhwc():
+    """Seeds torch and numpy with CONFIG's seed on 2 threads, then Fashion-MNIST train and test: images float32
+    [N, 28, 28, 1] in [0, 1], labels int64 (shared by this script and vit_ssl_backbone.py)."""
+    torch.manual_seed(CONFIG["seed"])
+    np.random.seed(CONFIG["seed"])
+    torch.set_num_threads(2)
+    xtr, ytr = load_fmnist("train")
+    xte, yte = load_fmnist("test")
+    to_nhwc = lambda x: torch.tensor(np.asarray(x), dtype=torch.float32).unsqueeze(-1) / 255.0  # noqa: E731
+    return to_nhwc(xtr), torch.tensor(ytr), to_nhwc(xte), torch.tensor(yte)
+
+
+def backbone_meta(command: str, epochs: int, seconds: int, **extra) -> dict:
+    """The metadata core's loadViTBackbone reads (format, config) and what reproduces the file."""
+    hardware = f"2-core CPU, PyTorch {torch.__version__}"
+    return {"format": "adagen-vit-backbone", "version": 1, "config": CONFIG, "command": command, **extra, "epochs": epochs, "seconds": seconds, "hardware": hardware}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=6)
@@ -104,13 +122,7 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     args = ap.parse_args()
     command = "/usr/bin/python3 tooling/zoo/vit_backbone.py " + " ".join(sys.argv[1:])
-    torch.manual_seed(CONFIG["seed"])
-    np.random.seed(CONFIG["seed"])
-    torch.set_num_threads(2)
-    xtr, ytr = load_fmnist("train")
-    xte, yte = load_fmnist("test")
-    to_nhwc = lambda x: torch.tensor(np.asarray(x), dtype=torch.float32).unsqueeze(-1) / 255.0  # noqa: E731
-    Xtr, Ytr, Xte, Yte = to_nhwc(xtr), torch.tensor(ytr), to_nhwc(xte), torch.tensor(yte)
+    Xtr, Ytr, Xte, Yte = seeded_fmnist_nhwc()
     enc = ViTEncoder(CONFIG)
     head = torch.nn.Linear(CONFIG["dim"], 10)
     params = list(enc.parameters()) + list(head.parameters())
@@ -143,17 +155,8 @@ def main():
         print(f"epoch {epoch + 1}: loss {total / (len(Xtr) // args.batch):.4f}, test accuracy {accuracy():.4f}, {time.time() - t0:.0f} s", flush=True)
     acc = accuracy()
     seconds = round(time.time() - t0)
-    meta = {
-        "format": "adagen-vit-backbone",
-        "version": 1,
-        "config": CONFIG,
-        "command": command,
-        "testAccuracy": acc,
-        "epochs": args.epochs,
-        "seconds": seconds,
-        "hardware": f"2-core CPU, PyTorch {torch.__version__}",
-        "task": "Fashion-MNIST classification (head discarded)",
-    }
+    meta = backbone_meta(command, args.epochs, seconds, testAccuracy=acc)
+    meta["task"] = "Fashion-MNIST classification (head discarded)"
     out = ROOT / "packages/zoo/models/fmnist-vit.adagen"
     write_tensor_file(out, meta, dict(enc.params.items()))
     # Parity fixture: hidden states of test images 0..3 (first 8 values of every token of every hook, flattened).

@@ -16,13 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_fmnist  # noqa: E402
-from vit_backbone import CONFIG, ViTEncoder, layer_norm, write_tensor_file  # noqa: E402
+from vit_backbone import CONFIG, ViTEncoder, backbone_meta, layer_norm, seeded_fmnist_nhwc, write_tensor_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPERATURE = 0.2  # NT-Xent temperature (SimCLR's small-batch setting)
@@ -70,13 +68,7 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     args = ap.parse_args()
     command = "/usr/bin/python3 tooling/zoo/vit_ssl_backbone.py " + " ".join(sys.argv[1:])
-    torch.manual_seed(CONFIG["seed"])
-    np.random.seed(CONFIG["seed"])
-    torch.set_num_threads(2)
-    xtr, ytr = load_fmnist("train")
-    xte, yte = load_fmnist("test")
-    to_nhwc = lambda x: torch.tensor(np.asarray(x), dtype=torch.float32).unsqueeze(-1) / 255.0  # noqa: E731
-    Xtr, Xte = to_nhwc(xtr), to_nhwc(xte)
+    Xtr, Ytr, Xte, Yte = seeded_fmnist_nhwc()
     enc = ViTEncoder(CONFIG)
     d = CONFIG["dim"]
     projector = torch.nn.Sequential(torch.nn.Linear(d, 2 * d), torch.nn.GELU(), torch.nn.Linear(2 * d, d))
@@ -91,9 +83,8 @@ def main():
             ftr = F.normalize(torch.cat([embed(Xtr[i : i + 2000]) for i in range(0, len(Xtr), 2000)]), dim=1)
             fte = F.normalize(embed(Xte[:n_test]), dim=1)
             nearest = (fte @ ftr.t()).topk(k, dim=1).indices
-            votes = torch.tensor(ytr)[nearest]
-            pred = torch.mode(votes, dim=1).values
-            return (pred == torch.tensor(yte[:n_test])).float().mean().item()
+            pred = torch.mode(Ytr[nearest], dim=1).values
+            return (pred == Yte[:n_test]).float().mean().item()
 
     t0 = time.time()
     for epoch in range(args.epochs):
@@ -112,17 +103,8 @@ def main():
         print(f"epoch {epoch + 1}: loss {total / per_epoch:.4f}, k-NN test accuracy {knn_accuracy():.4f}, {time.time() - t0:.0f} s", flush=True)
     acc = knn_accuracy()
     seconds = round(time.time() - t0)
-    meta = {
-        "format": "adagen-vit-backbone",
-        "version": 1,
-        "config": CONFIG,
-        "command": command,
-        "knnTestAccuracy": acc,
-        "epochs": args.epochs,
-        "seconds": seconds,
-        "hardware": f"2-core CPU, PyTorch {torch.__version__}",
-        "task": "self-supervised (SimCLR NT-Xent, no labels) on the Fashion-MNIST training images; projector discarded",
-    }
+    meta = backbone_meta(command, args.epochs, seconds, knnTestAccuracy=acc)
+    meta["task"] = "self-supervised (SimCLR NT-Xent, no labels) on the Fashion-MNIST training images; projector discarded"
     out = ROOT / "packages/zoo/models/fmnist-vit-ssl.adagen"
     write_tensor_file(out, meta, dict(enc.params.items()))
     print(json.dumps({"out": str(out.relative_to(ROOT)), "knnTestAccuracy": acc, "seconds": seconds}))

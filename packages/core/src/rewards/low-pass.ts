@@ -4,8 +4,8 @@
  *
  * Why: a few-step sampler's images differ from the data mostly in fine detail, and a per-sample discriminator learns
  * to reward detail monotonically, past the data's own level (docs/method.md §14 item 16). Without fine detail in its
- * input it must judge shapes, brightness and layout, where the sampler's choices show less one-sidedly (a probe
- * outside the project: Spearman rho against FID −0.42 full-resolution, −0.19 low-passed, on dit-tiny's samplers).
+ * input it must judge shapes, brightness and layout. Screened on sit-tiny (packages/zoo/policies/README.md, `--lowpass 2`
+ * of bench:paired-alignment): it keeps the full-resolution discriminator's wrong preferences, so it is not on anywhere.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { ParamStore } from "../nn/params.js";
