@@ -20,8 +20,11 @@
  * scored as the trainer scores them, floats in [0, 1] (here from the uint8 images, at most 1/510 off per pixel).
  *
  *   node --conditions=adagen-source --import tsx tooling/bench/paired-alignment.ts --model sit-tiny --steps 4
- *        [--judge PATH|fresh]       a policy file or a run directory whose discriminator scores (default: the
- *                                   shipped policy M-T), or fresh, shaped by the train flags below:
+ *        [--judge PATH|fresh|influence]   a policy file or a run directory whose discriminator scores (default: the
+ *                                   shipped policy M-T); influence: core's FrechetInfluenceReward in the --backbone's
+ *                                   features (default packages/zoo/models/fmnist-vit-ssl.adagen), its running
+ *                                   statistics from --influence-images (4000) base images (seeds 11, 12, …),
+ *                                   class by class unless --unconditional; or fresh, shaped by the train flags below:
  *        [--discriminator projected|vit] [--d-loss logistic|hinge] [--augment none|translate-cutout]
  *        [--d-minibatch M] [--d-steps 200] [--d-lr 1e-3] [--batch 64]     (adagen train's flags and defaults,
  *                                   but --d-steps: warm-up steps of the fresh judge)
@@ -34,6 +37,11 @@
  *                                   seen the policy wander there: does it then rank the moves the way FID does?)
  *        [--backbone FILE]          the projected judge's frozen body (default: the model card's; for example the
  *                                   self-supervised packages/zoo/models/fmnist-vit-ssl.adagen)
+ *        [--fd-backbone FILE]       also each schedule's Fréchet distance in that feature space (core's
+ *                                   openFeatureSpace: a ViT backbone .adagen, or an ONNX model's "features") against 10,000 training
+ *                                   images, unconditional and class-conditional (the mean over classes of each
+ *                                   class's distance), each with its rho over the moves: does the backbone's
+ *                                   feature space, seen as a whole distribution, rank the moves as FID does? Repeatable.
  *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
  *        [--vary KEY:D1,D2,…]       a knob and its additive moves; repeatable. KEY: guidance, start, maskTemperature,
  *                                   sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5 and
@@ -48,8 +56,10 @@ import {
   AUGMENTS,
   AdversarialReward,
   DISCRIMINATOR_LOSSES,
+  openFeatureSpace,
   LowPassDiscriminator,
   NEGATIVES,
+  FrechetInfluenceReward,
   Random,
   Scorer,
   baselineFor,
@@ -73,9 +83,10 @@ import {
   type Negatives,
   type OpenedGenerator,
   type DiscriminatorChoice,
+  type RewardModel,
   type ScheduleRequest,
 } from "@adagen/core";
-import { ProgressBar, spearman } from "@adagen/metrics";
+import { ProgressBar, featureStatistics, frechetDistance, readStatistics, spearman } from "@adagen/metrics";
 import { zooModel } from "./zoo-model.js";
 
 const KEYS = ["guidance", "start", "maskTemperature", "sampleTemperature", "topK", "topP"] as const;
@@ -87,6 +98,10 @@ interface Args {
   judge?: string;
   n: number;
   seed: number;
+  fdBackbones: string[];
+  /** The influence judge: one statistic for all classes, and how many base images its running statistics hold. */
+  unconditional: boolean;
+  influenceImages: number;
   vary: [Key, number[]][];
   /** The fresh judge's design (adagen train's flags). */
   fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number; negatives: Negatives; negSigma: number; negFraction: number; lowPass: number; backbone?: string; fakes: "base" | "moves" };
@@ -98,6 +113,9 @@ function parseArgs(argv: string[]): Args {
     steps: 4,
     n: 2000,
     seed: 7919,
+    fdBackbones: [],
+    unconditional: false,
+    influenceImages: 4000,
     vary: [],
     fresh: { loss: "logistic", augment: "none", minibatch: 0, dSteps: 200, dLr: 1e-3, batch: 64, negatives: "none", negSigma: 0.1, negFraction: 0.5, lowPass: 1, fakes: "base" },
   };
@@ -122,20 +140,23 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--lowpass" && Number.isInteger(num) && num >= 1) out.fresh.lowPass = num;
     else if (flag === "--backbone" && value) out.fresh.backbone = value;
     else if (flag === "--d-fakes" && (value === "base" || value === "moves")) out.fresh.fakes = value;
+    else if (flag === "--fd-backbone" && value) out.fdBackbones.push(value);
+    else if (flag === "--unconditional") (out.unconditional = true), i--;
+    else if (flag === "--influence-images" && Number.isInteger(num) && num >= 2) out.influenceImages = num;
     else if (flag === "--vary" && value && value.includes(":")) {
       const [key, list] = value.split(":");
       const deltas = list.split(",").map(Number);
       if (!(KEYS as readonly string[]).includes(key)) throw new Error(`--vary ${value}: ${key} is not one of ${KEYS.join(", ")}`);
       if (!deltas.length || deltas.some((d) => !Number.isFinite(d) || d === 0)) throw new Error(`--vary ${value}: the moves must be non-zero numbers`);
       out.vary.push([key as Key, deltas]);
-    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE, --d-fakes base|moves)`);
+    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE, --d-fakes base|moves, --fd-backbone FILE, --unconditional, --influence-images N)`);
   }
   return out;
 }
 
 /** A discriminator as a reward, the run iteration it comes from (0 for a fresh one), and how to release it. */
 interface Judge {
-  reward: AdversarialReward;
+  reward: RewardModel;
   iteration: number;
   dispose(): void;
 }
@@ -205,11 +226,59 @@ async function freshJudge(model: AdaGenModel, opened: OpenedGenerator, fakeSched
   return { reward, iteration: 0, lastLoss: loss, dispose: () => (reward.dispose(), disposeDiscriminator(reward)) };
 }
 
+/** The influence reward, its running statistics holding `influenceImages` images of the base schedule. */
+async function influenceJudge(model: AdaGenModel, opened: OpenedGenerator, base: ScheduleRequest, backbone: string, a: Args): Promise<Judge> {
+  const reward = await FrechetInfluenceReward.create(await openFeatureSpace(backbone, model.card.image.shape), loadRealImages(model.card), opened.env.numClasses, {
+    classConditional: !a.unconditional,
+    horizon: Number.MAX_SAFE_INTEGER,
+  });
+  const batch = 250;
+  for (let done = 0, i = 0; done < a.influenceImages; done += batch, i++) {
+    const labels = Int32Array.from({ length: Math.min(batch, a.influenceImages - done) }, (_, j) => (done + j) % opened.env.numClasses);
+    await reward.update({ samples: { data: new Float32Array(0), shape: [0] }, labels: new Int32Array(0) }, { samples: await opened.sampleSchedule(base, labels, 11 + i), labels });
+    process.stderr.write(`\rinfluence judge: ${Math.min(done + batch, a.influenceImages)}/${a.influenceImages} base images`);
+  }
+  process.stderr.write("\n");
+  return { reward, iteration: 0, dispose: () => void reward.dispose() };
+}
+
+/** Fréchet distances in a ViT backbone's pooled features to the training images: all together and class by class. */
+interface BackboneDistance {
+  distance(samples: { data: Float32Array; shape: [number, number, number, number] }, labels: Int32Array): Promise<{ fid: number; meanTerm: number; covarianceTerm: number; conditional: number }>;
+  dispose(): void | Promise<void>;
+}
+
+/** Statistics of 10,000 training images (Random(0)) in the backbone's features, overall and per class. */
+async function backboneDistance(file: string, model: AdaGenModel, classes: number): Promise<BackboneDistance> {
+  const space = await openFeatureSpace(file, model.card.image.shape);
+  const statsOf = (f: { data: Float32Array; dims: number }, labels: ArrayLike<number>) => {
+    const all = featureStatistics({ data: f.data, rows: labels.length, dims: f.dims });
+    const perClass = Array.from({ length: classes }, (_, c) => {
+      const rows = Array.from(labels, (l, i) => (l === c ? i : -1)).filter((i) => i >= 0);
+      const data = new Float32Array(rows.length * f.dims);
+      rows.forEach((r, k) => data.set(f.data.subarray(r * f.dims, (r + 1) * f.dims), k * f.dims));
+      return featureStatistics({ data, rows: rows.length, dims: f.dims });
+    });
+    return { all, perClass };
+  };
+  const real = await loadRealImages(model.card).sample(10000, new Random(0));
+  const reference = statsOf(await space.features(real.samples), real.labels);
+  return {
+    async distance(samples, labels) {
+      const mine = statsOf(await space.features(samples), labels);
+      const d = frechetDistance(mine.all, reference.all);
+      const conditional = mine.perClass.reduce((a, s, c) => a + frechetDistance(s, reference.perClass[c]).fid, 0) / classes;
+      return { fid: d.fid, meanTerm: d.meanTerm, covarianceTerm: d.covarianceTerm, conditional };
+    },
+    dispose: () => space.dispose(),
+  };
+}
+
 console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
 const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
 const entry = zooModel(args.model);
 const fresh = args.judge === "fresh";
-const judgePath = args.judge ?? shippedPolicyPath(entry, args.steps);
+const judgePath = args.judge === undefined || args.judge === "influence" ? shippedPolicyPath(entry, args.steps) : args.judge;
 const { schedule: base } = baselineFor(entry, args.steps);
 const vary: [Key, number[]][] = args.vary.length
   ? args.vary
@@ -225,13 +294,19 @@ await initTensorflow();
 const opened = await openModel(entry, args.steps);
 const f = args.fresh;
 const freshOne = fresh ? await freshJudge(entry, opened, f.fakes === "moves" ? [base, ...moves.map((m) => m.schedule)] : [base], f) : undefined;
-const judge: Judge = freshOne ?? (statSync(judgePath).isDirectory() ? await runJudge(judgePath, entry) : await openPolicyReward(judgePath, entry));
-const judgeName = freshOne
+const influence = args.judge === "influence" ? await influenceJudge(entry, opened, base, f.backbone ?? "packages/zoo/models/fmnist-vit-ssl.adagen", args) : undefined;
+const judge: Judge = freshOne ?? influence ?? (statSync(judgePath).isDirectory() ? await runJudge(judgePath, entry) : await openPolicyReward(judgePath, entry));
+const judgeName = influence
+  ? `the Fréchet influence reward in ${f.backbone ?? "packages/zoo/models/fmnist-vit-ssl.adagen"}'s features (${args.unconditional ? "unconditional" : "class-conditional"}, statistics of ${args.influenceImages} base images)`
+  : freshOne
   ? `a fresh ${discriminatorFor(entry.card, f.discriminator, f.minibatch).kind} discriminator (loss ${f.loss}, augment ${f.augment}, minibatch ${f.minibatch}, negatives ${f.negatives === "none" ? "none" : `${f.negatives}${f.negatives === "noise" ? ` ≤ ${f.negSigma}` : ""} × ${f.negFraction}`}, low-pass ${f.lowPass}, ${f.backbone ? `backbone ${f.backbone}, ` : ""}` +
     `lr ${f.dLr}) after ${f.dSteps} steps of ${f.batch} on ${f.fakes === "moves" ? "the base's and every move's images" : "the base schedule's images"} (last loss ${freshOne.lastLoss.toFixed(3)})`
   : `the discriminator of ${relative(process.cwd(), judgePath)} (iteration ${judge.iteration})`;
 const scorer = await Scorer.create(entry.card, "train");
+const trainStats = readStatistics(scorer.statsFile);
+const fdJudges: BackboneDistance[] = [];
 try {
+  for (const file of args.fdBackbones) fdJudges.push(await backboneDistance(file, entry, opened.env.numClasses));
   const [H, W, C] = entry.card.image.shape;
   const bar = new ProgressBar(`paired ${entry.name} T=${args.steps}`, (moves.length + 1) * args.n, "images", true);
   let done = 0;
@@ -239,7 +314,11 @@ try {
   const measure = async (schedule: ScheduleRequest) => {
     const images = await generateImages(opened, { kind: "schedule", schedule }, args.n, args.seed, (d) => bar.update(done + d));
     done += args.n;
-    const { fid } = await scorer.score(images);
+    const split = frechetDistance(featureStatistics((await scorer.extract(images)).features), trainStats);
+    const fid = split.fid;
+    const floats = { data: Float32Array.from(images.images, (v) => v / 255), shape: images.shape as [number, number, number, number] };
+    const backboneFd = [];
+    for (const j of fdJudges) backboneFd.push(await j.distance(floats, images.labels));
     const rewards = new Float32Array(args.n);
     const chunk = 250;
     for (let s = 0; s < args.n; s += chunk) {
@@ -247,7 +326,7 @@ try {
       const data = Float32Array.from(images.images.subarray(s * H * W * C, e * H * W * C), (v) => v / 255);
       rewards.set(await judge.reward.score({ data, shape: [e - s, H, W, C] }, images.labels.subarray(s, e)), s);
     }
-    return { fid, rewards };
+    return { fid, split, backboneFd, rewards };
   };
   let reference: Awaited<ReturnType<typeof measure>>;
   try {
@@ -255,7 +334,7 @@ try {
   } catch (err) {
     throw new Error(`the base schedule ${describeSchedule(base)}: ${(err as Error).message}`);
   }
-  const rows: { move: string; schedule: string; fid: number; dFid: number; dReward: number; se: number; positive: number }[] = [];
+  const rows: { move: string; schedule: string; fid: number; dFid: number; dMeanTerm: number; dCovarianceTerm: number; dBackboneFd: number[]; dBackboneConditional: number[]; dReward: number; se: number; positive: number }[] = [];
   for (const m of moves) {
     let r: Awaited<ReturnType<typeof measure>>;
     try {
@@ -273,6 +352,10 @@ try {
       schedule: describeSchedule(m.schedule),
       fid: r.fid,
       dFid: r.fid - reference.fid,
+      dMeanTerm: r.split.meanTerm - reference.split.meanTerm,
+      dCovarianceTerm: r.split.covarianceTerm - reference.split.covarianceTerm,
+      dBackboneFd: r.backboneFd.map((d, i) => d.fid - reference.backboneFd[i].fid),
+      dBackboneConditional: r.backboneFd.map((d, i) => d.conditional - reference.backboneFd[i].conditional),
       dReward: mean,
       se: sd / Math.sqrt(d.length),
       positive: d.filter((v) => v > 0).length / d.length,
@@ -285,6 +368,20 @@ try {
       `${judgeName}; ${args.n} images per schedule, seed ${args.seed}, training statistics`,
   );
   console.log("move".padEnd(20) + "FID".padStart(9) + "ΔFID".padStart(9) + "mean Δreward".padStart(14) + "± s.e.".padStart(9) + "P(Δr > 0)".padStart(11) + "  agrees");
+  // Where FID's change comes from (its mean and covariance terms) and what each backbone's Fréchet distance says.
+  console.log(
+    `\nFID = ${reference.split.meanTerm.toFixed(3)} (mean term) + ${reference.split.covarianceTerm.toFixed(3)} (covariance term) at the base` +
+      reference.backboneFd.map((d, i) => `; backbone ${i + 1} ${relative(process.cwd(), args.fdBackbones[i])}: FD ${d.fid.toFixed(4)} (${d.meanTerm.toFixed(4)} + ${d.covarianceTerm.toFixed(4)}), class-conditional ${d.conditional.toFixed(4)}`).join(""),
+  );
+  console.log("move".padEnd(20) + "ΔFID mean".padStart(11) + "ΔFID cov".padStart(10) + args.fdBackbones.map((_, i) => `ΔFD bb${i + 1}`.padStart(11) + `cond.`.padStart(9)).join(""));
+  for (const r of rows)
+    console.log(r.move.padEnd(20) + r.dMeanTerm.toFixed(3).padStart(11) + r.dCovarianceTerm.toFixed(3).padStart(10) + r.dBackboneFd.map((d, i) => d.toFixed(4).padStart(11) + r.dBackboneConditional[i].toFixed(3).padStart(9)).join(""));
+  for (const [i, file] of args.fdBackbones.entries())
+    if (rows.length >= 2)
+      console.log(
+        `backbone ${i + 1} (${relative(process.cwd(), file)}): Spearman rho(−ΔFD, −ΔFID) over ${rows.length} moves = ${spearman(rows.map((r) => -r.dBackboneFd[i]), rows.map((r) => -r.dFid)).toFixed(3)}; ` +
+          `class-conditional ${spearman(rows.map((r) => -r.dBackboneConditional[i]), rows.map((r) => -r.dFid)).toFixed(3)}`,
+      );
   let agree = 0;
   let disagree = 0;
   for (const r of rows) {
@@ -302,7 +399,11 @@ try {
     JSON.stringify({
       model: entry.name,
       steps: args.steps,
-      judge: freshOne ? { fresh: f, lastLoss: freshOne.lastLoss } : relative(process.cwd(), judgePath),
+      judge: freshOne
+        ? { fresh: f, lastLoss: freshOne.lastLoss }
+        : influence
+          ? { influence: { backbone: f.backbone ?? "packages/zoo/models/fmnist-vit-ssl.adagen", conditional: !args.unconditional, images: args.influenceImages } }
+          : relative(process.cwd(), judgePath),
       judgeIteration: judge.iteration,
       n: args.n,
       seed: args.seed,
@@ -316,6 +417,7 @@ try {
   );
 } finally {
   judge.dispose();
+  for (const j of fdJudges) await j.dispose();
   await scorer.dispose();
   await opened.dispose();
 }

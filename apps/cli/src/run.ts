@@ -44,6 +44,8 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "d-loss": { kind: "string" },
     "d-negatives": { kind: "string" },
     reward: { kind: "string" },
+    "reward-backbone": { kind: "string" },
+    "influence-unconditional": { kind: "bool" },
     "fidelity-of": { kind: "string" },
     "eval-every": { kind: "int", min: 0 },
     "eval-n": { kind: "int", min: 2 },
@@ -194,7 +196,16 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
                        paper's reward ablation; the zoo's is models/fmnist-fidelity.onnx, trained on the
                        training images only, not the FID extractor); fid: the ablation's "FID of the batch",
                        each sample's leave-one-out effect on the batch's Fréchet distance to 2,000 training
-                       images in the discriminator backbone's features (never the FID extractor)
+                       images in the discriminator backbone's features (never the FID extractor); influence:
+                       a reward that sees batch statistics, each sample's first-order effect on the class's
+                       Fréchet distance between the policy's images (running statistics of about 500 images
+                       per class) and 10,000 training images in a frozen feature space (docs/method.md §14
+                       item 17)
+  --reward-backbone F  the influence reward's feature space: a ViT backbone (.adagen) or an ONNX model with a
+                       "features" output (default: the card's discriminator backbone; the screen prefers the
+                       self-supervised packages/zoo/models/fmnist-vit-ssl.adagen)
+  --influence-unconditional
+                       one Fréchet distance over all classes (running statistics of about 2,000 images)
   --fidelity-of PATH   train the fidelity policy of the fidelity/diversity dial (paper Sec. III-F2) for the base
                        policy PATH: the base stays frozen, the new policy starts as its copy, every trajectory
                        executes (1 − λ)·base + λ·new with λ uniform in [0, 1] and is rewarded (1 − λ)·adversarial

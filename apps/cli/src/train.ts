@@ -66,11 +66,13 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     if (existing.length > 0)
       throw new UsageError(`${dir} already holds a run (${existing.join(", ")}); pass --resume to continue it, or choose another --out`);
   } else if (existsSync(join(dir, "checkpoint.adagen"))) {
-    for (const k of ["init", "reward", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "d-negatives", "augment", "eval-every", "eval-n"])
+    for (const k of ["init", "reward", "reward-backbone", "influence-unconditional", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "d-negatives", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in run.json`);
   }
   const fixedReward = flags.string("reward");
-  if (fixedReward === "pretrained" || fixedReward === "fid")
+  for (const k of ["reward-backbone", "influence-unconditional"])
+    if (flags.has(k) && fixedReward !== "influence") throw new UsageError(`--${k} is for --reward influence, not --reward ${fixedReward ?? "adversarial"}`);
+  if (fixedReward === "pretrained" || fixedReward === "fid" || fixedReward === "influence")
     for (const k of ["discriminator", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "d-negatives", "augment"])
       if (flags.has(k)) throw new UsageError(`--${k} sets the discriminator, which --reward ${fixedReward} does not train`);
   const bar = new ProgressBar(`train ${entry.name} T=${steps}`, iterations, "iterations", !quiet);
@@ -111,6 +113,8 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       seed: flags.number("seed"),
       init: flags.string("init") as "best" | "heuristic" | undefined,
       reward: rewardFlag(flags.string("reward")),
+      rewardBackbone: flags.string("reward-backbone"),
+      ...(flags.bool("influence-unconditional") ? { influence: { classConditional: false } } : {}),
       fidelityOf: flags.string("fidelity-of"),
       discriminator: flags.string("discriminator"),
       discriminatorMinibatch: flags.number("d-minibatch"),

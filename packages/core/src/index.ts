@@ -49,7 +49,9 @@ export { ProjectedDiscriminator, loadViTBackbone, saveViTBackbone, DEFAULT_PROJE
 export { ViTEncoder, DEFAULT_VIT, type ViTEncoderConfig } from "./nn/vit.js";
 export { AdversarialReward, DISCRIMINATOR_LOSSES, discriminatorLoss, type AdversarialRewardConfig, type DiscriminatorLoss } from "./rewards/adversarial.js";
 export { ClassifierReward, type ClassifierRewardOptions } from "./rewards/classifier-reward.js";
-export { FeatureFidReward } from "./rewards/feature-fid-reward.js";
+export { FeatureFidReward, pooledFeatures } from "./rewards/feature-fid-reward.js";
+export { openFeatureSpace, type FeatureSpace } from "./rewards/feature-space.js";
+export { FrechetInfluenceReward, influenceTerms, influenceAt, symmetricRoot, type FrechetInfluenceOptions, type Influence } from "./rewards/frechet-influence-reward.js";
 export { DIFFAUGMENT_DEFAULTS, translateCutout, type ImageAugment, type TranslateCutoutOptions } from "./rewards/augment.js";
 export { LowPassDiscriminator, blockLowPass } from "./rewards/low-pass.js";
 export {

@@ -55,11 +55,13 @@ export {
 export {
   pivotedCholesky,
   symmetricEigenvalues,
+  symmetricEigen,
   tridiagonalize,
   tridiagonalQL,
   gemmAcc,
   type GemmOptions,
   type PivotedCholesky,
+  type SymmetricEigen,
 } from "./linalg.js";
 export { decodeIdx, readIdx, type IdxArray } from "./idx.js";
 export { ProgressBar, formatDuration } from "./progress.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gemmAcc, pivotedCholesky, symmetricEigenvalues } from "./linalg.js";
+import { gemmAcc, pivotedCholesky, symmetricEigen, symmetricEigenvalues } from "./linalg.js";
 import { frechetDistance } from "./fid.js";
 import { setWasmEnabled, wasmKernels, withWasmArena } from "./wasm.js";
 
@@ -28,6 +28,38 @@ describe("symmetric eigenvalues", () => {
   it("handles a tridiagonal matrix with zero off-diagonals", () => {
     const A = Float64Array.from([2, 0, 0, 0, 1, 0, 0, 0, 3]);
     expect(Array.from(symmetricEigenvalues(A, 3))).toEqual([1, 2, 3]);
+  });
+});
+
+describe("symmetric eigen-decomposition (Jacobi)", () => {
+  it("returns orthonormal vectors that rebuild the matrix, with the Householder path's eigenvalues", () => {
+    for (const n of [1, 2, 7, 64]) {
+      // A random-looking symmetric matrix with a repeated eigenvalue's worth of structure: B + Bᵀ plus a shift.
+      const A = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) A[i * n + j] = A[j * n + i] = Math.sin(3 * i + 7 * j + 1) + (i === j ? 2 : 0);
+      const { values, vectors: V } = symmetricEigen(A, n);
+      for (let j = 1; j < n; j++) expect(values[j]).toBeGreaterThanOrEqual(values[j - 1]);
+      const reference = symmetricEigenvalues(Float64Array.from(A), n);
+      for (let j = 0; j < n; j++) expect(values[j]).toBeCloseTo(reference[j], 10);
+      for (let p = 0; p < n; p++)
+        for (let q = 0; q < n; q++) {
+          let dot = 0;
+          let rebuilt = 0;
+          for (let k = 0; k < n; k++) {
+            dot += V[k * n + p] * V[k * n + q];
+            rebuilt += V[p * n + k] * values[k] * V[q * n + k];
+          }
+          expect(dot).toBeCloseTo(p === q ? 1 : 0, 12);
+          expect(rebuilt).toBeCloseTo(A[p * n + q], 10);
+        }
+    }
+  });
+
+  it("leaves a diagonal matrix's axes in place and rejects a wrong size", () => {
+    const { values, vectors } = symmetricEigen(Float64Array.from([3, 0, 0, -1]), 2);
+    expect(Array.from(values)).toEqual([-1, 3]);
+    expect(Array.from(vectors)).toEqual([0, 1, 1, 0]);
+    expect(() => symmetricEigen(new Float64Array(5), 2)).toThrow(/5 entries for a 2 × 2/);
   });
 });
 

@@ -570,3 +570,67 @@ export function tridiagonalQL(d: Float64Array, e: Float64Array, n: number): void
     }
   }
 }
+
+/** Eigen-decomposition of a symmetric matrix: `A = V diag(values) Vᵀ`, V's columns orthonormal. */
+export interface SymmetricEigen {
+  /** Ascending. */
+  values: Float64Array;
+  /** Row-major n × n; column j is the eigenvector of values[j]. */
+  vectors: Float64Array;
+}
+
+/**
+ * Eigenvalues and eigenvectors of a symmetric n × n matrix by cyclic Jacobi rotations (Golub & Van Loan 8.5.2),
+ * for the small matrices where eigenvectors are needed (matrix square roots of 64-d feature covariances); the
+ * Fréchet distance itself needs only {@link symmetricEigenvalues}. Reads the whole of A (which must be symmetric);
+ * A is not modified. Sweeps until the off-diagonal mass is below 1e-15 of the total (at most 100 sweeps).
+ */
+export function symmetricEigen(A: Float64Array, n: number): SymmetricEigen {
+  if (A.length !== n * n) throw new RangeError(`symmetricEigen: ${A.length} entries for a ${n} × ${n} matrix`);
+  const a = Float64Array.from(A);
+  const v = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) v[i * n + i] = 1;
+  let total = 0;
+  for (let i = 0; i < n * n; i++) total += a[i] * a[i];
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += 2 * a[p * n + q] * a[p * n + q];
+    if (off <= 1e-30 * total || off === 0) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (apq === 0) continue;
+        // The rotation that zeroes a[p][q]: t = tan θ, the smaller root of t² + 2τt − 1 = 0.
+        const tau = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          // Columns p and q of A ← A J.
+          const akp = a[k * n + p];
+          const akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          // Rows p and q of A ← Jᵀ A.
+          const apk = a[p * n + k];
+          const aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < n; k++) {
+          const vkp = v[k * n + p];
+          const vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i * n + i] - a[j * n + j]);
+  const values = Float64Array.from(order, (i) => a[i * n + i]);
+  const vectors = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) for (const [j, i] of order.entries()) vectors[r * n + j] = v[r * n + i];
+  return { values, vectors };
+}

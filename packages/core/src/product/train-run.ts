@@ -37,6 +37,8 @@ import { translateCutout } from "../rewards/augment.js";
 import { NEGATIVES, discriminatorNegatives } from "../rewards/negatives.js";
 import { ClassifierReward } from "../rewards/classifier-reward.js";
 import { FeatureFidReward } from "../rewards/feature-fid-reward.js";
+import { FrechetInfluenceReward } from "../rewards/frechet-influence-reward.js";
+import { openFeatureSpace } from "../rewards/feature-space.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import type { RewardModel } from "../rewards/reward.js";
 import { initTensorflow } from "../runtime/backend.js";
@@ -55,7 +57,7 @@ import { Scorer, type Scores } from "./scoring.js";
 
 const RUN_FORMAT = "adagen-run";
 
-export const REWARDS = ["adversarial", "pretrained", "fid"] as const;
+export const REWARDS = ["adversarial", "pretrained", "fid", "influence"] as const;
 export type RewardName = (typeof REWARDS)[number];
 
 /** What a dial run takes from its base policy file: its path (absolute), starting schedule and network. */
@@ -167,6 +169,17 @@ export interface TrainRunOptions {
    */
   reward?: RewardName;
   /**
+   * The "influence" reward's frozen ViT backbone file (default: the card's discriminator backbone); the zoo's
+   * self-supervised packages/zoo/models/fmnist-vit-ssl.adagen is the one the alignment screen prefers.
+   */
+  rewardBackbone?: string;
+  /**
+   * The "influence" reward's shape: one distance per class (default) or for all images, real images behind its
+   * statistics (default 10,000), images per class (or in all) its running statistics remember (500 per class, 2,000
+   * unconditional), and images of the starting policy that fill them first (the horizon's worth).
+   */
+  influence?: { classConditional?: boolean; referenceImages?: number; horizon?: number; primeImages?: number };
+  /**
    * Train the fidelity policy of the dial (docs/method.md §12.3) for this base policy file: the base stays frozen,
    * the new policy starts as its copy, λ is drawn per trajectory, the reward is (1 − λ)·r_adv + λ·r_fid (the card's
    * fidelity classifier); no validation selection (the policy is the last iteration's).
@@ -217,13 +230,58 @@ interface RunInfo {
    * The card's fidelity classifier (file name) when the reward is "pretrained"; its discriminator backbone when it
    * is "fid" (a Fréchet distance in those features); absent: adversarial.
    */
-  reward?: { kind: "pretrained"; model: string } | { kind: "fid"; backbone: string };
+  reward?: { kind: "pretrained"; model: string } | { kind: "fid"; backbone: string } | InfluenceRewardInfo;
   /** A dial's fidelity-policy run: the base policy file and the card's fidelity classifier (file name). */
   dial?: { base: string; fidelity: string };
   recipe: Recipe;
   validation: Validation;
   /** false for a non-adaptive run; absent in runs written before the option existed: adaptive. */
   adaptive?: boolean;
+}
+
+/**
+ * The "influence" reward of a run (core's FrechetInfluenceReward): its backbone as given (resolved from the
+ * working directory), class by class, its running statistics' memory in images per class, and how many images of
+ * the starting policy fill them before the first iteration.
+ */
+interface InfluenceRewardInfo {
+  kind: "influence";
+  backbone: string;
+  classConditional: boolean;
+  referenceImages: number;
+  horizon: number;
+  primeImages: number;
+}
+
+/** The influence reward's running statistics from `count` images of the starting policy (seed + 101), before iteration 1. */
+async function primeInfluence(reward: FrechetInfluenceReward, opened: OpenedGenerator, actor: PolicyNetwork, count: number, seed: number, adaptive: boolean): Promise<void> {
+  const source = { kind: "policy", actor, actionSpec: opened.env.actionSpec, path: "(starting policy)", adaptive } as const;
+  const images = await generateImages(opened, source, count, seed + 101);
+  const [n, H, W, C] = images.shape;
+  const size = H * W * C;
+  const none = { samples: { data: new Float32Array(0), shape: [0, H, W, C] }, labels: new Int32Array(0) };
+  for (let start = 0; start < n; start += 256) {
+    const end = Math.min(n, start + 256);
+    const data = Float32Array.from(images.images.subarray(start * size, end * size), (v) => v / 255);
+    await reward.update(none, { samples: { data, shape: [end - start, H, W, C] }, labels: images.labels.slice(start, end) });
+  }
+}
+
+/** Images per class (or in all, unconditional) the influence reward's running statistics remember (enough for a 64-d covariance). */
+const INFLUENCE_HORIZON = { perClass: 500, unconditional: 2000 };
+/** Real images behind its class statistics (1,000 per class for the zoo's 10). */
+const INFLUENCE_REFERENCE_IMAGES = 10000;
+
+/** The influence reward's recorded shape from the options and the defaults. */
+function influenceSizes(o: TrainRunOptions["influence"], classes: number): Omit<InfluenceRewardInfo, "kind" | "backbone"> {
+  const classConditional = o?.classConditional ?? true;
+  const horizon = o?.horizon ?? (classConditional ? INFLUENCE_HORIZON.perClass : INFLUENCE_HORIZON.unconditional);
+  return {
+    classConditional,
+    referenceImages: o?.referenceImages ?? INFLUENCE_REFERENCE_IMAGES,
+    horizon,
+    primeImages: o?.primeImages ?? horizon * (classConditional ? classes : 1),
+  };
 }
 
 /**
@@ -428,6 +486,15 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       if (!(REWARDS as readonly string[]).includes(rewardName)) throw new InputError(`reward "${rewardName}" is not one of ${REWARDS.join(", ")}`);
       if (rewardName === "pretrained" && !model.card.fidelity)
         throw new InputError(`reward "pretrained" needs a fidelity classifier: ${model.card.file} has no "fidelity.model"`);
+      const influenceBackbone = options.rewardBackbone ?? model.card.discriminator?.backbone;
+      if (options.rewardBackbone !== undefined && rewardName !== "influence")
+        throw new InputError(`a reward backbone (${options.rewardBackbone}) is for reward "influence", not "${rewardName}"`);
+      if (rewardName === "influence" && !influenceBackbone)
+        throw new InputError(`reward "influence" measures in a ViT backbone's features: give one (rewardBackbone), ${model.card.file} names none`);
+      for (const [k, v] of Object.entries(options.influence ?? {}))
+        if (v !== undefined && k !== "classConditional" && !(Number.isInteger(v) && v >= 2)) throw new InputError(`influence.${k} must be an integer of at least 2, got ${v}`);
+      if (options.influence !== undefined && rewardName !== "influence") throw new InputError(`influence sizes are for reward "influence", not "${rewardName}"`);
+      if (rewardName === "influence" && !existsSync(influenceBackbone!)) throw new InputError(`${influenceBackbone}: the influence reward's backbone does not exist`);
       if (rewardName === "fid" && !model.card.discriminator)
         throw new InputError(`reward "fid" measures in the discriminator backbone's features: ${model.card.file} has no "discriminator.backbone"`);
       const dialBase = options.fidelityOf === undefined ? undefined : await dialBaseOf(options.fidelityOf, model, steps, rewardName, shared);
@@ -453,6 +520,15 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         // Recorded only when not the default, so run.json of an adversarial run stays as before.
         ...(rewardName === "pretrained" ? { reward: { kind: "pretrained" as const, model: basename(model.card.fidelity!.model) } } : {}),
         ...(rewardName === "fid" ? { reward: { kind: "fid" as const, backbone: basename(model.card.discriminator!.backbone) } } : {}),
+        ...(rewardName === "influence"
+          ? {
+              reward: {
+                kind: "influence" as const,
+                backbone: influenceBackbone!,
+                ...influenceSizes(options.influence, model.card.classes.count),
+              },
+            }
+          : {}),
         ...(dialBase ? { dial: { base: dialBase.path, fidelity: basename(model.card.fidelity!.model) } } : {}),
         recipe: { ...base.recipe, ...defined(options.recipe) },
         // A dial run has no validation selection: FID is not what the fidelity policy is for.
@@ -472,6 +548,16 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       const { recipe } = info;
       if (info.reward?.kind === "pretrained") reward = await openFidelityReward(model, info.reward.model);
       else if (info.reward?.kind === "fid") reward = await openFeatureFidReward(model, info.reward.backbone, info.seed);
+      else if (info.reward?.kind === "influence") {
+        if (!existsSync(info.reward.backbone)) throw new InputError(`${info.reward.backbone}: the run's influence-reward backbone (run.json) does not exist`);
+        const space = await openFeatureSpace(info.reward.backbone, model.card.image.shape);
+        reward = await FrechetInfluenceReward.create(space, loadRealImages(model.card), model.card.classes.count, {
+          classConditional: info.reward.classConditional,
+          count: info.reward.referenceImages,
+          seed: info.seed,
+          horizon: info.reward.horizon,
+        });
+      }
       else {
         discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
         reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate, loss: recipe.discriminatorLoss ?? "logistic" });
@@ -497,11 +583,16 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         groupSize: recipe.groupSize,
         batchSize: info.batch,
         trajectoriesPerIteration: info.trajectories,
-        discriminatorSteps: recipe.discriminatorSteps,
-        discriminatorWarmup: recipe.discriminatorWarmup,
-        discriminatorFakes: recipe.discriminatorFakes,
-        discriminatorAugment: recipe.augment === "translate-cutout" ? translateCutout() : undefined,
-        discriminatorNegatives: discriminatorNegatives(recipe.negatives ?? "none"),
+        // The influence reward's "update" adds the fakes to its running statistics: each rollout image once, unaltered.
+        ...(info.reward?.kind === "influence"
+          ? { discriminatorSteps: Math.ceil(info.trajectories / info.batch), discriminatorWarmup: 0, discriminatorFakes: "rollout" as const }
+          : {
+              discriminatorSteps: recipe.discriminatorSteps,
+              discriminatorWarmup: recipe.discriminatorWarmup,
+              discriminatorFakes: recipe.discriminatorFakes,
+              discriminatorAugment: recipe.augment === "translate-cutout" ? translateCutout() : undefined,
+              discriminatorNegatives: discriminatorNegatives(recipe.negatives ?? "none"),
+            }),
         discriminatorBatch: info.batch,
         seed: info.seed,
       });
@@ -535,6 +626,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         }
         // The dial's fidelity policy starts as the base policy: at every λ the first samples are the base's.
         if (dial) trainer.actor.params.import(await dial.base.actor.params.export());
+        if (info.reward?.kind === "influence") await primeInfluence(reward as FrechetInfluenceReward, opened, trainer.actor, info.reward.primeImages, info.seed, adaptive);
         // Iteration 0, so a run stopped during its first iteration can still be resumed.
         await trainer.save(checkpoint);
       }

@@ -63,7 +63,7 @@ export class FeatureFidReward implements RewardModel {
 }
 
 /** Token-mean of the backbone's last hidden state per image, `[B, dim]`. */
-function pooledFeatures(encoder: ViTEncoder, samples: Batch): { data: Float32Array; rows: number; dims: number } {
+export function pooledFeatures(encoder: ViTEncoder, samples: Batch): { data: Float32Array; rows: number; dims: number } {
   const B = samples.shape[0];
   const size = samples.data.length / B;
   const dims = encoder.config.dim;

@@ -1,0 +1,98 @@
+/**
+ * The influence reward (core's FrechetInfluenceReward, docs/method.md §14 item 17) in a real feature space: the
+ * zoo's ViT backbone and an ONNX model's "features" output, its running statistics, checkpoint state, and
+ * `train({ reward: "influence" })`.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FrechetInfluenceReward, initTensorflow, loadRealImages, openFeatureSpace, readModelCard, readTensorFile } from "@adagen/core";
+import { train } from "@adagen/flow";
+import { cardPath, loadFashionMnist } from "@adagen/zoo";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const card = readModelCard(cardPath("sit-tiny"));
+const test = loadFashionMnist("test");
+/** Test images [start, start + n) as floats, the top `erase` rows blanked. */
+function images(start: number, n: number, erase = 0): { data: Float32Array; shape: number[] } {
+  const data = Float32Array.from(test.images.subarray(start * 784, (start + n) * 784), (v, i) => (i % 784 < erase * 28 ? 0 : v / 255));
+  return { data, shape: [n, 28, 28, 1] };
+}
+const none = { samples: { data: new Float32Array(0), shape: [0, 28, 28, 1] }, labels: new Int32Array(0) };
+
+beforeAll(async () => {
+  await initTensorflow();
+});
+
+describe("FrechetInfluenceReward in the ViT backbone's features", () => {
+  it("needs the policy's statistics first, then averages zero over them and ranks defective images below real ones", async () => {
+    const space = await openFeatureSpace(card.discriminator!.backbone, card.image.shape);
+    const reward = await FrechetInfluenceReward.create(space, loadRealImages(card), 10, { count: 1000, classConditional: false, horizon: Number.MAX_SAFE_INTEGER });
+    try {
+      const labels = new Int32Array(300);
+      await expect(reward.score(images(0, 4), labels.subarray(0, 4))).rejects.toThrow(/has seen 0 fake images, too few for 64-d statistics/);
+      // The "policy": 200 real test images and 100 with their top half erased.
+      const policy = images(0, 300);
+      policy.data.set(images(200, 100, 14).data, 200 * 784);
+      const figures = await reward.update(none, { samples: policy, labels });
+      expect(figures.statisticsImages).toBeCloseTo(300, 6);
+      const r = await reward.score(policy, labels);
+      const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+      // With plain averages (an unbounded horizon) the statistics are the policy's own: the influence averages 0.
+      expect(Math.abs(mean(r))).toBeLessThan(1e-3 * Math.max(...r.map(Math.abs)));
+      // More of the real images, less of the defective ones, brings the policy closer to the data.
+      expect(mean(r.subarray(0, 200))).toBeGreaterThan(mean(r.subarray(200)));
+      // The state round-trips through a checkpoint's arrays: a fresh reward scores the same.
+      const state = await reward.exportState();
+      const again = await FrechetInfluenceReward.create(await openFeatureSpace(card.discriminator!.backbone, card.image.shape), loadRealImages(card), 10, {
+        count: 1000,
+        classConditional: false,
+      });
+      try {
+        await again.importState(state);
+        const r2 = await again.score(policy, labels);
+        for (let i = 0; i < r.length; i++) expect(r2[i]).toBeCloseTo(r[i], 2);
+      } finally {
+        await again.dispose();
+      }
+    } finally {
+      await reward.dispose();
+    }
+  });
+
+  it("forgets old images at its horizon", async () => {
+    const space = await openFeatureSpace(card.discriminator!.backbone, card.image.shape);
+    const reward = await FrechetInfluenceReward.create(space, loadRealImages(card), 10, { count: 1000, classConditional: false, horizon: 100 });
+    try {
+      const labels = new Int32Array(400);
+      // Weight after n images: (1 − γⁿ)/(1 − γ) with γ = 1 − 1/100.
+      const { statisticsImages } = await reward.update(none, { samples: images(0, 400), labels });
+      expect(statisticsImages).toBeCloseTo(100 * (1 - 0.99 ** 400), 6);
+      // Images of a class it has not been given make the class-conditional reward refuse, naming the class.
+      const conditional = await FrechetInfluenceReward.create(await openFeatureSpace(card.discriminator!.backbone, card.image.shape), loadRealImages(card), 10, { count: 2000 });
+      try {
+        await expect(conditional.score(images(0, 1), Int32Array.of(3))).rejects.toThrow(/has seen 0 fake images of class 3/);
+      } finally {
+        await conditional.dispose();
+      }
+    } finally {
+      await reward.dispose();
+    }
+  });
+});
+
+describe("train({ reward: \"influence\" })", () => {
+  it("fills the statistics from the starting policy, records the reward and trains no discriminator", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "adagen-influence-")), "run");
+    const r = await train({ model: cardPath("sit-tiny"), steps: 2, iterations: 1, batch: 8, trajectories: 8, out: dir, reward: "influence", influence: { referenceImages: 2000, horizon: 200, primeImages: 2000 }, validation: { every: 0 } });
+    expect(r.iteration).toBe(1);
+    const info = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).reward;
+    expect(info).toEqual({ kind: "influence", backbone: card.discriminator!.backbone, classConditional: true, referenceImages: 2000, horizon: 200, primeImages: 2000 });
+    const [m] = readFileSync(join(dir, "metrics.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(Number.isFinite(m.rewardMean)).toBe(true);
+    expect(m.discriminator.discriminatorLoss).toBeUndefined();
+    const checkpoint = await readTensorFile(join(dir, "checkpoint.adagen"));
+    expect(Object.keys(checkpoint.tensors).filter((k) => k.startsWith("influence/")).length).toBe(30);
+    expect((await readTensorFile(join(dir, "policy.adagen"))).meta.discriminator).toBeUndefined();
+  });
+});
