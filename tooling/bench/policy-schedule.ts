@@ -1,0 +1,100 @@
+/**
+ * What a policy file executes, in numbers: for a time-point model (dit-tiny, sit-tiny), the time point and the
+ * guidance weight at each decision over N class-balanced samples (mean, standard deviation, range), beside its
+ * starting schedule. The numbers behind `pnpm start`'s schedules.png, for a closing note or a README.
+ *
+ *   node --conditions=adagen-source --import tsx tooling/bench/policy-schedule.ts --model sit-tiny --steps 4
+ *        --policy FILE [--n 256] [--seed 3]   (FILE: a policy file, or a run's checkpoint.adagen: the policy of the
+ *                                             run's last iteration, before any selection)
+ *   (or: pnpm -s bench:policy-schedule --model sit-tiny --steps 4 --policy FILE)
+ *
+ * The first line echoes the command; the last is one JSON object with every figure.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import {
+  ActionDecoder,
+  PolicyNetwork,
+  balancedLabels,
+  disposePolicy,
+  initTensorflow,
+  openModel,
+  openPolicy,
+  policyEnv,
+  policyInitOf,
+  readTensorFile,
+  rollout,
+  savePolicy,
+  type ActionSpec,
+  type PolicyNetworkConfig,
+} from "@adagen/core";
+import { zooModel } from "./zoo-model.js";
+
+function parseArgs(argv: string[]): { model: string; steps: number; policy: string; n: number; seed: number } {
+  const out = { model: "", steps: 0, policy: "", n: 256, seed: 3 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    const num = Number(value);
+    if (flag === "--model" && value) out.model = value;
+    else if (flag === "--policy" && value) out.policy = value;
+    else if (flag === "--steps" && Number.isInteger(num) && num >= 1) out.steps = num;
+    else if (flag === "--n" && Number.isInteger(num) && num >= 1) out.n = num;
+    else if (flag === "--seed" && Number.isInteger(num) && num >= 0) out.seed = num;
+    else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --policy FILE, --n N, --seed S)`);
+  }
+  if (!out.model || !out.steps || !out.policy) throw new Error("--model, --steps and --policy are required");
+  return out;
+}
+
+/** A trainer checkpoint's actor as a temporary policy file; a policy file as it is. */
+async function policyFileOf(path: string, model: string, steps: number): Promise<string> {
+  const { meta, tensors } = await readTensorFile(path);
+  if (meta.format !== "adagen-trainer-checkpoint") return path;
+  const actor = new PolicyNetwork(meta.actor as PolicyNetworkConfig, "actor");
+  try {
+    actor.params.import(Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith("actor/")).map(([k, v]) => [k.slice(6), v])));
+    const file = join(mkdtempSync(join(tmpdir(), "policy-schedule-")), "policy.adagen");
+    // The starting schedule sets the action table the policy's outputs are residuals on: the run's run.json has it.
+    const { init } = JSON.parse(readFileSync(join(dirname(path), "run.json"), "utf8"));
+    await savePolicy(file, actor, meta.actionSpec as ActionSpec, { model, steps, iteration: meta.iteration, init });
+    return file;
+  } finally {
+    actor.dispose();
+  }
+}
+
+console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
+const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+const entry = zooModel(args.model);
+await initTensorflow();
+const policyFile = await policyFileOf(args.policy, args.model, args.steps);
+const init = await policyInitOf(policyFile, entry, args.steps);
+const model = await openModel(entry, args.steps, init);
+const policy = await openPolicy(policyFile, entry, args.steps, model);
+try {
+  const env = model.env as typeof model.env & { executedSchedule?: () => { times: Float64Array[]; guidance: Float32Array[] } };
+  if (!env.executedSchedule) throw new Error(`${args.model} is not a time-point sampler; this bench reads time points and guidance`);
+  const labels = balancedLabels(args.n, model.env.numClasses);
+  await rollout(policyEnv(model.env, policy), policy.actor, new ActionDecoder(policy.actionSpec), labels, args.seed);
+  const executed = env.executedSchedule();
+  const summary = (rows: ArrayLike<number>[]) =>
+    rows.map((row) => {
+      const v = Array.from(row);
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+      return { mean, sd, min: Math.min(...v), max: Math.max(...v) };
+    });
+  const times = summary(executed.times);
+  const guidance = summary(executed.guidance);
+  console.log(`${relative(process.cwd(), args.policy)} on ${args.model} at ${args.steps} steps, ${args.n} samples (seed ${args.seed}); starting schedule: ${init.name}`);
+  console.log("decision".padEnd(10) + "time: mean ± sd [min, max]".padEnd(36) + "guidance: mean ± sd [min, max]");
+  const fmt = (s: { mean: number; sd: number; min: number; max: number }) => `${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} [${s.min.toFixed(3)}, ${s.max.toFixed(3)}]`;
+  for (let k = 0; k < Math.max(times.length, guidance.length); k++)
+    console.log(String(k).padEnd(10) + (times[k] ? fmt(times[k]) : "-").padEnd(36) + (guidance[k] ? fmt(guidance[k]) : "-"));
+  console.log(`starting time points ${init.times.map((t) => t.toFixed(4)).join(", ")}; starting guidance ${init.guidance}`);
+  console.log(JSON.stringify({ policy: relative(process.cwd(), args.policy), model: args.model, steps: args.steps, n: args.n, seed: args.seed, init, times, guidance }));
+} finally {
+  disposePolicy(policy);
+  await model.dispose();
+}
