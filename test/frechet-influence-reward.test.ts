@@ -81,6 +81,35 @@ describe("FrechetInfluenceReward in the ViT backbone's features", () => {
   });
 });
 
+describe("openFeatureSpace on an ONNX model's features output", () => {
+  it("reads the zoo fidelity classifier's 128-d hidden layer, which separates classes, and names the file on a bad shape", async () => {
+    const space = await openFeatureSpace(card.fidelity!.model, card.image.shape);
+    try {
+      expect(space.dims).toBe(128);
+      const n = 200;
+      const { data, rows, dims } = await space.features(images(0, n));
+      expect([rows, dims]).toEqual([n, 128]);
+      // Nearest neighbour (other than itself) in these features shares the class far more often than chance (0.1).
+      let same = 0;
+      for (let i = 0; i < n; i++) {
+        let best = -1;
+        let bestDistance = Infinity;
+        for (let j = 0; j < n; j++) {
+          if (j === i) continue;
+          let d = 0;
+          for (let k = 0; k < dims; k++) d += (data[i * dims + k] - data[j * dims + k]) ** 2;
+          if (d < bestDistance) [best, bestDistance] = [j, d];
+        }
+        if (test.labels[best] === test.labels[i]) same++;
+      }
+      expect(same / n).toBeGreaterThan(0.6);
+      await expect(space.features({ data: new Float32Array(784), shape: [1, 784] })).rejects.toThrow(/fmnist-fidelity\.onnx expects images \[B,28,28,1\], got \[1,784\]/);
+    } finally {
+      await space.dispose();
+    }
+  });
+});
+
 describe("train({ reward: \"influence\" })", () => {
   it("fills the statistics from the starting policy, records the reward and trains no discriminator", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "adagen-influence-")), "run");

@@ -42,6 +42,8 @@
  *                                   images, unconditional and class-conditional (the mean over classes of each
  *                                   class's distance), each with its rho over the moves: does the backbone's
  *                                   feature space, seen as a whole distribution, rank the moves as FID does? Repeatable.
+ *        [--policy FILE]            also a policy (a policy file or a run's checkpoint.adagen) as one more row,
+ *                                   on the same seeds: what a training run did, in the same columns
  *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
  *        [--vary KEY:D1,D2,…]       a knob and its additive moves; repeatable. KEY: guidance, start, maskTemperature,
  *                                   sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5 and
@@ -61,6 +63,9 @@ import {
   NEGATIVES,
   FrechetInfluenceReward,
   Random,
+  disposePolicy,
+  openPolicy,
+  policyInitOf,
   Scorer,
   baselineFor,
   describeSchedule,
@@ -84,9 +89,11 @@ import {
   type OpenedGenerator,
   type DiscriminatorChoice,
   type RewardModel,
+  type SampleSource,
   type ScheduleRequest,
 } from "@adagen/core";
 import { ProgressBar, featureStatistics, frechetDistance, readStatistics, spearman } from "@adagen/metrics";
+import { policyFileOf } from "./checkpoint-policy.js";
 import { zooModel } from "./zoo-model.js";
 
 const KEYS = ["guidance", "start", "maskTemperature", "sampleTemperature", "topK", "topP"] as const;
@@ -99,6 +106,8 @@ interface Args {
   n: number;
   seed: number;
   fdBackbones: string[];
+  /** A policy measured as one more row. */
+  policy?: string;
   /** The influence judge: one statistic for all classes, and how many base images its running statistics hold. */
   unconditional: boolean;
   influenceImages: number;
@@ -141,6 +150,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--backbone" && value) out.fresh.backbone = value;
     else if (flag === "--d-fakes" && (value === "base" || value === "moves")) out.fresh.fakes = value;
     else if (flag === "--fd-backbone" && value) out.fdBackbones.push(value);
+    else if (flag === "--policy" && value) out.policy = value;
     else if (flag === "--unconditional") (out.unconditional = true), i--;
     else if (flag === "--influence-images" && Number.isInteger(num) && num >= 2) out.influenceImages = num;
     else if (flag === "--vary" && value && value.includes(":")) {
@@ -149,7 +159,7 @@ function parseArgs(argv: string[]): Args {
       if (!(KEYS as readonly string[]).includes(key)) throw new Error(`--vary ${value}: ${key} is not one of ${KEYS.join(", ")}`);
       if (!deltas.length || deltas.some((d) => !Number.isFinite(d) || d === 0)) throw new Error(`--vary ${value}: the moves must be non-zero numbers`);
       out.vary.push([key as Key, deltas]);
-    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE, --d-fakes base|moves, --fd-backbone FILE, --unconditional, --influence-images N)`);
+    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE, --d-fakes base|moves, --fd-backbone FILE, --unconditional, --influence-images N, --policy FILE)`);
   }
   return out;
 }
@@ -291,7 +301,10 @@ for (const [key, deltas] of vary) {
 }
 
 await initTensorflow();
-const opened = await openModel(entry, args.steps);
+// A policy's env must be opened with its starting schedule (its action table); fixed schedules do not use it.
+const policyFile = args.policy ? (await policyFileOf(args.policy, entry.name, args.steps)).file : undefined;
+const opened = await openModel(entry, args.steps, policyFile ? await policyInitOf(policyFile, entry, args.steps) : undefined);
+const policySource = policyFile ? await openPolicy(policyFile, entry, args.steps, opened) : undefined;
 const f = args.fresh;
 const freshOne = fresh ? await freshJudge(entry, opened, f.fakes === "moves" ? [base, ...moves.map((m) => m.schedule)] : [base], f) : undefined;
 const influence = args.judge === "influence" ? await influenceJudge(entry, opened, base, f.backbone ?? "packages/zoo/models/fmnist-vit-ssl.adagen", args) : undefined;
@@ -308,11 +321,11 @@ const fdJudges: BackboneDistance[] = [];
 try {
   for (const file of args.fdBackbones) fdJudges.push(await backboneDistance(file, entry, opened.env.numClasses));
   const [H, W, C] = entry.card.image.shape;
-  const bar = new ProgressBar(`paired ${entry.name} T=${args.steps}`, (moves.length + 1) * args.n, "images", true);
+  const bar = new ProgressBar(`paired ${entry.name} T=${args.steps}`, (moves.length + 1 + (policySource ? 1 : 0)) * args.n, "images", true);
   let done = 0;
   /** Images of one schedule on the bench's seed, their FID and each image's reward. */
-  const measure = async (schedule: ScheduleRequest) => {
-    const images = await generateImages(opened, { kind: "schedule", schedule }, args.n, args.seed, (d) => bar.update(done + d));
+  const measure = async (source: SampleSource) => {
+    const images = await generateImages(opened, source, args.n, args.seed, (d) => bar.update(done + d));
     done += args.n;
     const split = frechetDistance(featureStatistics((await scorer.extract(images)).features), trainStats);
     const fid = split.fid;
@@ -330,37 +343,45 @@ try {
   };
   let reference: Awaited<ReturnType<typeof measure>>;
   try {
-    reference = await measure(base);
+    reference = await measure({ kind: "schedule", schedule: base });
   } catch (err) {
     throw new Error(`the base schedule ${describeSchedule(base)}: ${(err as Error).message}`);
   }
-  const rows: { move: string; schedule: string; fid: number; dFid: number; dMeanTerm: number; dCovarianceTerm: number; dBackboneFd: number[]; dBackboneConditional: number[]; dReward: number; se: number; positive: number }[] = [];
+  type Row = { move: string; schedule: string; fid: number; dFid: number; dMeanTerm: number; dCovarianceTerm: number; dBackboneFd: number[]; dBackboneConditional: number[]; dReward: number; se: number; positive: number };
+  /** One sampler against the base on the same seeds. */
+  const toRow = (move: string, schedule: string, r: Awaited<ReturnType<typeof measure>>): Row => {
+    const d = Array.from(r.rewards, (v, i) => v - reference.rewards[i]);
+    const mean = d.reduce((a, b) => a + b, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (d.length - 1));
+    return {
+      move,
+      schedule,
+      fid: r.fid,
+      dFid: r.fid - reference.fid,
+      dMeanTerm: r.split.meanTerm - reference.split.meanTerm,
+      dCovarianceTerm: r.split.covarianceTerm - reference.split.covarianceTerm,
+      dBackboneFd: r.backboneFd.map((x, i) => x.fid - reference.backboneFd[i].fid),
+      dBackboneConditional: r.backboneFd.map((x, i) => x.conditional - reference.backboneFd[i].conditional),
+      dReward: mean,
+      se: sd / Math.sqrt(d.length),
+      positive: d.filter((v) => v > 0).length / d.length,
+    };
+  };
+  const rows: Row[] = [];
   for (const m of moves) {
     let r: Awaited<ReturnType<typeof measure>>;
     try {
-      r = await measure(m.schedule);
+      r = await measure({ kind: "schedule", schedule: m.schedule });
     } catch (err) {
       // A move past the knob's range (a start time outside the schedule's interval) is reported and skipped.
       console.log(`skipped ${m.key} ${m.delta > 0 ? "+" : ""}${m.delta}: ${(err as Error).message}`);
       continue;
     }
-    const d = Array.from(r.rewards, (v, i) => v - reference.rewards[i]);
-    const mean = d.reduce((a, b) => a + b, 0) / d.length;
-    const sd = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (d.length - 1));
-    rows.push({
-      move: `${m.key} ${m.delta > 0 ? "+" : ""}${m.delta}`,
-      schedule: describeSchedule(m.schedule),
-      fid: r.fid,
-      dFid: r.fid - reference.fid,
-      dMeanTerm: r.split.meanTerm - reference.split.meanTerm,
-      dCovarianceTerm: r.split.covarianceTerm - reference.split.covarianceTerm,
-      dBackboneFd: r.backboneFd.map((d, i) => d.fid - reference.backboneFd[i].fid),
-      dBackboneConditional: r.backboneFd.map((d, i) => d.conditional - reference.backboneFd[i].conditional),
-      dReward: mean,
-      se: sd / Math.sqrt(d.length),
-      positive: d.filter((v) => v > 0).length / d.length,
-    });
+    rows.push(toRow(`${m.key} ${m.delta > 0 ? "+" : ""}${m.delta}`, describeSchedule(m.schedule), r));
   }
+  // The policy is printed with the moves but kept out of their rank statistics.
+  const policyRow = policySource ? toRow("policy", relative(process.cwd(), args.policy!), await measure(policySource)) : undefined;
+  const printed = policyRow ? [...rows, policyRow] : rows;
   bar.done(`${rows.length + 1} schedules`);
 
   console.log(
@@ -374,7 +395,7 @@ try {
       reference.backboneFd.map((d, i) => `; backbone ${i + 1} ${relative(process.cwd(), args.fdBackbones[i])}: FD ${d.fid.toFixed(4)} (${d.meanTerm.toFixed(4)} + ${d.covarianceTerm.toFixed(4)}), class-conditional ${d.conditional.toFixed(4)}`).join(""),
   );
   console.log("move".padEnd(20) + "ΔFID mean".padStart(11) + "ΔFID cov".padStart(10) + args.fdBackbones.map((_, i) => `ΔFD bb${i + 1}`.padStart(11) + `cond.`.padStart(9)).join(""));
-  for (const r of rows)
+  for (const r of printed)
     console.log(r.move.padEnd(20) + r.dMeanTerm.toFixed(3).padStart(11) + r.dCovarianceTerm.toFixed(3).padStart(10) + r.dBackboneFd.map((d, i) => d.toFixed(4).padStart(11) + r.dBackboneConditional[i].toFixed(3).padStart(9)).join(""));
   for (const [i, file] of args.fdBackbones.entries())
     if (rows.length >= 2)
@@ -384,11 +405,11 @@ try {
       );
   let agree = 0;
   let disagree = 0;
-  for (const r of rows) {
+  for (const r of printed) {
     const resolved = Math.abs(r.dReward) > 2 * r.se;
     const verdict = !resolved ? "unresolved" : Math.sign(r.dReward) === -Math.sign(r.dFid) ? "yes" : "NO";
-    if (verdict === "yes") agree++;
-    if (verdict === "NO") disagree++;
+    if (verdict === "yes" && r !== policyRow) agree++;
+    if (verdict === "NO" && r !== policyRow) disagree++;
     console.log(
       r.move.padEnd(20) + r.fid.toFixed(3).padStart(9) + r.dFid.toFixed(3).padStart(9) + r.dReward.toFixed(4).padStart(14) + r.se.toFixed(4).padStart(9) + r.positive.toFixed(3).padStart(11) + `  ${verdict}`,
     );
@@ -413,10 +434,12 @@ try {
       agree,
       disagree,
       rows,
+      ...(policyRow ? { policy: policyRow } : {}),
     }),
   );
 } finally {
   judge.dispose();
+  if (policySource) disposePolicy(policySource);
   for (const j of fdJudges) await j.dispose();
   await scorer.dispose();
   await opened.dispose();

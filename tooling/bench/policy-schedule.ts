@@ -10,25 +10,9 @@
  *
  * The first line echoes the command; the last is one JSON object with every figure.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
-import {
-  ActionDecoder,
-  PolicyNetwork,
-  balancedLabels,
-  disposePolicy,
-  initTensorflow,
-  openModel,
-  openPolicy,
-  policyEnv,
-  policyInitOf,
-  readTensorFile,
-  rollout,
-  savePolicy,
-  type ActionSpec,
-  type PolicyNetworkConfig,
-} from "@adagen/core";
+import { relative } from "node:path";
+import { ActionDecoder, balancedLabels, disposePolicy, initTensorflow, openModel, openPolicy, policyEnv, policyInitOf, rollout } from "@adagen/core";
+import { policyFileOf } from "./checkpoint-policy.js";
 import { zooModel } from "./zoo-model.js";
 
 function parseArgs(argv: string[]): { model: string; steps: number; policy: string; n: number; seed: number } {
@@ -47,28 +31,11 @@ function parseArgs(argv: string[]): { model: string; steps: number; policy: stri
   return out;
 }
 
-/** A trainer checkpoint's actor as a temporary policy file; a policy file as it is. */
-async function policyFileOf(path: string, model: string, steps: number): Promise<string> {
-  const { meta, tensors } = await readTensorFile(path);
-  if (meta.format !== "adagen-trainer-checkpoint") return path;
-  const actor = new PolicyNetwork(meta.actor as PolicyNetworkConfig, "actor");
-  try {
-    actor.params.import(Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith("actor/")).map(([k, v]) => [k.slice(6), v])));
-    const file = join(mkdtempSync(join(tmpdir(), "policy-schedule-")), "policy.adagen");
-    // The starting schedule sets the action table the policy's outputs are residuals on: the run's run.json has it.
-    const { init } = JSON.parse(readFileSync(join(dirname(path), "run.json"), "utf8"));
-    await savePolicy(file, actor, meta.actionSpec as ActionSpec, { model, steps, iteration: meta.iteration, init });
-    return file;
-  } finally {
-    actor.dispose();
-  }
-}
-
 console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
 const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
 const entry = zooModel(args.model);
 await initTensorflow();
-const policyFile = await policyFileOf(args.policy, args.model, args.steps);
+const { file: policyFile, iteration } = await policyFileOf(args.policy, args.model, args.steps);
 const init = await policyInitOf(policyFile, entry, args.steps);
 const model = await openModel(entry, args.steps, init);
 const policy = await openPolicy(policyFile, entry, args.steps, model);
@@ -87,7 +54,7 @@ try {
     });
   const times = summary(executed.times);
   const guidance = summary(executed.guidance);
-  console.log(`${relative(process.cwd(), args.policy)} on ${args.model} at ${args.steps} steps, ${args.n} samples (seed ${args.seed}); starting schedule: ${init.name}`);
+  console.log(`${relative(process.cwd(), args.policy)}${iteration === undefined ? "" : ` (checkpoint of iteration ${iteration})`} on ${args.model} at ${args.steps} steps, ${args.n} samples (seed ${args.seed}); starting schedule: ${init.name}`);
   console.log("decision".padEnd(10) + "time: mean ± sd [min, max]".padEnd(36) + "guidance: mean ± sd [min, max]");
   const fmt = (s: { mean: number; sd: number; min: number; max: number }) => `${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} [${s.min.toFixed(3)}, ${s.max.toFixed(3)}]`;
   for (let k = 0; k < Math.max(times.length, guidance.length); k++)

@@ -6,7 +6,7 @@ reward ablations of §9). Trained on the 60,000 training images only, and a sepa
     /usr/bin/python3 tooling/zoo/fidelity_classifier.py --epochs 3
 
 Writes packages/zoo/models/fmnist-fidelity.onnx: input `x` float32 [B,28,28,1] in [0,1] (the rendered images the
-envs give rewards), output `logits` float32 [B,10]; prints the test accuracy and the ONNX/PyTorch parity.
+envs give rewards), outputs `logits` float32 [B,10] and `features` float32 [B,128] (the last hidden layer); prints the test accuracy and the ONNX/PyTorch parity.
 Augmentation: random translations of up to 2 pixels and Gaussian pixel noise with std uniform in [0, 0.05], so the
 confidence is not brittle to the small defects generated images have.
 """
@@ -36,11 +36,27 @@ class FidelityClassifier(torch.nn.Module):
         self.fc = torch.nn.Linear(64 * 7 * 7, 128)
         self.out = torch.nn.Linear(128, 10)
 
-    def forward(self, x):
+    def hidden(self, x):
+        """The last hidden layer [B,128], exported as the `features` output (fidelity_features.py)."""
         h = x.permute(0, 3, 1, 2) * 2.0 - 1.0
         h = F.max_pool2d(F.relu(self.c1(h)), 2)
         h = F.max_pool2d(F.relu(self.c2(h)), 2)
-        return self.out(F.relu(self.fc(h.flatten(1))))
+        return F.relu(self.fc(h.flatten(1)))
+
+    def forward(self, x):
+        return self.out(self.hidden(x))
+
+
+class WithFeatures(torch.nn.Module):
+    """The classifier with both ONNX outputs: logits and the hidden features."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        h = self.model.hidden(x)
+        return self.model.out(h), h
 
 
 def augment(x, g):
@@ -90,7 +106,10 @@ def main():
     model.eval()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     probe = xte[:8]
-    torch.onnx.export(model, probe, str(OUT), input_names=["x"], output_names=["logits"], dynamic_axes={"x": {0: "B"}, "logits": {0: "B"}}, opset_version=13)
+    torch.onnx.export(
+        WithFeatures(model), probe, str(OUT), input_names=["x"], output_names=["logits", "features"],
+        dynamic_axes={"x": {0: "B"}, "logits": {0: "B"}, "features": {0: "B"}}, opset_version=13,
+    )
     try:
         import onnxruntime as ort  # optional: the parity check
 
