@@ -165,7 +165,7 @@ describe("adagen: flags", () => {
 
   it("64 train --reward batch-fid", async () => {
     const out = join(tmp, "r64");
-    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "batch-fid", "--out", out, "--quiet"), "adagen", /--reward batch-fid is not one of adversarial, pretrained, fid/);
+    expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "batch-fid", "--out", out, "--quiet"), "adagen", /--reward batch-fid is not one of adversarial, pretrained, fid, influence$/m);
     expectNotWritten(out);
   });
 
@@ -198,6 +198,38 @@ describe("adagen: flags", () => {
   it("70 train --d-negatives blur", async () => {
     const out = join(tmp, "r70");
     expectOneLineError(await adagen("train", "--model", "dit-tiny", "--steps", "2", "--d-negatives", "blur", "--out", out, "--quiet"), "adagen", /--d-negatives blur is not one of none, noise, sharpen, noise-sharpen/);
+    expectNotWritten(out);
+  });
+
+  it("71 train --reward-backbone without --reward influence", async () => {
+    const out = join(tmp, "r71");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward-backbone", "packages/zoo/models/fmnist-vit-ssl.adagen", "--out", out, "--quiet"),
+      "adagen",
+      /--reward-backbone is for --reward influence, not --reward adversarial/,
+    );
+    expectNotWritten(out);
+  });
+
+  it("72 train --reward influence --reward-backbone missing.adagen", async () => {
+    const out = join(tmp, "r72");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "influence", "--reward-backbone", "missing.adagen", "--out", out, "--quiet"),
+      "adagen",
+      /missing\.adagen: the influence reward's backbone does not exist/,
+    );
+    expectNotWritten(out);
+  });
+
+  it("73 train --reward influence with a file that is no feature space", async () => {
+    const out = join(tmp, "r73");
+    const notASpace = join(tmp, "r73-card.json");
+    writeFileSync(notASpace, "{}");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "influence", "--reward-backbone", notASpace, "--out", out, "--quiet"),
+      "adagen",
+      /r73-card\.json: not a feature space for the influence reward \(/,
+    );
     expectNotWritten(out);
   });
 

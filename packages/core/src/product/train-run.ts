@@ -550,7 +550,10 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       else if (info.reward?.kind === "fid") reward = await openFeatureFidReward(model, info.reward.backbone, info.seed);
       else if (info.reward?.kind === "influence") {
         if (!existsSync(info.reward.backbone)) throw new InputError(`${info.reward.backbone}: the run's influence-reward backbone (run.json) does not exist`);
-        const space = await openFeatureSpace(info.reward.backbone, model.card.image.shape);
+        const backbone = info.reward.backbone;
+        const space = await openFeatureSpace(backbone, model.card.image.shape).catch((err: Error) => {
+          throw new InputError(`${backbone}: not a feature space for the influence reward (${err.message.split("\n")[0]})`);
+        });
         reward = await FrechetInfluenceReward.create(space, loadRealImages(model.card), model.card.classes.count, {
           classConditional: info.reward.classConditional,
           count: info.reward.referenceImages,
