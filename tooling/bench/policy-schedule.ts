@@ -37,6 +37,7 @@ const entry = zooModel(args.model);
 await initTensorflow();
 const { file: policyFile, iteration } = await policyFileOf(args.policy, args.model, args.steps);
 const init = await policyInitOf(policyFile, entry, args.steps);
+if (!init) throw new Error(`${args.policy} records no starting schedule (init); this bench compares a policy with the schedule it started from`);
 const model = await openModel(entry, args.steps, init);
 const policy = await openPolicy(policyFile, entry, args.steps, model);
 try {

@@ -491,8 +491,10 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         throw new InputError(`a reward backbone (${options.rewardBackbone}) is for reward "influence", not "${rewardName}"`);
       if (rewardName === "influence" && !influenceBackbone)
         throw new InputError(`reward "influence" measures in a ViT backbone's features: give one (rewardBackbone), ${model.card.file} names none`);
-      for (const [k, v] of Object.entries(options.influence ?? {}))
-        if (v !== undefined && k !== "classConditional" && !(Number.isInteger(v) && v >= 2)) throw new InputError(`influence.${k} must be an integer of at least 2, got ${v}`);
+      const { classConditional, ...sizes } = options.influence ?? {};
+      if (classConditional !== undefined && typeof classConditional !== "boolean") throw new InputError(`influence.classConditional must be true or false, got ${String(classConditional)}`);
+      for (const [k, v] of Object.entries(sizes))
+        if (v !== undefined && !(Number.isInteger(v) && v >= 2)) throw new InputError(`influence.${k} must be an integer of at least 2, got ${v}`);
       if (options.influence !== undefined && rewardName !== "influence") throw new InputError(`influence sizes are for reward "influence", not "${rewardName}"`);
       if (rewardName === "influence" && !existsSync(influenceBackbone!)) throw new InputError(`${influenceBackbone}: the influence reward's backbone does not exist`);
       if (rewardName === "fid" && !model.card.discriminator)
