@@ -63,6 +63,7 @@ import {
   NEGATIVES,
   FrechetInfluenceReward,
   Random,
+  classFeatures,
   disposePolicy,
   openPolicy,
   policyInitOf,
@@ -263,12 +264,7 @@ async function backboneDistance(file: string, model: AdaGenModel, classes: numbe
   const space = await openFeatureSpace(file, model.card.image.shape);
   const statsOf = (f: { data: Float32Array; dims: number }, labels: ArrayLike<number>) => {
     const all = featureStatistics({ data: f.data, rows: labels.length, dims: f.dims });
-    const perClass = Array.from({ length: classes }, (_, c) => {
-      const rows = Array.from(labels, (l, i) => (l === c ? i : -1)).filter((i) => i >= 0);
-      const data = new Float32Array(rows.length * f.dims);
-      rows.forEach((r, k) => data.set(f.data.subarray(r * f.dims, (r + 1) * f.dims), k * f.dims));
-      return featureStatistics({ data, rows: rows.length, dims: f.dims });
-    });
+    const perClass = Array.from({ length: classes }, (_, c) => featureStatistics(classFeatures(f, labels, c)));
     return { all, perClass };
   };
   const real = await loadRealImages(model.card).sample(10000, new Random(0));

@@ -85,10 +85,10 @@ export class FrechetInfluenceReward implements RewardModel {
       const features = await space.features(samples);
       const groups = conditional ? classes : 1;
       const reference = Array.from({ length: groups }, (_, c) => {
-        const rows = conditional ? rowsOf(labels, c) : Array.from(labels, (_, i) => i);
-        if (rows.length <= features.dims)
-          throw new RangeError(`${rows.length} real images of class ${c} for ${features.dims}-d statistics; draw more real images (count)`);
-        const stats = featureStatistics(gather(features, rows));
+        const rows = classFeatures(features, labels, conditional ? c : undefined);
+        if (rows.rows <= features.dims)
+          throw new RangeError(`${rows.rows} real images of class ${c} for ${features.dims}-d statistics; draw more real images (count)`);
+        const stats = featureStatistics(rows);
         return { mean: Float64Array.from(stats.mu), root: symmetricRoot(stats.sigma, features.dims, 0.5) };
       });
       return new FrechetInfluenceReward(space, reference, conditional, options.horizon ?? 1000);
@@ -119,6 +119,7 @@ export class FrechetInfluenceReward implements RewardModel {
     const features = await this.space.features(fake.samples);
     const d = features.dims;
     const decay = 1 - 1 / this.horizon;
+    const delta = new Float64Array(d);
     for (let b = 0; b < fake.labels.length; b++) {
       const g = this.group(fake.labels[b]);
       const m = this.moments[g];
@@ -126,7 +127,7 @@ export class FrechetInfluenceReward implements RewardModel {
       const weight = decay * m.weight + 1;
       const w = 1 / weight;
       const x = features.data.subarray(b * d, (b + 1) * d);
-      const delta = Float64Array.from(x, (v, i) => v - m.mean[i]);
+      for (let i = 0; i < d; i++) delta[i] = x[i] - m.mean[i];
       for (let i = 0; i < d; i++) m.mean[i] += w * delta[i];
       for (let i = 0; i < d; i++)
         for (let j = 0; j < d; j++) m.covariance[i * d + j] = (1 - w) * (m.covariance[i * d + j] + w * delta[i] * delta[j]);
@@ -239,14 +240,15 @@ function product(X: Float64Array, Y: Float64Array, d: number): Float64Array {
   return out;
 }
 
-function rowsOf(labels: Int32Array, c: number): number[] {
-  const rows: number[] = [];
-  labels.forEach((l, i) => l === c && rows.push(i));
-  return rows;
-}
-
-function gather(features: { data: Float32Array; dims: number }, rows: number[]): { data: Float32Array; rows: number; dims: number } {
+/** The feature rows whose label is `c` (all rows when `c` is undefined), in order. */
+export function classFeatures(
+  features: { data: Float32Array; dims: number },
+  labels: ArrayLike<number>,
+  c?: number,
+): { data: Float32Array; rows: number; dims: number } {
   const d = features.dims;
+  const rows: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (c === undefined || labels[i] === c) rows.push(i);
   const data = new Float32Array(rows.length * d);
   rows.forEach((r, k) => data.set(features.data.subarray(r * d, (r + 1) * d), k * d));
   return { data, rows: rows.length, dims: d };
