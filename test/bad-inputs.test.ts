@@ -233,6 +233,26 @@ describe("adagen: flags", () => {
     expectNotWritten(out);
   });
 
+  it("74 train --warm-start with --init", async () => {
+    const out = join(tmp, "r74");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "4", "--warm-start", "packages/zoo/policies/dit-tiny-4.adagen", "--init", "heuristic", "--out", out, "--quiet"),
+      "adagen",
+      /init "heuristic" and a warm start \(packages\/zoo\/policies\/dit-tiny-4\.adagen\) both set the starting policy; give one/,
+    );
+    expectNotWritten(out);
+  });
+
+  it("75 train --warm-start a policy of another step count", async () => {
+    const out = join(tmp, "r75");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "8", "--warm-start", "packages/zoo/policies/dit-tiny-4.adagen", "--out", out, "--quiet"),
+      "adagen",
+      /dit-tiny-4\.adagen: the warm start was trained for dit-tiny at 4 steps, not dit-tiny at 8/,
+    );
+    expectNotWritten(out);
+  });
+
   it("66 sample --lambda 2", async () => {
     const out = join(tmp, "r66.npz");
     expectOneLineError(await adagen("sample", "--model", "dit-tiny", "--steps", "4", "--policy", "default", "--n", "4", "--seed", "0", "--out", out, "--lambda", "2", "--quiet"), "adagen", /--lambda needs a number in 0\.\.1, got "2"/);

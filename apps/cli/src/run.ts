@@ -47,6 +47,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "reward-backbone": { kind: "string" },
     "influence-unconditional": { kind: "bool" },
     "fidelity-of": { kind: "string" },
+    "warm-start": { kind: "string" },
     "eval-every": { kind: "int", min: 0 },
     "eval-n": { kind: "int", min: 2 },
     "non-adaptive": { kind: "bool" },
@@ -212,6 +213,10 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
                        + λ·fidelity (the card's classifier); the discriminator starts from the base file's. No
                        validation selection: policy.adagen is the last iteration's and carries the base, so
                        "adagen sample --lambda L" blends the two (default --out runs/M-T-fidelity)
+  --warm-start PATH    start from the trained policy PATH (same model and steps; its critic, and its
+                       discriminator when of the same kind and size) instead of the untrained policy, e.g. to
+                       continue a shipped policy with another --reward; its network and starting schedule are
+                       the run's (not with --init or --fidelity-of). Iteration 0's validation scores PATH
   --eval-every K       validation every K iterations; 0: none, policy.adagen is the last policy (default ${DEFAULT_VALIDATION.every})
   --eval-n N           samples per validation (default ${DEFAULT_VALIDATION.n})
   --non-adaptive       learn ONE schedule shared by all samples (paper Table XI, "learnable vs adaptive"): the

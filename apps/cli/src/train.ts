@@ -66,7 +66,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
     if (existing.length > 0)
       throw new UsageError(`${dir} already holds a run (${existing.join(", ")}); pass --resume to continue it, or choose another --out`);
   } else if (existsSync(join(dir, "checkpoint.adagen"))) {
-    for (const k of ["init", "reward", "reward-backbone", "influence-unconditional", "fidelity-of", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "d-negatives", "augment", "eval-every", "eval-n"])
+    for (const k of ["init", "reward", "reward-backbone", "influence-unconditional", "fidelity-of", "warm-start", "discriminator", "lr", "std", "group", "d-lr", "d-steps", "d-warmup", "d-minibatch", "d-loss", "d-negatives", "augment", "eval-every", "eval-n"])
       if (flags.has(k)) throw new UsageError(`--${k} cannot change on --resume; a resumed run keeps the settings in run.json`);
   }
   const fixedReward = flags.string("reward");
@@ -86,7 +86,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
             (e.validation.every > 0 ? `; validation FID on ${e.validation.n} samples every ${e.validation.every} iterations\n` : "\n"),
         );
     } else if (e.type === "validation") {
-      bar.line(0, `validation FID ${e.fid.toFixed(2)} (the starting schedule, ${e.init})`);
+      bar.line(0, `validation FID ${e.fid.toFixed(2)} (${e.warmStart ? `the warm start, ${e.warmStart}` : `the starting schedule, ${e.init}`})`);
     } else {
       const m = e.metrics;
       const dLoss = m.discriminator?.discriminatorLoss;
@@ -116,6 +116,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       rewardBackbone: flags.string("reward-backbone"),
       ...(flags.bool("influence-unconditional") ? { influence: { classConditional: false } } : {}),
       fidelityOf: flags.string("fidelity-of"),
+      warmStart: flags.string("warm-start"),
       discriminator: flags.string("discriminator"),
       discriminatorMinibatch: flags.number("d-minibatch"),
       recipe: defined({

@@ -46,7 +46,7 @@ import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
 import { bestBaseline, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
-import { attachToPolicy, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, type PolicyPart } from "./policy-file.js";
+import { attachToPolicy, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, openPolicyCritic, type PolicyPart } from "./policy-file.js";
 import { generateImages } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { acquireRunLock } from "./run-lock.js";
@@ -60,23 +60,83 @@ const RUN_FORMAT = "adagen-run";
 export const REWARDS = ["adversarial", "pretrained", "fid", "influence"] as const;
 export type RewardName = (typeof REWARDS)[number];
 
-/** What a dial run takes from its base policy file: its path (absolute), starting schedule and network. */
-async function dialBaseOf(file: string, model: AdaGenModel, steps: number, reward: string, shared: boolean): Promise<{ path: string; init: PolicyInit; network: Partial<PolicyNetworkConfig> }> {
-  if (reward !== "adversarial") throw new InputError(`a dial's fidelity policy trains on the blended reward; reward "${reward}" does not apply`);
-  if (shared) throw new InputError("a dial's fidelity policy is adaptive (it blends with the base policy per sample); non-adaptive does not apply");
-  if (!model.card.fidelity) throw new InputError(`the dial's fidelity reward needs a fidelity classifier: ${model.card.file} has no "fidelity.model"`);
-  if (!existsSync(file)) throw new InputError(`${file}: no such policy file (the dial's base policy)`);
+/** What a run takes from a trained policy file it builds on: its path (absolute), starting schedule and network. */
+interface BasePolicy {
+  path: string;
+  init: PolicyInit;
+  network: Partial<PolicyNetworkConfig>;
+}
+
+/**
+ * A trained policy file a run builds on (`role` names it in errors): it must be readable, trained for this model and
+ * step count, and not itself a dial's fidelity policy.
+ */
+async function basePolicyOf(file: string, model: AdaGenModel, steps: number, role: string): Promise<BasePolicy & { adaptive: boolean }> {
+  if (!existsSync(file)) throw new InputError(`${file}: no such policy file (${role})`);
   const { meta } = await readTensorFile(file).catch((err: Error) => {
     throw new InputError(`${file}: not a readable policy (${err.message})`);
   });
   if (meta.model !== model.name || meta.steps !== steps)
-    throw new InputError(`${file}: the dial's base policy was trained for ${String(meta.model)} at ${String(meta.steps)} steps, not ${model.name} at ${steps}`);
-  if (meta.adaptive === false) throw new InputError(`${file}: the dial's base policy is non-adaptive; the dial blends adaptive policies`);
-  if (meta.dialBase) throw new InputError(`${file} is itself a dial's fidelity policy; give the base policy`);
+    throw new InputError(`${file}: ${role} was trained for ${String(meta.model)} at ${String(meta.steps)} steps, not ${model.name} at ${steps}`);
+  if (meta.dialBase) throw new InputError(`${file} is itself a dial's fidelity policy; ${role} must be a plain policy`);
   const init = (meta.init as PolicyInit | undefined) ?? (await policyInit(model, steps, "heuristic"));
-  // The base's sizes (tokens, feature width and outputs come from the env, and the critic has one output).
+  // The file's sizes (tokens, feature width and outputs come from the env, and the critic has one output).
   const { tokens: _t, featureDim: _d, outputs: _o, ...network } = meta.network as PolicyNetworkConfig;
-  return { path: resolve(file), init, network };
+  return { path: resolve(file), init, network, adaptive: meta.adaptive !== false };
+}
+
+/** What a dial run takes from its base policy file. */
+async function dialBaseOf(file: string, model: AdaGenModel, steps: number, reward: string, shared: boolean): Promise<BasePolicy> {
+  if (reward !== "adversarial") throw new InputError(`a dial's fidelity policy trains on the blended reward; reward "${reward}" does not apply`);
+  if (shared) throw new InputError("a dial's fidelity policy is adaptive (it blends with the base policy per sample); non-adaptive does not apply");
+  if (!model.card.fidelity) throw new InputError(`the dial's fidelity reward needs a fidelity classifier: ${model.card.file} has no "fidelity.model"`);
+  const { adaptive, ...base } = await basePolicyOf(file, model, steps, "the dial's base policy");
+  if (!adaptive) throw new InputError(`${file}: the dial's base policy is non-adaptive; the dial blends adaptive policies`);
+  return base;
+}
+
+/**
+ * A warm start's policy file: an adaptive run needs an adaptive policy and a non-adaptive run a non-adaptive one (the
+ * two read different inputs).
+ */
+async function warmStartOf(file: string, model: AdaGenModel, steps: number, shared: boolean): Promise<BasePolicy> {
+  const { adaptive, ...base } = await basePolicyOf(file, model, steps, "the warm start");
+  if (adaptive === shared)
+    throw new InputError(`${file}: the warm start is ${adaptive ? "an adaptive" : "a non-adaptive"} policy, the run ${shared ? "learns one shared schedule" : "is adaptive"}`);
+  return base;
+}
+
+/**
+ * Starts a new run's policy and critic (and its discriminator, when the file carries one of the same kind and size)
+ * from a trained policy file, so training continues where that policy's run left off, with this run's reward.
+ */
+async function warmStart(file: string, model: AdaGenModel, steps: number, opened: OpenedGenerator, trainer: AdaGenTrainer, discriminator: Discriminator | undefined): Promise<void> {
+  if (!existsSync(file)) throw new InputError(`${file}: the warm start's policy file is missing`);
+  const source = await openPolicy(file, model, steps, opened);
+  try {
+    trainer.actor.params.import(await source.actor.params.export());
+  } finally {
+    source.actor.dispose();
+  }
+  const meta = (await readTensorFile(file)).meta;
+  if (meta.critic) {
+    const critic = await openPolicyCritic(file);
+    try {
+      trainer.critic.params.import(await critic.params.export());
+    } catch {
+      // Another critic size: the run's own starts fresh (the group-relative advantages do not need it).
+    } finally {
+      critic.dispose();
+    }
+  }
+  if (discriminator) {
+    const weights = await carriedDiscriminatorWeights(file);
+    try {
+      if (Object.keys(weights).length > 0) discriminator.params.import(weights);
+    } catch {
+      // Another discriminator size or kind: the run's own starts fresh (warm-up first).
+    }
+  }
 }
 
 interface OpenedDial {
@@ -185,6 +245,12 @@ export interface TrainRunOptions {
    * fidelity classifier); no validation selection (the policy is the last iteration's).
    */
   fidelityOf?: string;
+  /**
+   * Start the policy (and its critic, and a discriminator of the same kind) from this trained policy file of the same
+   * model and step count, instead of the untrained policy: continue a shipped policy with another reward or recipe.
+   * The file's network and starting schedule are the run's; validation still scores iteration 0 (the file's policy).
+   */
+  warmStart?: string;
   recipe?: Partial<Recipe>;
   validation?: Partial<Validation>;
   /** One schedule shared by all samples (the step index only) instead of an adaptive policy. */
@@ -197,7 +263,7 @@ export interface TrainRunOptions {
 
 export type TrainEvent =
   | { type: "start"; dir: string; resumedFrom?: number; adaptive: boolean; policyParameters: number; trajectories: number; batch: number; validation: Validation; iterations: number }
-  | { type: "validation"; iteration: 0; fid: number; init: string }
+  | { type: "validation"; iteration: 0; fid: number; init: string; warmStart?: string }
   | { type: "iteration"; metrics: IterationMetrics & { validation?: Scores }; secondsPerIteration: number; best?: Scores & { iteration: number }; iterations: number };
 
 export interface TrainResult {
@@ -233,6 +299,8 @@ interface RunInfo {
   reward?: { kind: "pretrained"; model: string } | { kind: "fid"; backbone: string } | InfluenceRewardInfo;
   /** A dial's fidelity-policy run: the base policy file and the card's fidelity classifier (file name). */
   dial?: { base: string; fidelity: string };
+  /** The trained policy file the run started from (absolute), when not the untrained policy. */
+  warmStart?: string;
   recipe: Recipe;
   validation: Validation;
   /** false for a non-adaptive run; absent in runs written before the option existed: adaptive. */
@@ -469,7 +537,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         const v = options[k];
         if (v !== undefined && v !== info[k]) throw new InputError(`${k} ${v} differs from the run's ${info[k]}; a resumed run keeps its settings`);
       }
-      const changed = (["init", "discriminator", "discriminatorMinibatch", "reward", "fidelityOf", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
+      const changed = (["init", "discriminator", "discriminatorMinibatch", "reward", "fidelityOf", "warmStart", "recipe", "validation", "preset"] as const).filter((k) => options[k] !== undefined);
       if (changed.length) throw new InputError(`${changed.join(", ")} cannot change on resume; a resumed run keeps the settings in ${runFile}`);
       if (shared && info.adaptive !== false) throw new InputError(`non-adaptive differs from the run's adaptive policy; a resumed run keeps the settings in ${runFile}`);
     } else {
@@ -500,6 +568,11 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       if (rewardName === "fid" && !model.card.discriminator)
         throw new InputError(`reward "fid" measures in the discriminator backbone's features: ${model.card.file} has no "discriminator.backbone"`);
       const dialBase = options.fidelityOf === undefined ? undefined : await dialBaseOf(options.fidelityOf, model, steps, rewardName, shared);
+      if (options.warmStart !== undefined && dialBase) throw new InputError("a dial's fidelity policy starts as its base policy; a warm start does not apply");
+      if (options.warmStart !== undefined && options.init !== undefined)
+        throw new InputError(`init "${options.init}" and a warm start (${options.warmStart}) both set the starting policy; give one`);
+      const warm = options.warmStart === undefined ? undefined : await warmStartOf(options.warmStart, model, steps, shared);
+      const start = dialBase ?? warm;
       const augment = options.recipe?.augment;
       if (augment !== undefined && !(AUGMENTS as readonly string[]).includes(augment))
         throw new InputError(`augment "${augment}" is not one of ${AUGMENTS.join(", ")}`);
@@ -516,8 +589,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         batch: options.batch ?? base.batch,
         trajectories: options.trajectories ?? base.trajectories,
         seed: options.seed ?? base.seed,
-        network: dialBase?.network ?? base.network,
-        init: dialBase ? dialBase.init : await policyInit(model, steps, options.init ?? "best"),
+        network: start?.network ?? base.network,
+        init: start ? start.init : await policyInit(model, steps, options.init ?? "best"),
         discriminator: discriminatorFor(model.card, options.discriminator, options.discriminatorMinibatch),
         // Recorded only when not the default, so run.json of an adversarial run stays as before.
         ...(rewardName === "pretrained" ? { reward: { kind: "pretrained" as const, model: basename(model.card.fidelity!.model) } } : {}),
@@ -532,6 +605,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
             }
           : {}),
         ...(dialBase ? { dial: { base: dialBase.path, fidelity: basename(model.card.fidelity!.model) } } : {}),
+        ...(warm ? { warmStart: warm.path } : {}),
         recipe: { ...base.recipe, ...defined(options.recipe) },
         // A dial run has no validation selection: FID is not what the fidelity policy is for.
         validation: dialBase ? { ...base.validation, ...defined(options.validation), every: 0 } : { ...base.validation, ...defined(options.validation) },
@@ -631,6 +705,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         }
         // The dial's fidelity policy starts as the base policy: at every λ the first samples are the base's.
         if (dial) trainer.actor.params.import(await dial.base.actor.params.export());
+        if (info.warmStart) await warmStart(info.warmStart, model, steps, opened, trainer, discriminator);
         if (info.reward?.kind === "influence") await primeInfluence(reward as FrechetInfluenceReward, opened, trainer.actor, info.reward.primeImages, info.seed, adaptive);
         // Iteration 0, so a run stopped during its first iteration can still be resumed.
         await trainer.save(checkpoint);
@@ -666,7 +741,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
           const v = await validation.evaluate(trainer, policyInfo());
           await appendFile(metricsFile, JSON.stringify({ iteration: 0, validation: v }) + "\n");
           validation.commit();
-          emit({ type: "validation", iteration: 0, fid: v.fid, init: info.init.name });
+          emit({ type: "validation", iteration: 0, fid: v.fid, init: info.init.name, ...(info.warmStart ? { warmStart: info.warmStart } : {}) });
         }
         while (trainer.iteration < iterations) {
           const m: IterationMetrics & { validation?: Scores } = await trainer.step();
