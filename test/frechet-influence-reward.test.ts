@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FrechetInfluenceReward, initTensorflow, loadRealImages, openFeatureSpace, readModelCard, readTensorFile } from "@adagen/core";
+import { FrechetInfluenceReward, featureSpaceFile, initTensorflow, loadRealImages, openFeatureSpace, readModelCard, readTensorFile } from "@adagen/core";
 import { train } from "@adagen/flow";
 import { cardPath, loadFashionMnist } from "@adagen/zoo";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +107,30 @@ describe("openFeatureSpace on an ONNX model's features output", () => {
     } finally {
       await space.dispose();
     }
+  });
+});
+
+describe("openFeatureSpace on another ONNX output (FILE.onnx#OUTPUT)", () => {
+  it("reads the fidelity classifier's class scores, whose argmax is the label, and names a missing output", async () => {
+    expect(featureSpaceFile("a/m.onnx#logits")).toEqual({ file: "a/m.onnx", output: "logits" });
+    expect(featureSpaceFile("a/m.onnx")).toEqual({ file: "a/m.onnx", output: "features" });
+    expect(featureSpaceFile("a/vit#1.adagen")).toEqual({ file: "a/vit#1.adagen", output: "features" });
+    const space = await openFeatureSpace(`${card.fidelity!.model}#logits`, card.image.shape);
+    try {
+      expect(space.dims).toBe(10);
+      expect(space.file).toBe(`${card.fidelity!.model}#logits`);
+      const n = 200;
+      const { data } = await space.features(images(0, n));
+      let right = 0;
+      for (let i = 0; i < n; i++) {
+        const row = Array.from(data.subarray(i * 10, (i + 1) * 10));
+        if (row.indexOf(Math.max(...row)) === test.labels[i]) right++;
+      }
+      expect(right / n).toBeGreaterThan(0.8);
+    } finally {
+      await space.dispose();
+    }
+    await expect(openFeatureSpace(`${card.fidelity!.model}#hidden`, card.image.shape)).rejects.toThrow(/hidden/);
   });
 });
 

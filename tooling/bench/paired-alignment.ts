@@ -38,7 +38,8 @@
  *        [--backbone FILE]          the projected judge's frozen body (default: the model card's; for example the
  *                                   self-supervised packages/zoo/models/fmnist-vit-ssl.adagen)
  *        [--fd-backbone FILE]       also each schedule's Fréchet distance in that feature space (core's
- *                                   openFeatureSpace: a ViT backbone .adagen, or an ONNX model's "features") against 10,000 training
+ *                                   openFeatureSpace: a ViT backbone .adagen, or an ONNX model's "features", or
+ *                                   FILE.onnx#OUTPUT for another output, e.g. the fidelity classifier's logits) against 10,000 training
  *                                   images, unconditional and class-conditional (the mean over classes of each
  *                                   class's distance), each with its rho over the moves: does the backbone's
  *                                   feature space, seen as a whole distribution, rank the moves as FID does? Repeatable.

@@ -202,9 +202,10 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
                        Fréchet distance between the policy's images (running statistics of about 500 images
                        per class) and 10,000 training images in a frozen feature space (docs/method.md §14
                        item 17)
-  --reward-backbone F  the influence reward's feature space: a ViT backbone (.adagen) or an ONNX model with a
-                       "features" output (default: the card's discriminator backbone; the screen prefers the
-                       self-supervised packages/zoo/models/fmnist-vit-ssl.adagen)
+  --reward-backbone F  the influence reward's feature space: a ViT backbone (.adagen), an ONNX model with a
+                       "features" output, or F.onnx#OUTPUT for another [B, D] output (for example
+                       packages/zoo/models/fmnist-fidelity.onnx#logits, the fidelity classifier's class scores;
+                       default: the card's discriminator backbone)
   --influence-unconditional
                        one Fréchet distance over all classes (running statistics of about 2,000 images)
   --fidelity-of PATH   train the fidelity policy of the fidelity/diversity dial (paper Sec. III-F2) for the base

@@ -50,7 +50,7 @@ export { ViTEncoder, DEFAULT_VIT, type ViTEncoderConfig } from "./nn/vit.js";
 export { AdversarialReward, DISCRIMINATOR_LOSSES, discriminatorLoss, type AdversarialRewardConfig, type DiscriminatorLoss } from "./rewards/adversarial.js";
 export { ClassifierReward, type ClassifierRewardOptions } from "./rewards/classifier-reward.js";
 export { FeatureFidReward, pooledFeatures } from "./rewards/feature-fid-reward.js";
-export { openFeatureSpace, type FeatureSpace } from "./rewards/feature-space.js";
+export { featureSpaceFile, openFeatureSpace, type FeatureSpace } from "./rewards/feature-space.js";
 export { FrechetInfluenceReward, classFeatures, influenceTerms, influenceAt, symmetricRoot, type FrechetInfluenceOptions, type Influence } from "./rewards/frechet-influence-reward.js";
 export { DIFFAUGMENT_DEFAULTS, translateCutout, type ImageAugment, type TranslateCutoutOptions } from "./rewards/augment.js";
 export { LowPassDiscriminator, blockLowPass } from "./rewards/low-pass.js";

@@ -38,7 +38,7 @@ import { NEGATIVES, discriminatorNegatives } from "../rewards/negatives.js";
 import { ClassifierReward } from "../rewards/classifier-reward.js";
 import { FeatureFidReward } from "../rewards/feature-fid-reward.js";
 import { FrechetInfluenceReward } from "../rewards/frechet-influence-reward.js";
-import { openFeatureSpace } from "../rewards/feature-space.js";
+import { featureSpaceFile, openFeatureSpace } from "../rewards/feature-space.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import type { RewardModel } from "../rewards/reward.js";
 import { initTensorflow } from "../runtime/backend.js";
@@ -564,7 +564,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       for (const [k, v] of Object.entries(sizes))
         if (v !== undefined && !(Number.isInteger(v) && v >= 2)) throw new InputError(`influence.${k} must be an integer of at least 2, got ${v}`);
       if (options.influence !== undefined && rewardName !== "influence") throw new InputError(`influence sizes are for reward "influence", not "${rewardName}"`);
-      if (rewardName === "influence" && !existsSync(influenceBackbone!)) throw new InputError(`${influenceBackbone}: the influence reward's backbone does not exist`);
+      if (rewardName === "influence" && !existsSync(featureSpaceFile(influenceBackbone!).file)) throw new InputError(`${influenceBackbone}: the influence reward's backbone does not exist`);
       if (rewardName === "fid" && !model.card.discriminator)
         throw new InputError(`reward "fid" measures in the discriminator backbone's features: ${model.card.file} has no "discriminator.backbone"`);
       const dialBase = options.fidelityOf === undefined ? undefined : await dialBaseOf(options.fidelityOf, model, steps, rewardName, shared);
@@ -625,7 +625,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       if (info.reward?.kind === "pretrained") reward = await openFidelityReward(model, info.reward.model);
       else if (info.reward?.kind === "fid") reward = await openFeatureFidReward(model, info.reward.backbone, info.seed);
       else if (info.reward?.kind === "influence") {
-        if (!existsSync(info.reward.backbone)) throw new InputError(`${info.reward.backbone}: the run's influence-reward backbone (run.json) does not exist`);
+        if (!existsSync(featureSpaceFile(info.reward.backbone).file)) throw new InputError(`${info.reward.backbone}: the run's influence-reward backbone (run.json) does not exist`);
         const backbone = info.reward.backbone;
         const space = await openFeatureSpace(backbone, model.card.image.shape).catch((err: Error) => {
           throw new InputError(`${backbone}: not a feature space for the influence reward (${err.message.split("\n")[0]})`);
