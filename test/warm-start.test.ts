@@ -65,6 +65,27 @@ describe("train({ warmStart })", () => {
     expect(warm.init).toEqual(fresh.init);
   });
 
+  it("a run without a discriminator keeps the one its warm start carries, for best-of-N", async () => {
+    const base = (await train({ ...tiny, iterations: 1, out: join(tmp, "adv"), validation: { every: 0 } })).policy;
+    const r = await train({
+      ...tiny,
+      recipe: {},
+      iterations: 1,
+      out: join(tmp, "influence"),
+      warmStart: base,
+      reward: "influence",
+      influence: { classConditional: false, referenceImages: 2000, horizon: 200, primeImages: 200 },
+      validation: { every: 0 },
+    });
+    const [from, to] = [await readTensorFile(base), await readTensorFile(r.policy)];
+    expect(to.meta.discriminator).toEqual(from.meta.discriminator);
+    const keys = Object.keys(from.tensors).filter((k) => k.startsWith("discriminator/"));
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(Array.from(to.tensors[k].data), k).toEqual(Array.from(from.tensors[k].data));
+    // Its critic is the run's own, trained one more iteration.
+    expect(Object.keys(to.tensors).some((k) => k.startsWith("critic/"))).toBe(true);
+  });
+
   it("refuses a file of another step count, with init, and across adaptive and non-adaptive", async () => {
     const base = (await train({ ...tiny, iterations: 1, out: join(tmp, "b2"), validation: { every: 0 } })).policy;
     await expect(train({ ...tiny, steps: 4, iterations: 1, out: join(tmp, "x1"), warmStart: base })).rejects.toThrow(/the warm start was trained for dit-tiny at 2 steps, not dit-tiny at 4/);

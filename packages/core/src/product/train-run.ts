@@ -46,7 +46,7 @@ import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
 import { bestBaseline, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
-import { attachToPolicy, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, openPolicyCritic, type PolicyPart } from "./policy-file.js";
+import { attachToPolicy, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, openPolicyCritic, type CarriedDiscriminator, type PolicyPart } from "./policy-file.js";
 import { generateImages } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { acquireRunLock } from "./run-lock.js";
@@ -771,6 +771,13 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       // (best-of-N scores with the one, lookahead with the other), and a dial's its base; one write.
       const parts: PolicyPart[] = [criticPart(trainer.critic.config, await trainer.critic.params.export())];
       if (discriminator) parts.push(discriminatorPart(info.discriminator, await discriminator.params.export(), trainer.iteration));
+      else if (info.warmStart) {
+        // A run without a discriminator (a fixed or statistics reward) keeps the one its warm start carries, so the
+        // policy can still refine by best-of-N; the file records the iteration of the run that trained it.
+        const carried = (await readTensorFile(info.warmStart)).meta.discriminator as CarriedDiscriminator | undefined;
+        const weights = await carriedDiscriminatorWeights(info.warmStart);
+        if (carried && Object.keys(weights).length > 0) parts.push(discriminatorPart(carried, weights, carried.iteration));
+      }
       if (dial) parts.push(await dialBasePart(dial.base.actor));
       await attachToPolicy(policyFile, parts);
       return {
