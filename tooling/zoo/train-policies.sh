@@ -2,7 +2,9 @@
 # Trains the shipped AdaGen policies and copies each into packages/zoo/policies/M-T.adagen.
 #   sh tooling/zoo/train-policies.sh [M:T[:ITERATIONS] ...]
 # Default: dit-tiny at 4 steps (400 iterations) and 8 steps (100), sit-tiny at 4 steps (100);
-# packages/zoo/policies/README.md. The other 8- and 16-step files come from an earlier version of this list
+# packages/zoo/policies/README.md. dit-tiny's 4- and 8-step policies then take a second stage: 100 iterations of the
+# influence reward in the fidelity classifier's features (--reward influence), warm-started from the first stage's
+# policy (--warm-start); the second stage's policy is the shipped one. The other 8- and 16-step files come from an earlier version of this list
 # (sit-tiny:8:15 dit-tiny:16:10 sit-tiny:16:10), run before samplers landed on the data end. Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
@@ -17,6 +19,17 @@ for spec in ${*:-dit-tiny:4:400 dit-tiny:8:100 sit-tiny:4:100}; do
   if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; else resume=; fi
   echo "== $model $steps steps, $iterations iterations → $dir"
   pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $resume
+  policy=$dir/policy.adagen
+  case "$model-$steps" in
+    dit-tiny-4 | dit-tiny-8)
+      second=runs/shipped/$model-$steps-influence
+      if [ -f "$second/checkpoint.adagen" ]; then again="--resume"; else again="--warm-start $policy --reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional"; fi
+      echo "== $model $steps steps, second stage: 100 iterations of the influence reward → $second"
+      # shellcheck disable=SC2086
+      pnpm -s adagen train --model "$model" --steps "$steps" --iterations 100 --out "$second" $again
+      policy=$second/policy.adagen
+      ;;
+  esac
   mkdir -p packages/zoo/policies
-  cp "$dir/policy.adagen" "packages/zoo/policies/$model-$steps.adagen"
+  cp "$policy" "packages/zoo/policies/$model-$steps.adagen"
 done
