@@ -63,6 +63,9 @@ describe("train({ warmStart })", () => {
     expect(run.warmStart).toBe(base.policy);
     expect(run.init).toEqual(JSON.parse(readFileSync(join(baseDir, "run.json"), "utf8")).init);
     expect(warm.init).toEqual(fresh.init);
+    // The policy file names its warm start; a fresh run's does not.
+    expect((await readTensorFile(warm.policy)).meta.warmStart).toBe("policy.adagen");
+    expect((await readTensorFile(fresh.policy)).meta.warmStart).toBeUndefined();
   });
 
   it("a run without a discriminator keeps the one its warm start carries, for best-of-N", async () => {

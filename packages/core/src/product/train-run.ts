@@ -733,6 +733,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         seed: info.seed,
         init: info.init,
         adaptive,
+        // Where the run began when not the untrained policy (the file's name; run.json keeps its path).
+        ...(info.warmStart ? { warmStart: basename(info.warmStart) } : {}),
       });
       let last: IterationMetrics | undefined;
       const started = performance.now();
