@@ -166,6 +166,15 @@ export async function carriedDiscriminatorWeights(path: string): Promise<Record<
   return scoped((await readPolicyFile(path)).tensors, DISCRIMINATOR_KEYS);
 }
 
+/** The discriminator a policy file carries, as a part for another policy file (its info unchanged); none: undefined. */
+export async function carriedDiscriminatorPart(path: string): Promise<PolicyPart | undefined> {
+  const { meta, tensors } = await readPolicyFile(path);
+  const carried = meta.discriminator as CarriedDiscriminator | undefined;
+  const weights = scoped(tensors, DISCRIMINATOR_KEYS);
+  if (!carried || Object.keys(weights).length === 0) return undefined;
+  return discriminatorPart(carried, weights, carried.iteration);
+}
+
 /** A policy file's info and arrays; a missing or unreadable file is an input error naming it. */
 async function readPolicyFile(path: string): Promise<Awaited<ReturnType<typeof readTensorFile>>> {
   if (!existsSync(path)) throw new InputError(`${path}: no such policy file`);

@@ -46,7 +46,7 @@ import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
 import { bestBaseline, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
-import { attachToPolicy, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, openPolicyCritic, type CarriedDiscriminator, type PolicyPart } from "./policy-file.js";
+import { attachToPolicy, carriedDiscriminatorPart, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, openPolicyCritic, type PolicyPart } from "./policy-file.js";
 import { generateImages } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { acquireRunLock } from "./run-lock.js";
@@ -129,13 +129,17 @@ async function warmStart(file: string, model: AdaGenModel, steps: number, opened
       critic.dispose();
     }
   }
-  if (discriminator) {
-    const weights = await carriedDiscriminatorWeights(file);
-    try {
-      if (Object.keys(weights).length > 0) discriminator.params.import(weights);
-    } catch {
-      // Another discriminator size or kind: the run's own starts fresh (warm-up first).
-    }
+  if (discriminator) await startFromCarried(discriminator, file);
+}
+
+/** Starts a new run's discriminator from the one a policy file carries, when the file carries one of the same kind and size. */
+async function startFromCarried(discriminator: Discriminator, file: string): Promise<void> {
+  const weights = await carriedDiscriminatorWeights(file);
+  if (Object.keys(weights).length === 0) return;
+  try {
+    discriminator.params.import(weights);
+  } catch {
+    // Another discriminator size or kind: the run's own starts fresh (warm-up first).
   }
 }
 
@@ -158,16 +162,7 @@ async function openDial(spec: { base: string; fidelity: string }, model: AdaGenM
   let fidelity: ClassifierReward | undefined;
   try {
     fidelity = await openFidelityReward(model, spec.fidelity);
-    if (fresh) {
-      const weights = await carriedDiscriminatorWeights(spec.base);
-      if (Object.keys(weights).length > 0) {
-        try {
-          discriminator.params.import(weights);
-        } catch {
-          // Another discriminator size or kind: the run's own starts fresh (warm-up first).
-        }
-      }
-    }
+    if (fresh) await startFromCarried(discriminator, spec.base);
     return { env: new DialEnv(opened.env, base, "uniform"), base, fidelity, dispose: () => base.actor.dispose() };
   } catch (err) {
     base.actor.dispose();
@@ -776,9 +771,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       else if (info.warmStart) {
         // A run without a discriminator (a fixed or statistics reward) keeps the one its warm start carries, so the
         // policy can still refine by best-of-N; the file records the iteration of the run that trained it.
-        const carried = (await readTensorFile(info.warmStart)).meta.discriminator as CarriedDiscriminator | undefined;
-        const weights = await carriedDiscriminatorWeights(info.warmStart);
-        if (carried && Object.keys(weights).length > 0) parts.push(discriminatorPart(carried, weights, carried.iteration));
+        const carried = await carriedDiscriminatorPart(info.warmStart);
+        if (carried) parts.push(carried);
       }
       if (dial) parts.push(await dialBasePart(dial.base.actor));
       await attachToPolicy(policyFile, parts);
