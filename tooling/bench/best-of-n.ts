@@ -30,6 +30,7 @@ import {
 } from "@adagen/core";
 import { ProgressBar } from "@adagen/metrics";
 import { zooModel } from "./zoo-model.js";
+import { benchArgs } from "./bench-command.js";
 
 interface Args {
   model: string;
@@ -61,8 +62,7 @@ function parseArgs(argv: string[]): Args {
   return out;
 }
 
-console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
-const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+const args = benchArgs(import.meta.url, parseArgs);
 const entry = zooModel(args.model);
 const policyPath = args.policy ?? shippedPolicyPath(entry, args.steps);
 await initTensorflow();

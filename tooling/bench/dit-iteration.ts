@@ -9,7 +9,7 @@
  * a policy/critic of about 0.3M parameters each on the 49×128 features, PPO with the paper's 5 full-batch epochs.
  * The first iteration warms up (wasm kernels, onnxruntime arenas); the figures are for the last one. Each phase is
  * split into ONNX calls, policy/critic forwards, reward or discriminator work and the rest (solver math, action
- * decoding, buffers). The last line is one JSON object with every figure.
+ * decoding, buffers). The first line echoes the command; the last is one JSON object with every figure.
  */
 import {
   AdaGenTrainer,
@@ -23,6 +23,7 @@ import {
 } from "@adagen/core";
 import { DiffusionEnv, loadNoisePredictor, type NoisePredictor } from "@adagen/diffusion";
 import { loadFashionMnist, modelPath } from "@adagen/zoo";
+import { benchArgs } from "./bench-command.js";
 
 const defaults = { steps: 4, trajectories: 256, batch: 64, "disc-steps": 5, "disc-batch": 64, chunk: 64, iterations: 2, seed: 0 };
 type Flag = keyof typeof defaults;
@@ -84,7 +85,7 @@ function timeMethod<T extends object>(obj: T, method: keyof T & string, spans: S
   };
 }
 
-const args = parseArgs(process.argv.slice(2));
+const args = benchArgs(import.meta.url, parseArgs);
 const backend = await initTensorflow();
 const onnx = await loadNoisePredictor(modelPath("dit-tiny"), {
   sampleShape: [1, 28, 28],

@@ -10,10 +10,10 @@
  * It also prints the same training images as the discriminator's negatives corrupt them (core's noisedReals and
  * sharpenedReals at their defaults, seed 1), so a reader sees where the negatives sit on that axis.
  */
-import { relative } from "node:path";
 import { Random, noisedReals, sharpenedReals, type Batch } from "@adagen/core";
 import { readNpz } from "@adagen/metrics";
 import { loadFashionMnist } from "@adagen/zoo";
+import { benchArgs } from "./bench-command.js";
 
 /** Mean |Laplacian| of `count` uint8 images `[count, H, W, C]`, channel 0. */
 function laplacianEnergy(images: ArrayLike<number>, count: number, H: number, W: number, C: number): number {
@@ -25,14 +25,20 @@ function laplacianEnergy(images: ArrayLike<number>, count: number, H: number, W:
   return sum / (count * (H - 2) * (W - 2));
 }
 
-console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
-const argv = process.argv.slice(2).filter((a) => a !== "--");
-let reals = 1000;
-if (argv[0] === "--reals") {
-  reals = Number(argv[1]);
-  if (!(Number.isInteger(reals) && reals >= 1)) throw new Error(`--reals needs a positive integer, got ${argv[1]}`);
-  argv.splice(0, 2);
+function parseArgs(argv: string[]): { reals: number; files: string[] } {
+  let reals = 1000;
+  const files = [...argv];
+  if (files[0] === "--reals") {
+    reals = Number(files[1]);
+    if (!(Number.isInteger(reals) && reals >= 1)) throw new Error(`--reals needs a positive integer, got ${files[1]}`);
+    files.splice(0, 2);
+  }
+  const flag = files.find((f) => f.startsWith("--"));
+  if (flag !== undefined) throw new Error(`unknown flag ${flag} (expected [--reals N] FILE.npz …)`);
+  return { reals, files };
 }
+
+const { reals, files } = benchArgs(import.meta.url, parseArgs);
 const train = loadFashionMnist("train");
 const rows: { source: string; images: number; energy: number }[] = [];
 const n = Math.min(reals, train.count);
@@ -45,7 +51,7 @@ for (const [source, corrupt] of [
   const out = corrupt(realBatch, new Random(1));
   rows.push({ source, images: n, energy: laplacianEnergy(Uint8Array.from(out.data, (v) => Math.round(v * 255)), n, 28, 28, 1) });
 }
-for (const file of argv) {
+for (const file of files) {
   const arrays = readNpz(file);
   const images = arrays.get("arr_0");
   if (!images || images.shape.length !== 4) throw new Error(`${file}: no arr_0 of shape [N,H,W,C]`);

@@ -97,6 +97,7 @@ import {
 import { ProgressBar, featureStatistics, frechetDistance, readStatistics, spearman } from "@adagen/metrics";
 import { policyFileOf } from "./checkpoint-policy.js";
 import { zooModel } from "./zoo-model.js";
+import { benchArgs } from "./bench-command.js";
 
 const KEYS = ["guidance", "start", "maskTemperature", "sampleTemperature", "topK", "topP"] as const;
 type Key = (typeof KEYS)[number];
@@ -281,8 +282,7 @@ async function backboneDistance(file: string, model: AdaGenModel, classes: numbe
   };
 }
 
-console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
-const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+const args = benchArgs(import.meta.url, parseArgs);
 const entry = zooModel(args.model);
 const fresh = args.judge === "fresh";
 const judgePath = args.judge === undefined || args.judge === "influence" ? shippedPolicyPath(entry, args.steps) : args.judge;

@@ -14,6 +14,7 @@ import { relative } from "node:path";
 import { ActionDecoder, balancedLabels, disposePolicy, initTensorflow, openModel, openPolicy, policyEnv, policyInitOf, rollout } from "@adagen/core";
 import { policyFileOf } from "./checkpoint-policy.js";
 import { zooModel } from "./zoo-model.js";
+import { benchArgs } from "./bench-command.js";
 
 function parseArgs(argv: string[]): { model: string; steps: number; policy: string; n: number; seed: number } {
   const out = { model: "", steps: 0, policy: "", n: 256, seed: 3 };
@@ -31,8 +32,7 @@ function parseArgs(argv: string[]): { model: string; steps: number; policy: stri
   return out;
 }
 
-console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
-const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+const args = benchArgs(import.meta.url, parseArgs);
 const entry = zooModel(args.model);
 await initTensorflow();
 const { file: policyFile, iteration } = await policyFileOf(args.policy, args.model, args.steps);

@@ -15,13 +15,13 @@
  * actor's `predict` (what `rollout` calls each decision). policyShare = policy seconds / wall seconds. The first
  * line echoes the command; the last is one JSON object with every row.
  */
-import { relative } from "node:path";
 import { ActionDecoder, PRESETS, PolicyNetwork, balancedLabels, initTensorflow, openModel, policyNetworkConfig, rollout } from "@adagen/core";
 import { DiffusionEnv } from "@adagen/diffusion";
 import { FlowEnv } from "@adagen/flow";
 import { MaskGitEnv } from "@adagen/maskgit";
 import { VarEnv } from "@adagen/var";
 import { zooModel } from "./zoo-model.js";
+import { benchArgs } from "./bench-command.js";
 
 /** The CLI's policy size: core's "cpu-small" preset. */
 const POLICY_NETWORK = PRESETS["cpu-small"].network;
@@ -61,8 +61,7 @@ function timeMethod<T extends object>(obj: T, method: keyof T & string, add: (ms
   };
 }
 
-console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
-const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--")); // npm-style "--" before flags is harmless
+const args = benchArgs(import.meta.url, parseArgs);
 const backend = await initTensorflow();
 
 interface Row {

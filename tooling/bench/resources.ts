@@ -23,7 +23,6 @@
  * - any onnxruntime session is still live after a run, failed or not, or after a sampler is disposed.
  * Prints tensor count, tensor MiB, RSS and JS heap at the start, at every tenth of the run and at the end.
  */
-import { relative } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { AdaGenTrainer, AdversarialReward, FunctionReward, MLPDiscriminator, NonFiniteError, OnnxModel, initTensorflow, type RealDataSource } from "@adagen/core";
 import { createSampler, train } from "@adagen/diffusion";
@@ -33,6 +32,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 // The core tests' toy task (not part of core's public API).
 import { ToyTargetEnv, toyReward } from "../../packages/core/src/testing/toy-env.js";
+import { benchArgs } from "./bench-command.js";
 
 /** Allowed RSS growth after the warm-up, MiB (docs/reliability.md). */
 export const RSS_TOLERANCE_MIB = 48;
@@ -289,8 +289,7 @@ async function ditRun(iterations: number): Promise<void> {
   }
 }
 
-console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
-const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+const args = benchArgs(import.meta.url, parseArgs);
 const backend = await initTensorflow();
 if (!(globalThis as { gc?: () => void }).gc) console.log("(no --expose-gc: RSS is measured without a collection first)");
 console.log(`tfjs backend ${backend}; RSS tolerance after warm-up ${RSS_TOLERANCE_MIB} MiB (warm-up: first ${WARMUP_SHARE * 100}% of the iterations)`);

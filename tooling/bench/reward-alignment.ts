@@ -53,6 +53,7 @@ import {
 import { rocAuc, spearman } from "@adagen/metrics";
 import { loadFashionMnist, zooPath } from "@adagen/zoo";
 import { zooModel } from "./zoo-model.js";
+import { benchArgs } from "./bench-command.js";
 
 const INSTRUMENTS = ["pool", "two-sample", "both"] as const;
 
@@ -88,8 +89,7 @@ function parseArgs(argv: string[]): Args {
   return out;
 }
 
-console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}`.trimEnd());
-const args = parseArgs(process.argv.slice(2).filter((a) => a !== "--"));
+const args = benchArgs(import.meta.url, parseArgs);
 const runPool = args.instrument !== "two-sample";
 const runTwoSample = args.instrument !== "pool";
 const entry = zooModel(args.model);

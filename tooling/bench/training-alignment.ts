@@ -11,8 +11,9 @@
  * The first line echoes the command; the last is one JSON object with every run's rows and rho.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { spearman } from "@adagen/metrics";
+import { benchArgs } from "./bench-command.js";
 
 interface MetricsLine {
   iteration: number;
@@ -59,12 +60,12 @@ function readRun(dir: string): Row[] {
     });
 }
 
-const dirs = process.argv.slice(2).filter((a) => a !== "--");
-if (dirs.length === 0) {
-  console.error("usage: training-alignment.ts RUN_DIR [RUN_DIR ...]");
-  process.exit(2);
-}
-console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), process.argv[1])} ${dirs.join(" ")}`.trimEnd());
+const dirs = benchArgs(import.meta.url, (argv) => {
+  if (argv.length === 0) throw new Error("no run directory (expected RUN_DIR [RUN_DIR ...])");
+  const flag = argv.find((a) => a.startsWith("--"));
+  if (flag !== undefined) throw new Error(`unknown flag ${flag} (expected RUN_DIR [RUN_DIR ...])`);
+  return argv;
+});
 const summary: { run: string; rho: number | null; bestIteration: number; bestFid: number; rows: Row[] }[] = [];
 for (const dir of dirs) {
   const rows = readRun(dir);
