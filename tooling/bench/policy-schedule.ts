@@ -1,7 +1,9 @@
 /**
  * What a policy file executes, in numbers: for a time-point model (dit-tiny, sit-tiny), the time point and the
  * guidance weight at each decision over N class-balanced samples (mean, standard deviation, range), beside its
- * starting schedule. The numbers behind `pnpm start`'s schedules.png, for a closing note or a README.
+ * starting schedule; for a token model (maskgit-tiny, var-tiny), every decoded action (guidance, temperatures,
+ * top-k, top-p, mask ratio) at each decision likewise. The numbers behind `pnpm start`'s schedules.png, for a
+ * closing note or a README.
  *
  *   node --conditions=adagen-source --import tsx tooling/bench/policy-schedule.ts --model sit-tiny --steps 4
  *        --policy FILE [--n 256] [--seed 3]   (FILE: a policy file, or a run's checkpoint.adagen: the policy of the
@@ -40,28 +42,42 @@ const init = await policyInitOf(policyFile, entry, args.steps);
 if (!init) throw new Error(`${args.policy} records no starting schedule (init); this bench compares a policy with the schedule it started from`);
 const model = await openModel(entry, args.steps, init);
 const policy = await openPolicy(policyFile, entry, args.steps, model);
+type Summary = { mean: number; sd: number; min: number; max: number };
+const summary = (rows: ArrayLike<number>[]): Summary[] =>
+  rows.map((row) => {
+    const v = Array.from(row);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+    return { mean, sd, min: Math.min(...v), max: Math.max(...v) };
+  });
+const fmt = (s: Summary) => `${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} [${s.min.toFixed(3)}, ${s.max.toFixed(3)}]`;
+const shown = relative(process.cwd(), args.policy);
 try {
-  const env = model.env as typeof model.env & { executedSchedule?: () => { times: Float64Array[]; guidance: Float32Array[] } };
-  if (!env.executedSchedule) throw new Error(`${args.model} is not a time-point sampler; this bench reads time points and guidance`);
+  // Time-point envs report their executed times and guidance; token envs' executedSchedule is a plain table.
+  const env = model.env as typeof model.env & { executedSchedule?: () => { times: Float64Array[]; guidance: Float32Array[] } | Float32Array[][] };
   const labels = balancedLabels(args.n, model.env.numClasses);
-  await rollout(policyEnv(model.env, policy), policy.actor, new ActionDecoder(policy.actionSpec), labels, args.seed);
-  const executed = env.executedSchedule();
-  const summary = (rows: ArrayLike<number>[]) =>
-    rows.map((row) => {
-      const v = Array.from(row);
-      const mean = v.reduce((a, b) => a + b, 0) / v.length;
-      const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
-      return { mean, sd, min: Math.min(...v), max: Math.max(...v) };
-    });
-  const times = summary(executed.times);
-  const guidance = summary(executed.guidance);
-  console.log(`${relative(process.cwd(), args.policy)}${iteration === undefined ? "" : ` (checkpoint of iteration ${iteration})`} on ${args.model} at ${args.steps} steps, ${args.n} samples (seed ${args.seed}); starting schedule: ${init.name}`);
-  console.log("decision".padEnd(10) + "time: mean ± sd [min, max]".padEnd(36) + "guidance: mean ± sd [min, max]");
-  const fmt = (s: { mean: number; sd: number; min: number; max: number }) => `${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} [${s.min.toFixed(3)}, ${s.max.toFixed(3)}]`;
-  for (let k = 0; k < Math.max(times.length, guidance.length); k++)
-    console.log(String(k).padEnd(10) + (times[k] ? fmt(times[k]) : "-").padEnd(36) + (guidance[k] ? fmt(guidance[k]) : "-"));
-  console.log(`starting time points ${init.times.map((t) => t.toFixed(4)).join(", ")}; starting guidance ${init.guidance}`);
-  console.log(JSON.stringify({ policy: relative(process.cwd(), args.policy), model: args.model, steps: args.steps, n: args.n, seed: args.seed, init, times, guidance }));
+  const { actions } = await rollout(policyEnv(model.env, policy), policy.actor, new ActionDecoder(policy.actionSpec), labels, args.seed);
+  console.log(`${shown}${iteration === undefined ? "" : ` (checkpoint of iteration ${iteration})`} on ${args.model} at ${args.steps} steps, ${args.n} samples (seed ${args.seed}); starting schedule: ${init.name}`);
+  const common = { policy: shown, model: args.model, steps: args.steps, n: args.n, seed: args.seed, init };
+  const executed = env.executedSchedule?.();
+  if (executed && !Array.isArray(executed)) {
+    const times = summary(executed.times);
+    const guidance = summary(executed.guidance);
+    console.log("decision".padEnd(10) + "time: mean ± sd [min, max]".padEnd(36) + "guidance: mean ± sd [min, max]");
+    for (let k = 0; k < Math.max(times.length, guidance.length); k++)
+      console.log(String(k).padEnd(10) + (times[k] ? fmt(times[k]) : "-").padEnd(36) + (guidance[k] ? fmt(guidance[k]) : "-"));
+    console.log(`starting time points ${init.times.map((t) => t.toFixed(4)).join(", ")}; starting guidance ${init.guidance}`);
+    console.log(JSON.stringify({ ...common, times, guidance }));
+  } else {
+    // Token models: the decoded actions themselves (what the env executes, e.g. top-k before rounding to a count).
+    const keys = Object.keys(actions[0] ?? {});
+    const perKey = Object.fromEntries(keys.map((key) => [key, summary(actions.map((a) => a[key]))]));
+    for (const key of keys) {
+      console.log(`${key}: mean ± sd [min, max] per decision`);
+      perKey[key].forEach((s, k) => console.log(`  ${String(k).padEnd(8)}${fmt(s)}`));
+    }
+    console.log(JSON.stringify({ ...common, actions: perKey }));
+  }
 } finally {
   disposePolicy(policy);
   await model.dispose();
