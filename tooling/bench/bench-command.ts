@@ -38,3 +38,10 @@ export function benchArgs<T>(scriptUrl: string, parse: (argv: string[]) => T): T
   console.log(`$ node ${process.execArgv.join(" ")} ${relative(process.cwd(), script)} ${argv.join(" ")}`.trimEnd());
   return args;
 }
+
+/** For a bench configured by environment variables only: --help and the echo as above; any flag is refused. */
+export function benchWithoutFlags(scriptUrl: string): void {
+  benchArgs(scriptUrl, (argv) => {
+    if (argv.length) throw new Error(`takes no flags, got ${argv[0]} (settings are environment variables)`);
+  });
+}

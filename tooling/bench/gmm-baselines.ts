@@ -5,12 +5,9 @@
  * Env: GMM_DIM (16), GMM_NFE (3), GMM_SAMPLES (5000), GMM_TAU_START (0.9).
  */
 import { GaussianMixture, formatGmmBaselines, measureGmmBaselines } from "@adagen/diffusion";
-import { benchArgs } from "./bench-command.js";
+import { benchWithoutFlags } from "./bench-command.js";
 
-// Configured by environment variables only (header comment).
-benchArgs(import.meta.url, (argv) => {
-  if (argv.length) throw new Error(`takes no flags, got ${argv[0]} (settings are environment variables)`);
-});
+benchWithoutFlags(import.meta.url);
 
 const dim = Number(process.env.GMM_DIM ?? 16);
 const started = performance.now();

@@ -11,12 +11,9 @@
  */
 import { ENDPOINTS, initTensorflow, type Endpoint } from "@adagen/core";
 import { runGmmExperiment } from "@adagen/diffusion";
-import { benchArgs } from "./bench-command.js";
+import { benchWithoutFlags } from "./bench-command.js";
 
-// Configured by environment variables only (header comment).
-benchArgs(import.meta.url, (argv) => {
-  if (argv.length) throw new Error(`takes no flags, got ${argv[0]} (settings are environment variables)`);
-});
+benchWithoutFlags(import.meta.url);
 
 const endpoint = (process.env.GMM_ENDPOINT ?? "data") as Endpoint;
 if (!ENDPOINTS.includes(endpoint)) throw new Error(`GMM_ENDPOINT must be one of ${ENDPOINTS.join(", ")}, got ${endpoint}`);
