@@ -12,9 +12,11 @@ export async function policyFileOf(path: string, model: string, steps: number): 
   try {
     actor.params.import(Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith("actor/")).map(([k, v]) => [k.slice(6), v])));
     const file = join(mkdtempSync(join(tmpdir(), "policy-schedule-")), "policy.adagen");
-    // The starting schedule sets the action table the policy's outputs are residuals on: the run's run.json has it.
-    const { init } = JSON.parse(readFileSync(join(dirname(path), "run.json"), "utf8"));
-    await savePolicy(file, actor, meta.actionSpec as ActionSpec, { model, steps, iteration: meta.iteration, init });
+    // The starting schedule sets the action table the policy's outputs are residuals on, and a non-adaptive run's
+    // policy must read constant features as it did in training: the run's run.json has both.
+    const { init, adaptive, sharedFeatures } = JSON.parse(readFileSync(join(dirname(path), "run.json"), "utf8"));
+    const shared = adaptive === false ? { adaptive: false, sharedFeatures: sharedFeatures ?? "constant" } : {};
+    await savePolicy(file, actor, meta.actionSpec as ActionSpec, { model, steps, iteration: meta.iteration, init, ...shared });
     return { file, iteration: meta.iteration as number };
   } finally {
     actor.dispose();

@@ -19,6 +19,7 @@ import {
   quantizeImages,
   readTensorFile,
   rollout,
+  writeTensorFile,
 } from "@adagen/core";
 import { formatCompare, type CompareReport } from "./compare.js";
 import { getModel, openModel } from "./models.js";
@@ -422,14 +423,15 @@ describe("adagen train --non-adaptive: one learned schedule shared by all sample
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ dir: SHARED, policy: join(SHARED, "policy.adagen"), adaptive: false, iteration: 1 });
     expect(JSON.parse(readFileSync(join(SHARED, "run.json"), "utf8")).adaptive).toBe(false);
-    expect((await readTensorFile(join(SHARED, "policy.adagen"))).meta).toMatchObject({ model: "dit-tiny", steps: 2, adaptive: false });
+    expect((await readTensorFile(join(SHARED, "policy.adagen"))).meta).toMatchObject({ model: "dit-tiny", steps: 2, adaptive: false, sharedFeatures: "step" });
+    expect(JSON.parse(readFileSync(join(SHARED, "run.json"), "utf8"))).toMatchObject({ adaptive: false, sharedFeatures: "step" });
     expect((await readTensorFile(join(RUN, "policy.adagen"))).meta.adaptive).toBe(true);
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--out", RUN, "--resume", "--non-adaptive"), /non-adaptive differs from the run's adaptive policy/);
     // The default folder of a --non-adaptive run is runs/M-T-shared.
     expectUsageError(await inProcess("train", "--model", "dit-tiny", "--steps", "2", "--resume", "--non-adaptive"), /runs\/dit-tiny-2-shared\/checkpoint\.adagen: no checkpoint to resume/);
   });
 
-  it("the policy runs on the constant-feature env: the same actions for every sample, and sample works with it", async () => {
+  it("the policy runs on the step-encoding env: the same actions for every sample, and sample works with it", async () => {
     await initTensorflow();
     const entry = getModel("dit-tiny");
     const file = join(SHARED, "policy.adagen");
@@ -438,6 +440,15 @@ describe("adagen train --non-adaptive: one learned schedule shared by all sample
       const source = await openPolicy(file, entry, 2, model);
       if (source.kind !== "policy") throw new Error("expected a policy");
       expect(source.adaptive).toBe(false);
+      expect(source.sharedFeatures).toBe("step");
+      // A shared-schedule file from before step encodings (no sharedFeatures) still reads the constant features it was trained on.
+      const { meta, tensors } = await readTensorFile(file);
+      const legacy = join(tmp, "shared-legacy.adagen");
+      await writeTensorFile(legacy, { meta: Object.fromEntries(Object.entries(meta).filter(([k]) => k !== "sharedFeatures")), tensors });
+      const old = await openPolicy(legacy, entry, 2, model);
+      if (old.kind !== "policy") throw new Error("expected a policy");
+      expect(old.sharedFeatures).toBe("constant");
+      old.actor.dispose();
       const labels = balancedLabels(10, 10);
       const decoder = new ActionDecoder(source.actionSpec);
       const shared = await rollout(policyEnv(model.env, source), source.actor, decoder, labels, 5);

@@ -222,8 +222,9 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --eval-n N           samples per validation (default ${DEFAULT_VALIDATION.n})
   --non-adaptive       learn ONE schedule shared by all samples (paper Table XI, "learnable vs adaptive"): the
                        policy and critic see the step index only, the generator's features are replaced by
-                       a constant (core's nonAdaptive); same reward and recipe. Recorded in run.json and in the
-                       policy file (adaptive: false), which sample and compare then run the same way
+                       the step's sinusoidal encoding (core's nonAdaptive); same reward and recipe. Recorded in
+                       run.json and in the policy file (adaptive: false), which sample and compare then run the
+                       same way
   --resume             continue the run in DIR from DIR/checkpoint.adagen where it stopped (weights, Adam
                        states, RNG, iteration), with its own --batch, --trajectories and --seed (giving
                        different ones is an error)

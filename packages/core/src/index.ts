@@ -89,7 +89,7 @@ export { NonFiniteError } from "./train/non-finite.js";
 export { writeTensorFile, readTensorFile, type TensorFile, type NamedArray } from "./train/tensor-file.js";
 export { bestOfN, candidateSeed, pickBest, type BestOfNResult } from "./refine.js";
 export { DialEnv, DialReward, blendActions, checkLambda, type DialLambda } from "./dial.js";
-export { nonAdaptive, isNonAdaptive, type NonAdaptiveOptions } from "./non-adaptive.js";
+export { nonAdaptive, isNonAdaptive, sharedFeaturesOf, type NonAdaptiveOptions, type SharedFeatures } from "./non-adaptive.js";
 export { classifierFreeGuidance, channelMask, type FloatArray } from "./guidance.js";
 export { TokenSampler } from "./tokens/token-sampler.js";
 export { statesToImages } from "./images/states-to-images.js";

@@ -16,7 +16,7 @@ import type { OpenedGenerator, ScheduleRequest } from "../card/adapter.js";
 import type { Batch, GenerationEnv } from "../env.js";
 import type { PolicyNetwork } from "../nn/policy.js";
 import { DialEnv } from "../dial.js";
-import { nonAdaptive } from "../non-adaptive.js";
+import { nonAdaptive, type SharedFeatures } from "../non-adaptive.js";
 import { Random } from "../random.js";
 import { candidateSeed, checkCandidates, pickBest } from "../refine.js";
 import type { RewardModel } from "../rewards/reward.js";
@@ -28,7 +28,8 @@ export const CHUNK = 64;
 
 /**
  * A policy's `adaptive: false` (trained with the non-adaptive option, its file's info) marks one schedule shared by
- * all samples: it was trained on core's `nonAdaptive` env (constant features: the step index only) and runs on it.
+ * all samples: it was trained on core's `nonAdaptive` env (features of the step index only, `sharedFeatures`; files
+ * without it read constant ones) and runs on it.
  */
 export type SampleSource =
   | {
@@ -37,6 +38,8 @@ export type SampleSource =
       actionSpec: ActionSpec;
       path: string;
       adaptive?: boolean;
+      /** What a non-adaptive policy reads (core's `nonAdaptive`); absent: "constant", as files before "step" existed. */
+      sharedFeatures?: SharedFeatures;
       /** A dial's fidelity policy: its frozen base policy and the blend weight λ (0: the base policy exactly). */
       dial?: { actor: PolicyNetwork; actionSpec: ActionSpec; lambda: number };
     }
@@ -137,9 +140,12 @@ export function quantizeImages(values: Float32Array, out: Uint8Array, offset = 0
  * The env a policy runs on: the model's own, core's `nonAdaptive` view of it for a shared-schedule policy, or a
  * `DialEnv` blending a dial's fidelity policy with its base at the source's λ.
  */
-export function policyEnv(env: GenerationEnv, source: { adaptive?: boolean; dial?: { actor: PolicyNetwork; actionSpec: ActionSpec; lambda: number } }): GenerationEnv {
+export function policyEnv(
+  env: GenerationEnv,
+  source: { adaptive?: boolean; sharedFeatures?: SharedFeatures; dial?: { actor: PolicyNetwork; actionSpec: ActionSpec; lambda: number } },
+): GenerationEnv {
   if (source.dial) return new DialEnv(env, source.dial, source.dial.lambda);
-  return source.adaptive === false ? nonAdaptive(env) : env;
+  return source.adaptive === false ? nonAdaptive(env, { features: source.sharedFeatures ?? "constant" }) : env;
 }
 
 /**

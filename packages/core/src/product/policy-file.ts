@@ -10,6 +10,7 @@ import { AdversarialReward } from "../rewards/adversarial.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import { PolicyNetwork, type PolicyNetworkConfig } from "../nn/policy.js";
 import type { ActionSpec } from "../actions/spec.js";
+import type { SharedFeatures } from "../non-adaptive.js";
 import { loadPolicy } from "../train/trainer.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "../train/tensor-file.js";
 import { makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
@@ -92,7 +93,16 @@ export async function openPolicy(path: string, model: AdaGenModel, steps: number
     }
     dial = { actor: baseActor, actionSpec, lambda: 0 };
   }
-  return { kind: "policy", actor, actionSpec, path, adaptive: meta.adaptive !== false, ...(dial ? { dial } : {}) };
+  const adaptive = meta.adaptive !== false;
+  const sharedFeatures = adaptive ? undefined : sharedFeaturesIn(meta, fail);
+  return { kind: "policy", actor, actionSpec, path, adaptive, ...(sharedFeatures ? { sharedFeatures } : {}), ...(dial ? { dial } : {}) };
+}
+
+/** A non-adaptive policy file's `sharedFeatures`: "step", or "constant" (also when absent: files before "step"). */
+export function sharedFeaturesIn(meta: Record<string, unknown>, fail: (why: string) => never): SharedFeatures {
+  const kind = meta.sharedFeatures ?? "constant";
+  if (kind !== "step" && kind !== "constant") fail(`its sharedFeatures is ${JSON.stringify(kind)}, not "step" or "constant"`);
+  return kind;
 }
 
 /** Key prefixes of the discriminator's and the critic's weights in a policy file (the trainer checkpoint's, too). */

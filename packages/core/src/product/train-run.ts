@@ -13,9 +13,9 @@
  *                     iteration is checkpointed)
  *   policy.adagen     the selected policy, at the end, carrying the discriminator and critic of the last iteration
  *   run.lock          the pid of the run writing here, while it runs (run-lock.ts): a second run is refused
- * Non-adaptive runs (paper Table XI, "learnable vs adaptive") train on core's `nonAdaptive` env: constant features,
- * so the policy learns one schedule (the step index only) shared by all samples; the policy file says
- * `adaptive: false`. The checkpoint is first written at iteration 0; each iteration then appends its metrics line and
+ * Non-adaptive runs (paper Table XI, "learnable vs adaptive") train on core's `nonAdaptive` env: features of the
+ * step index only (`sharedFeatures`, recorded in run.json and the policy file), so the policy learns one schedule
+ * shared by all samples; the policy file says `adaptive: false`. The checkpoint is first written at iteration 0; each iteration then appends its metrics line and
  * replaces the checkpoint, so a run killed at any point resumes from the last checkpoint; lines past it are dropped
  * on resume and redone, and temporary files of interrupted writes are removed. tooling/check/crash-test.ts kills a run
  * at random moments and checks that the resumed result is byte-identical to an uninterrupted one.
@@ -27,7 +27,7 @@ import { writeFileAtomic } from "@adagen/metrics";
 import type { PolicyInit } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
 import type { GeneratorAdapter, OpenedGenerator } from "../card/adapter.js";
-import { isNonAdaptive, nonAdaptive } from "../non-adaptive.js";
+import { nonAdaptive, sharedFeaturesOf, type SharedFeatures } from "../non-adaptive.js";
 import type { ActionSpec } from "../actions/spec.js";
 import { DialEnv, DialReward } from "../dial.js";
 import type { GenerationEnv } from "../env.js";
@@ -46,7 +46,7 @@ import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
 import { bestBaseline, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
-import { attachToPolicy, carriedDiscriminatorPart, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, openPolicyCritic, type PolicyPart } from "./policy-file.js";
+import { attachToPolicy, carriedDiscriminatorPart, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, openPolicyCritic, sharedFeaturesIn, type PolicyPart } from "./policy-file.js";
 import { generateImages } from "./generate.js";
 import { InputError } from "./input-error.js";
 import { acquireRunLock } from "./run-lock.js";
@@ -71,7 +71,12 @@ interface BasePolicy {
  * A trained policy file a run builds on (`role` names it in errors): it must be readable, trained for this model and
  * step count, and not itself a dial's fidelity policy.
  */
-async function basePolicyOf(file: string, model: AdaGenModel, steps: number, role: string): Promise<BasePolicy & { adaptive: boolean }> {
+async function basePolicyOf(
+  file: string,
+  model: AdaGenModel,
+  steps: number,
+  role: string,
+): Promise<BasePolicy & { adaptive: boolean; sharedFeatures?: SharedFeatures }> {
   if (!existsSync(file)) throw new InputError(`${file}: no such policy file (${role})`);
   const { meta } = await readTensorFile(file).catch((err: Error) => {
     throw new InputError(`${file}: not a readable policy (${err.message})`);
@@ -82,7 +87,11 @@ async function basePolicyOf(file: string, model: AdaGenModel, steps: number, rol
   const init = (meta.init as PolicyInit | undefined) ?? (await policyInit(model, steps, "heuristic"));
   // The file's sizes (tokens, feature width and outputs come from the env, and the critic has one output).
   const { tokens: _t, featureDim: _d, outputs: _o, ...network } = meta.network as PolicyNetworkConfig;
-  return { path: resolve(file), init, network, adaptive: meta.adaptive !== false };
+  const adaptive = meta.adaptive !== false;
+  const fail = (why: string): never => {
+    throw new InputError(`${file}: ${role} is not usable (${why})`);
+  };
+  return { path: resolve(file), init, network, adaptive, ...(adaptive ? {} : { sharedFeatures: sharedFeaturesIn(meta, fail) }) };
 }
 
 /** What a dial run takes from its base policy file. */
@@ -99,7 +108,7 @@ async function dialBaseOf(file: string, model: AdaGenModel, steps: number, rewar
  * A warm start's policy file: an adaptive run needs an adaptive policy and a non-adaptive run a non-adaptive one (the
  * two read different inputs).
  */
-async function warmStartOf(file: string, model: AdaGenModel, steps: number, shared: boolean): Promise<BasePolicy> {
+async function warmStartOf(file: string, model: AdaGenModel, steps: number, shared: boolean): Promise<BasePolicy & { sharedFeatures?: SharedFeatures }> {
   const { adaptive, ...base } = await basePolicyOf(file, model, steps, "the warm start");
   if (adaptive === shared)
     throw new InputError(`${file}: the warm start is ${adaptive ? "an adaptive" : "a non-adaptive"} policy, the run ${shared ? "learns one shared schedule" : "is adaptive"}`);
@@ -300,6 +309,8 @@ interface RunInfo {
   validation: Validation;
   /** false for a non-adaptive run; absent in runs written before the option existed: adaptive. */
   adaptive?: boolean;
+  /** What a non-adaptive run's policy reads (core's `nonAdaptive`); absent in runs before "step": "constant". */
+  sharedFeatures?: SharedFeatures;
 }
 
 /**
@@ -316,9 +327,15 @@ interface InfluenceRewardInfo {
   primeImages: number;
 }
 
+/** How a policy source runs on `env`: adaptive, or the shared schedule of core's `nonAdaptive` view and what it reads. */
+function sharedView(env: GenerationEnv): { adaptive: boolean; sharedFeatures?: SharedFeatures } {
+  const features = sharedFeaturesOf(env);
+  return features ? { adaptive: false, sharedFeatures: features } : { adaptive: true };
+}
+
 /** The influence reward's running statistics from `count` images of the starting policy (seed + 101), before iteration 1. */
-async function primeInfluence(reward: FrechetInfluenceReward, opened: OpenedGenerator, actor: PolicyNetwork, count: number, seed: number, adaptive: boolean): Promise<void> {
-  const source = { kind: "policy", actor, actionSpec: opened.env.actionSpec, path: "(starting policy)", adaptive } as const;
+async function primeInfluence(reward: FrechetInfluenceReward, opened: OpenedGenerator, env: GenerationEnv, actor: PolicyNetwork, count: number, seed: number): Promise<void> {
+  const source = { kind: "policy", actor, actionSpec: opened.env.actionSpec, path: "(starting policy)", ...sharedView(env) } as const;
   const images = await generateImages(opened, source, count, seed + 101);
   const [n, H, W, C] = images.shape;
   const size = H * W * C;
@@ -427,8 +444,7 @@ class Validator {
 
   async evaluate(trainer: AdaGenTrainer, info: Record<string, unknown>): Promise<Scores> {
     // The trainer's env is the nonAdaptive view for a non-adaptive run: validate the policy on what it reads.
-    const adaptive = !isNonAdaptive(trainer.env);
-    const source = { kind: "policy", actor: trainer.actor, actionSpec: this.opened.env.actionSpec, path: "(training)", adaptive } as const;
+    const source = { kind: "policy", actor: trainer.actor, actionSpec: this.opened.env.actionSpec, path: "(training)", ...sharedView(trainer.env) } as const;
     const score = await this.scorer.score(await generateImages(this.opened, source, this.config.n, this.config.seed));
     if (!this.best || score.fid < this.best.fid) {
       await trainer.exportPolicy(this.pendingFile, { ...info, validationFid: score.fid });
@@ -605,6 +621,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         // A dial run has no validation selection: FID is not what the fidelity policy is for.
         validation: dialBase ? { ...base.validation, ...defined(options.validation), every: 0 } : { ...base.validation, ...defined(options.validation) },
         adaptive: !shared,
+        // A warm start's shared schedule keeps what it was trained to read.
+        ...(shared ? { sharedFeatures: warm?.sharedFeatures ?? "step" } : {}),
       };
     }
     const adaptive = info.adaptive !== false;
@@ -636,7 +654,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
         reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate, loss: recipe.discriminatorLoss ?? "logistic" });
       }
-      let env: GenerationEnv = adaptive ? opened.env : nonAdaptive(opened.env);
+      let env: GenerationEnv = adaptive ? opened.env : nonAdaptive(opened.env, { features: info.sharedFeatures ?? "constant" });
       if (info.dial) {
         dial = await openDial(info.dial, model, steps, opened, discriminator!, !options.resume);
         env = dial.env;
@@ -701,7 +719,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         // The dial's fidelity policy starts as the base policy: at every λ the first samples are the base's.
         if (dial) trainer.actor.params.import(await dial.base.actor.params.export());
         if (info.warmStart) await warmStart(info.warmStart, model, steps, opened, trainer, discriminator);
-        if (info.reward?.kind === "influence") await primeInfluence(reward as FrechetInfluenceReward, opened, trainer.actor, info.reward.primeImages, info.seed, adaptive);
+        if (info.reward?.kind === "influence") await primeInfluence(reward as FrechetInfluenceReward, opened, env, trainer.actor, info.reward.primeImages, info.seed);
         // Iteration 0, so a run stopped during its first iteration can still be resumed.
         await trainer.save(checkpoint);
       }
@@ -728,6 +746,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         seed: info.seed,
         init: info.init,
         adaptive,
+        ...(adaptive ? {} : { sharedFeatures: info.sharedFeatures ?? "constant" }),
         // Where the run began when not the untrained policy (the file's name; run.json keeps its path).
         ...(info.warmStart ? { warmStart: basename(info.warmStart) } : {}),
       });
