@@ -7,14 +7,32 @@
  * Both are the run's last checkpoint's: the discriminator's `discriminator/…` weights with the choice recorded in
  * run.json, the critic's `critic/…` weights with its network config (the checkpoint's info).
  * The policy must be the run's own: its actor weights are compared with RUN_DIR/policy.adagen first.
+ *
+ *   node --conditions=adagen-source --import tsx tooling/zoo/attach-scorers.ts POLICY.adagen --discriminator-of OTHER.adagen
+ *
+ * Adds the discriminator OTHER carries (a policy file for the same model and step count) to a policy whose run
+ * trained none (the influence reward has no discriminator), so that policy can still refine by best-of-N; the
+ * discriminator's info keeps the run and iteration it came from.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { attachToPolicy, criticPart, discriminatorPart, readTensorFile, type DiscriminatorChoice, type PolicyNetworkConfig } from "@adagen/core";
+import {
+  attachToPolicy,
+  carriedDiscriminatorPart,
+  criticPart,
+  discriminatorPart,
+  readTensorFile,
+  type DiscriminatorChoice,
+  type PolicyNetworkConfig,
+} from "@adagen/core";
+
+const USAGE = "usage: attach-scorers.ts POLICY.adagen RUN_DIR, or attach-scorers.ts POLICY.adagen --discriminator-of OTHER.adagen";
 
 async function main(): Promise<void> {
-  const [policy, runDir] = process.argv.slice(2);
-  if (!policy || !runDir) throw new Error("usage: attach-scorers.ts POLICY.adagen RUN_DIR");
+  const args = process.argv.slice(2);
+  if (args.length === 3 && args[1] === "--discriminator-of") return discriminatorOf(args[0], args[2]);
+  const [policy, runDir] = args;
+  if (args.length !== 2) throw new Error(USAGE);
   for (const f of [policy, join(runDir, "run.json"), join(runDir, "checkpoint.adagen"), join(runDir, "policy.adagen")])
     if (!existsSync(f)) throw new Error(`${f}: no such file`);
   const [own, run] = [await readTensorFile(policy), await readTensorFile(join(runDir, "policy.adagen"))];
@@ -38,7 +56,19 @@ async function main(): Promise<void> {
   );
 }
 
+/** Attaches the discriminator `other` carries to `policy` (both for the same model and step count). */
+async function discriminatorOf(policy: string, other: string): Promise<void> {
+  for (const f of [policy, other]) if (!existsSync(f)) throw new Error(`${f}: no such file`);
+  const [own, source] = [(await readTensorFile(policy)).meta, (await readTensorFile(other)).meta];
+  if (own.model !== source.model || own.steps !== source.steps)
+    throw new Error(`${other} is for ${String(source.model)} at ${String(source.steps)} steps, ${policy} for ${String(own.model)} at ${String(own.steps)}`);
+  const part = await carriedDiscriminatorPart(other);
+  if (!part) throw new Error(`${other} carries no discriminator`);
+  await attachToPolicy(policy, [part]);
+  console.log(`${policy}: attached the discriminator ${other} carries`);
+}
+
 main().catch((err: Error) => {
-  console.error(`attach-discriminator: ${err.message}`);
+  console.error(`attach-scorers: ${err.message}`);
   process.exit(1);
 });
