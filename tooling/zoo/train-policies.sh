@@ -1,29 +1,42 @@
 #!/bin/sh
 # Trains the shipped AdaGen policies and copies each into packages/zoo/policies/M-T.adagen.
 #   sh tooling/zoo/train-policies.sh [M:T[:ITERATIONS] ...]
-# Default: dit-tiny at 4 steps (400 iterations), 8 steps (100) and 16 steps (25), sit-tiny at 4 (100), 8 (5) and 16
-# steps (5), var-tiny at its 6 scales (60); packages/zoo/policies/README.md. dit-tiny's 4- and 8-step policies then
-# take a second stage: 100 iterations of the influence reward in the fidelity classifier's features (--reward
-# influence), warm-started from the first stage's policy (--warm-start); var-tiny's likewise, in the fidelity
-# classifier's class scores, class-conditional. The second stage's policy is the shipped one. dit-tiny 16 and
-# sit-tiny 8 and 16 keep iteration 0 (their searched best; the short runs are there to write that policy file).
+# Default: dit-tiny at 4 steps (400 iterations), 8 steps (200) and 16 steps (25), sit-tiny at 4 (100), 8 (5) and 16
+# steps (5), var-tiny at its 6 scales (60); packages/zoo/policies/README.md. dit-tiny's 4-step policy then takes a
+# second stage: 100 iterations of the influence reward in the fidelity classifier's features (--reward influence),
+# warm-started from the first stage's policy (--warm-start); var-tiny's likewise, in the fidelity classifier's class
+# scores, class-conditional. The second stage's policy is the shipped one. dit-tiny's 8-step policy is one run of
+# that influence reward from the searched best; its file carries the discriminator of a one-iteration adversarial
+# run (the influence reward trains none; best-of-N needs one). dit-tiny 16 and sit-tiny 8 and 16 keep iteration 0
+# (their searched best; the short runs are there to write that policy file).
 # maskgit-tiny's files have their own commands in the README. Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
 set -eu
-for spec in ${*:-dit-tiny:4:400 dit-tiny:8:100 dit-tiny:16:25 sit-tiny:4:100 sit-tiny:8:5 sit-tiny:16:5 var-tiny:6:60}; do
+for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:25 sit-tiny:4:100 sit-tiny:8:5 sit-tiny:16:5 var-tiny:6:60}; do
   model=${spec%%:*}
   rest=${spec#*:}
   steps=${rest%%:*}
   iterations=${rest#*:}
   [ "$iterations" = "$rest" ] && iterations=25
   dir=runs/shipped/$model-$steps
-  if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; else resume=; fi
+  case "$model-$steps" in
+    dit-tiny-8) reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional" ;;
+    *) reward= ;;
+  esac
+  # A resumed run keeps its own reward (run.json).
+  if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; reward=; else resume=; fi
   echo "== $model $steps steps, $iterations iterations → $dir"
-  pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $resume
+  # shellcheck disable=SC2086
+  pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $reward $resume
   policy=$dir/policy.adagen
   case "$model-$steps" in
-    dit-tiny-4 | dit-tiny-8 | var-tiny-6)
+    dit-tiny-8)
+      scorer=runs/shipped/$model-$steps-scorer
+      [ -f "$scorer/policy.adagen" ] || pnpm -s adagen train --model "$model" --steps "$steps" --iterations 1 --eval-every 0 --out "$scorer"
+      node --conditions=adagen-source --import tsx tooling/zoo/attach-scorers.ts "$policy" --discriminator-of "$scorer/policy.adagen"
+      ;;
+    dit-tiny-4 | var-tiny-6)
       second=runs/shipped/$model-$steps-influence
       if [ "$model" = var-tiny ]; then space="packages/zoo/models/fmnist-fidelity.onnx#logits"; else space="packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional"; fi
       if [ -f "$second/checkpoint.adagen" ]; then again="--resume"; else again="--warm-start $policy --reward influence --reward-backbone $space"; fi
