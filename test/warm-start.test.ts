@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readTensorFile } from "@adagen/core";
+import { readTensorFile, writeTensorFile } from "@adagen/core";
 import { train } from "@adagen/diffusion";
 import { cardPath } from "@adagen/zoo";
 import { describe, expect, it } from "vitest";
@@ -87,6 +87,21 @@ describe("train({ warmStart })", () => {
     for (const k of keys) expect(Array.from(to.tensors[k].data), k).toEqual(Array.from(from.tensors[k].data));
     // Its critic is the run's own, trained one more iteration.
     expect(Object.keys(to.tensors).some((k) => k.startsWith("critic/"))).toBe(true);
+  });
+
+  it("a non-adaptive warm start keeps what its file's shared schedule reads: step encodings, or an older file's constants", async () => {
+    const shared = (await train({ ...tiny, iterations: 1, out: join(tmp, "s1"), nonAdaptive: true, validation: { every: 0 } })).policy;
+    expect((await readTensorFile(shared)).meta.sharedFeatures).toBe("step");
+    // The same file as written before step encodings existed: no sharedFeatures, i.e. constant features.
+    const { meta, tensors } = await readTensorFile(shared);
+    const legacy = join(tmp, "legacy-shared.adagen");
+    await writeTensorFile(legacy, { meta: Object.fromEntries(Object.entries(meta).filter(([k]) => k !== "sharedFeatures")), tensors });
+    for (const [file, kind] of [[shared, "step"], [legacy, "constant"]] as const) {
+      const out = join(tmp, `s-${kind}`);
+      const r = await train({ ...tiny, iterations: 1, out, warmStart: file, nonAdaptive: true, validation: { every: 0 } });
+      expect(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).sharedFeatures, kind).toBe(kind);
+      expect((await readTensorFile(r.policy)).meta.sharedFeatures, kind).toBe(kind);
+    }
   });
 
   it("refuses a file of another step count, with init, and across adaptive and non-adaptive", async () => {
