@@ -1,5 +1,4 @@
 import type { GenerationEnv, Observation } from "./env.js";
-
 import { sinusoidalFeatures } from "./nn/layers.js";
 
 /** Envs returned by `nonAdaptive`, with what they hand the policy (so wrapping twice returns the same wrapper). */
@@ -15,6 +14,11 @@ const wrapped = new WeakMap<object, SharedFeatures>();
  * - "constant": every value `value` (default 1): shared-schedule files written before "step" existed.
  */
 export type SharedFeatures = "step" | "constant";
+
+/** True for a valid `SharedFeatures` value (e.g. one read from a file). */
+export function isSharedFeatures(x: unknown): x is SharedFeatures {
+  return x === "step" || x === "constant";
+}
 
 export interface NonAdaptiveOptions {
   features?: SharedFeatures;
@@ -43,7 +47,7 @@ export interface NonAdaptiveOptions {
 export function nonAdaptive<E extends GenerationEnv>(env: E, options: NonAdaptiveOptions = {}): E {
   if (wrapped.has(env)) return env;
   const kind = options.features ?? "step";
-  if (kind !== "step" && kind !== "constant") throw new RangeError(`nonAdaptive: features must be "step" or "constant", got ${String(kind)}`);
+  if (!isSharedFeatures(kind)) throw new RangeError(`nonAdaptive: features must be "step" or "constant", got ${String(kind)}`);
   const value = options.value ?? 1;
   if (!Number.isFinite(value)) throw new RangeError(`nonAdaptive: value must be finite, got ${value}`);
   const cache = new Map<string, Float32Array>();

@@ -10,7 +10,7 @@ import { AdversarialReward } from "../rewards/adversarial.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import { PolicyNetwork, type PolicyNetworkConfig } from "../nn/policy.js";
 import type { ActionSpec } from "../actions/spec.js";
-import type { SharedFeatures } from "../non-adaptive.js";
+import { isSharedFeatures, type SharedFeatures } from "../non-adaptive.js";
 import { loadPolicy } from "../train/trainer.js";
 import { readTensorFile, writeTensorFile, type NamedArray } from "../train/tensor-file.js";
 import { makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
@@ -101,7 +101,7 @@ export async function openPolicy(path: string, model: AdaGenModel, steps: number
 /** A non-adaptive policy file's `sharedFeatures`: "step", or "constant" (also when absent: files before "step"). */
 export function sharedFeaturesIn(meta: Record<string, unknown>, fail: (why: string) => never): SharedFeatures {
   const kind = meta.sharedFeatures ?? "constant";
-  if (kind !== "step" && kind !== "constant") fail(`its sharedFeatures is ${JSON.stringify(kind)}, not "step" or "constant"`);
+  if (!isSharedFeatures(kind)) fail(`its sharedFeatures is ${JSON.stringify(kind)}, not "step" or "constant"`);
   return kind;
 }
 

@@ -626,6 +626,8 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       };
     }
     const adaptive = info.adaptive !== false;
+    // What a non-adaptive run's policy reads; runs written before step encodings read constants.
+    const sharedFeatures = adaptive ? undefined : (info.sharedFeatures ?? "constant");
 
     await initTensorflow();
     const opened = await openModel(model, steps, info.init);
@@ -654,7 +656,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
         reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate, loss: recipe.discriminatorLoss ?? "logistic" });
       }
-      let env: GenerationEnv = adaptive ? opened.env : nonAdaptive(opened.env, { features: info.sharedFeatures ?? "constant" });
+      let env: GenerationEnv = adaptive ? opened.env : nonAdaptive(opened.env, { features: sharedFeatures });
       if (info.dial) {
         dial = await openDial(info.dial, model, steps, opened, discriminator!, !options.resume);
         env = dial.env;
@@ -746,7 +748,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         seed: info.seed,
         init: info.init,
         adaptive,
-        ...(adaptive ? {} : { sharedFeatures: info.sharedFeatures ?? "constant" }),
+        ...(sharedFeatures ? { sharedFeatures } : {}),
         // Where the run began when not the untrained policy (the file's name; run.json keeps its path).
         ...(info.warmStart ? { warmStart: basename(info.warmStart) } : {}),
       });
