@@ -66,7 +66,7 @@ try {
     console.log("decision".padEnd(10) + "time: mean ± sd [min, max]".padEnd(36) + "guidance: mean ± sd [min, max]");
     for (let k = 0; k < Math.max(times.length, guidance.length); k++)
       console.log(String(k).padEnd(10) + (times[k] ? fmt(times[k]) : "-").padEnd(36) + (guidance[k] ? fmt(guidance[k]) : "-"));
-    console.log(`starting time points ${init.times.map((t) => t.toFixed(4)).join(", ")}; starting guidance ${init.guidance}`);
+    console.log(`starting time points ${init.times.map((t) => t.toFixed(4)).join(", ")}; starting guidance ${Array.isArray(init.guidance) ? init.guidance.join(", ") : init.guidance}`);
     console.log(JSON.stringify({ ...common, times, guidance }));
   } else {
     // Token models: the decoded actions themselves (what the env executes, e.g. top-k before rounding to a count).

@@ -1,6 +1,6 @@
 /**
  * `adagen baselines`: the strongest hand-designed sampler per model and step count, found by search. Every schedule
- * the model knows × a grid of constant guidance weights is scored by FID on held-out seeds against the Fashion-MNIST
+ * the model knows × a grid of constant guidance weights (and, for time-point samplers, linear ramps between them) is scored by FID on held-out seeds against the Fashion-MNIST
  * *training* statistics (the test statistics stay for `compare`); the best per step count is "the baseline" that
  * `--schedule best` and `compare` use. Results merge into a JSON file (the zoo ships one: packages/zoo/baselines.json).
  */
@@ -23,7 +23,7 @@ import {
 } from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
-import { UsageError, getModel, openModel, stepListOf, type ModelEntry } from "./models.js";
+import { UsageError, getModel, hasTimePoints, openModel, stepListOf, type ModelEntry } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
@@ -34,21 +34,32 @@ export const BASELINE_DEFAULTS = { n: 1000, seed: 7919, guidance: [0.5, 1, 1.5, 
 export const SHIFTS = [2, 3] as const;
 
 /**
- * Every schedule of the model × shift × start time × guidance weight (plus the heuristic's own guidance when it is
+ * Every schedule of the model × shift × start time × guidance (each weight, and its ramps to --guidance-ends; plus the heuristic's own guidance when it is
  * not a constant) × the adapter's further search dimensions (MaskGIT's temperatures; VAR's top-k, top-p, temperature).
  */
-function candidates(entry: ModelEntry, guidance: readonly number[], starts: readonly number[], space: NonNullable<ModelEntry["facts"]["searchSpace"]>): ScoredSchedule[] {
+function candidates(
+  entry: ModelEntry,
+  guidance: readonly number[],
+  guidanceEnds: readonly number[],
+  starts: readonly number[],
+  space: NonNullable<ModelEntry["facts"]["searchSpace"]>,
+): ScoredSchedule[] {
   const weights: (number | undefined)[] = entry.facts.heuristicSchedule ? [undefined, ...guidance] : [...guidance];
+  // Each constant, then each ramp from a searched weight to another end (an equal end is that constant again).
+  const guidances = weights.flatMap((w) => [
+    w === undefined ? {} : { guidance: w },
+    ...(w === undefined ? [] : guidanceEnds.filter((end) => end !== w).map((end) => ({ guidance: w, guidanceEnd: end }))),
+  ]);
   let out: ScoredSchedule[] = [];
   for (const name of entry.schedules)
     for (const shift of name === "shifted" ? SHIFTS : [undefined])
       for (const start of starts.length ? starts : [undefined])
-        for (const w of weights)
+        for (const g of guidances)
           out.push({
             name,
             ...(shift === undefined ? {} : { shift }),
             ...(start === undefined ? {} : { start }),
-            ...(w === undefined ? {} : { guidance: w }),
+            ...g,
           });
   for (const key of SEARCH_KEYS) {
     const values = space[key];
@@ -88,6 +99,9 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const n = flags.number("n") ?? BASELINE_DEFAULTS.n;
   const seed = flags.number("seed") ?? BASELINE_DEFAULTS.seed;
   const guidance = flags.list("guidance") ?? BASELINE_DEFAULTS.guidance;
+  const guidanceEnds = flags.list("guidance-ends") ?? [];
+  if (guidanceEnds.length && !hasTimePoints(entry))
+    throw new UsageError(`--guidance-ends applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
   const starts = flags.list("starts") ?? entry.searchStarts;
   const space = { ...entry.facts.searchSpace };
   for (const [flag, key] of SEARCH_FLAGS) {
@@ -111,7 +125,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const scorer = await Scorer.create(entry.card, "train");
   try {
     for (const steps of stepList) {
-      const grid = candidates(entry, guidance, starts, space);
+      const grid = candidates(entry, guidance, guidanceEnds, starts, space);
       const previous = merge ? file.models[entry.name]?.[String(steps)] : undefined;
       if (previous && (previous.samples !== n || previous.seed !== seed))
         throw new UsageError(`--merge: ${out} holds a ${steps}-step search on ${previous.samples} samples with seed ${previous.seed}, not --n ${n} --seed ${seed}`);

@@ -136,6 +136,11 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
       /var-tiny takes one decision per scale: --steps must be 6 \(or left out\), got 4/,
     );
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--top-ks", "10"), /--top-ks does not apply to dit-tiny \(its sampler has no topK\)/);
+    expectUsageError(
+      await inProcess("sample", "--model", "maskgit-tiny", "--steps", "2", "--schedule", "cosine", "--guidance-end", "2", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
+      /--guidance-end applies to time-point samplers \(diffusion, flow\), not to maskgit-tiny/,
+    );
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best", "--guidance-end", "1"), /--guidance-end applies to a named --schedule, not to --schedule best/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /no searched baseline for dit-tiny at 2 steps in packages\/zoo\/baselines\.json/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best", "--guidance", "1"), /--guidance applies to a named --schedule, not to --schedule best/);
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--guidance", "1,-1"), /--guidance needs comma-separated numbers ≥ 0/);
@@ -312,6 +317,23 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     const best = Math.min(...search.grid.map((g: { fid: number }) => g.fid));
     expect(search.best.fid).toBe(best);
     expect(search.reference).toContain("train-stats");
+  });
+
+  it("baselines --guidance-ends adds linear guidance ramps from each searched weight (time-point samplers only)", () => {
+    const out = join(tmp, "ramp-baselines.json");
+    const r = adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "16", "--guidance", "0.5,2", "--guidance-ends", "2", "--starts", "0.05", "--out", out, "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    const grid: { schedule: { name: string; shift?: number; guidance: number; guidanceEnd?: number }; fid: number }[] = JSON.parse(r.stdout).models["sit-tiny"]["2"].grid;
+    // Per schedule: w = 0.5, its ramp 0.5 → 2, and w = 2 (a ramp to its own weight is that constant).
+    expect(grid.map((g) => `${g.schedule.name}${g.schedule.shift ?? ""}@${g.schedule.guidance}${g.schedule.guidanceEnd === undefined ? "" : `-${g.schedule.guidanceEnd}`}`)).toEqual([
+      "uniform@0.5", "uniform@0.5-2", "uniform@2", "shifted2@0.5", "shifted2@0.5-2", "shifted2@2", "shifted3@0.5", "shifted3@0.5-2", "shifted3@2",
+    ]);
+    // The ramp is a sampler of its own, neither end's constant.
+    expect(new Set(grid.slice(0, 3).map((g) => g.fid)).size).toBe(3);
+    expectUsageError(
+      adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance-ends", "2", "--out", join(tmp, "never.json")),
+      /--guidance-ends applies to time-point samplers \(diffusion, flow\), not to var-tiny/,
+    );
   });
 
   it("baselines for var-tiny: its 6 scales without --steps, top-k × top-p × temperature × guidance", () => {

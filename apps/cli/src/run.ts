@@ -58,6 +58,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     policy: { kind: "string" },
     schedule: { kind: "string" },
     guidance: { kind: "number", min: 0 },
+    "guidance-end": { kind: "number", min: 0 },
     shift: { kind: "number", min: 1e-6 },
     start: { kind: "number", min: 0 },
     n: { kind: "int", min: 1 },
@@ -73,6 +74,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     n: { kind: "int", min: 2 },
     seed: { kind: "seed" },
     guidance: { kind: "numberList", min: 0 },
+    "guidance-ends": { kind: "numberList", min: 0 },
     starts: { kind: "numberList", min: 0 },
     "mask-temps": { kind: "numberList", min: 0 },
     "sample-temps": { kind: "numberList", min: 0 },
@@ -138,7 +140,7 @@ Usage:
   adagen train   --model M --steps T [options]     train a policy (PPO + adversarial reward)
   adagen sample  --model M --steps T (--policy PATH | --schedule NAME) --n N --seed S --out FILE.npz
   adagen compare --model M --steps 4,8 --n N        FID and class accuracy: baseline vs shared schedule vs policy
-  adagen baselines --model M --steps 4,8            search the best fixed schedule × constant guidance
+  adagen baselines --model M --steps 4,8            search the best fixed schedule × guidance
   adagen dial --model M --steps T --policy FILE     the fidelity/diversity dial: FID, precision, recall vs λ
   adagen COMMAND --help                              options of one command
 
@@ -265,6 +267,8 @@ The same --seed gives the same labels and initial noise whatever the sampler.
                        heuristic's temperatures); VAR constant (the card's top-k, top-p and temperature)
   --guidance W         constant CFG weight w ≥ 0 for --schedule (eps = eps_c + w(eps_c − eps_u));
                        default: the model's heuristic (${perZooModel((m) => String(m.guidance))})
+  --guidance-end W     diffusion, flow: ramp the weight linearly from --guidance at the first model evaluation
+                       to W at the last (default: constant)
   --shift S            time shift of --schedule shifted (default ${DEFAULT_SHIFT}; S > 1 puts finer steps near data)
   --start T            start time of --schedule (default the heuristic's: ${perZooModel((m) => String(m.start))})
   --n N                number of samples
@@ -290,7 +294,7 @@ ${COMMON_HELP}`,
 
 Finds "the baseline" for each step count: every fixed schedule of the model (diffusion: uniform, logsnr,
 karras; flow: uniform, shifted with shift ${SHIFTS.join(" and ")}) × every start time of --starts × every
-constant guidance weight of --guidance (× MaskGIT's temperatures; × VAR's top-k, top-p and temperature) samples --n class-balanced images on the held-out seed --seed, scored by
+constant guidance weight of --guidance (and, with --guidance-ends, every linear ramp between them) (× MaskGIT's temperatures; × VAR's top-k, top-p and temperature) samples --n class-balanced images on the held-out seed --seed, scored by
 FID against the card's training statistics (evaluation.trainStats; the zoo's: packages/zoo/${TRAIN_STATS}; the
 test statistics are kept for compare). The lowest FID wins. Results are merged into --out after each step count
 (written atomically). Killed, a search keeps the step counts it finished in --out; the interrupted one starts
@@ -301,6 +305,9 @@ over (run again with the remaining step counts).
   --n N                samples per candidate (default ${BASELINE_DEFAULTS.n})
   --seed S             sampling seed of the search (default ${BASELINE_DEFAULTS.seed}; compare uses 0)
   --guidance LIST      constant CFG weights to try (default ${BASELINE_DEFAULTS.guidance.join(",")})
+  --guidance-ends LIST diffusion, flow: also try guidance ramps, from each weight of --guidance at the first model
+                       evaluation to each of LIST at the last (linear; a pair of equal weights is the constant;
+                       default none: constants only)
   --merge              add the candidates to the grid already in --out for that step count (same --n and
                        --seed) instead of replacing it, e.g. to try more start times
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})

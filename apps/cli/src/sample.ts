@@ -62,7 +62,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   const scheduleName = flags.string("schedule");
   if ((policy === undefined) === (scheduleName === undefined)) throw new UsageError("sample needs exactly one of --policy PATH or --schedule NAME");
   if (policy !== undefined || scheduleName === "best")
-    for (const f of ["guidance", "shift", "start"])
+    for (const f of ["guidance", "guidance-end", "shift", "start"])
       if (flags.has(f)) throw new UsageError(`--${f} applies to a named --schedule, not to ${policy !== undefined ? "--policy" : "--schedule best"}`);
   const policyPath = policy === "default" ? shippedPolicy(entry, steps) : policy;
   const schedule: ScheduleRequest | undefined =
@@ -70,9 +70,15 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
       ? undefined
       : scheduleName === "best"
         ? bestSchedule(entry, steps)
-        : { name: checkSchedule(entry, scheduleName), guidance: flags.number("guidance"), shift: flags.number("shift"), start: flags.number("start") };
-  if (flags.has("start") && !hasTimePoints(entry))
-    throw new UsageError(`--start applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
+        : {
+            name: checkSchedule(entry, scheduleName),
+            guidance: flags.number("guidance"),
+            guidanceEnd: flags.number("guidance-end"),
+            shift: flags.number("shift"),
+            start: flags.number("start"),
+          };
+  for (const f of ["start", "guidance-end"])
+    if (flags.has(f) && !hasTimePoints(entry)) throw new UsageError(`--${f} applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
   const bestOf = flags.number("best-of") ?? 0;
   if (bestOf > 0 && policyPath === undefined) throw new UsageError("--best-of scores candidates with a policy's discriminator: it needs --policy");
@@ -105,7 +111,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
     const described =
       schedule === undefined
         ? `policy ${policyPath}${lambda !== undefined ? `, dial λ = ${lambda}` : ""}${lookahead > 1 ? `, lookahead ${lookahead} by its critic` : ""}${bestOf > 0 ? `, best of ${bestOf + 1} by its discriminator` : ""}`
-        : `${schedule.name} schedule, ${schedule.guidance !== undefined || entry.facts.heuristicSchedule === undefined ? `w = ${schedule.guidance ?? entry.guidance}` : "heuristic guidance"}` +
+        : `${schedule.name} schedule, ${schedule.guidance !== undefined || entry.facts.heuristicSchedule === undefined ? `w = ${schedule.guidance ?? entry.guidance}${schedule.guidanceEnd === undefined ? "" : ` → ${schedule.guidanceEnd}`}` : "heuristic guidance"}` +
           (schedule.name === "shifted" ? `, shift ${schedule.shift ?? DEFAULT_SHIFT}` : "") +
           (timePoints ? `, start ${schedule.start ?? entry.start}` : "");
     return { output, model: entry.name, steps, samples: n, seed, sampler: described };

@@ -121,6 +121,8 @@ export {
   type MultiStepArgs,
   batchDim,
   checkSameLength,
+  guidancePerEvaluation,
+  scheduleGuidance,
 } from "./ode/index.js";
 export {
   CardFields,

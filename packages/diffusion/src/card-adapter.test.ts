@@ -1,4 +1,7 @@
-import { ActionDecoder, parseModelCard, readModelCard, rollout, statesToImages } from "@adagen/core";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ActionDecoder, loadModel, parseModelCard, policyInit, readModelCard, rollout, statesToImages } from "@adagen/core";
 import { cardPath, modelPath } from "@adagen/zoo";
 import { describe, expect, it } from "vitest";
 import { sampleDiffusionSchedule, timeUniformGrid, logSnrUniformGrid } from "./baselines.js";
@@ -33,6 +36,42 @@ describe("diffusionAdapter", () => {
     } finally {
       await opened.dispose();
       await direct.dispose();
+    }
+  });
+
+  it("runs a guidance ramp as the fixed schedule and as the untrained policy started from it, sample for sample", async () => {
+    const labels = Int32Array.of(2, 6);
+    const times = logSnrUniformGrid(new VPLinearSchedule(), 3, 0.8, 0.01);
+    const ramp = [0.5, 1, 1.5];
+    const opened = await diffusionAdapter.open(zooCard, 3, { name: "ramp", times, guidance: ramp });
+    const direct = await loadNoisePredictor(modelPath("dit-tiny"), { sampleShape: [1, 28, 28], featureShape: [49, 128], numClasses: 10 });
+    try {
+      const want = statesToImages(await sampleDiffusionSchedule(direct, { times, guidance: ramp, conditions: labels, seed: 3 }));
+      const fixed = await opened.sampleSchedule({ name: "logsnr", start: 0.8, guidance: 0.5, guidanceEnd: 1.5 }, labels, 3);
+      expect(Array.from(fixed.data)).toEqual(Array.from(want.data));
+      const { samples, actions } = await rollout(opened.env, undefined, new ActionDecoder(opened.env.actionSpec), labels, 3);
+      expect(Array.from(samples.data)).toEqual(Array.from(want.data));
+      expect(actions.slice(1).map((a) => Array.from(a.guidanceScale))).toEqual(ramp.map((w) => [Math.fround(w), Math.fround(w)]));
+      // The ramp is not the constant at either end.
+      const constant = await opened.sampleSchedule({ name: "logsnr", start: 0.8, guidance: 1.5 }, labels, 3);
+      expect(Array.from(constant.data)).not.toEqual(Array.from(want.data));
+    } finally {
+      await opened.dispose();
+      await direct.dispose();
+    }
+  });
+
+  it("starts training from a searched ramp: the starting schedule carries one weight per model evaluation", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "adagen-ramp-"));
+    try {
+      const schedule = { name: "logsnr", start: 0.8, guidance: 0.5, guidanceEnd: 1.5 };
+      const search = { best: { schedule, fid: 1, classAccuracy: 1 }, samples: 8, seed: 1, reference: "r", grid: [] };
+      const baselines = join(dir, "baselines.json");
+      writeFileSync(baselines, JSON.stringify({ format: "adagen-baselines", models: { "dit-tiny": { "3": search } } }));
+      const init = await policyInit(loadModel({ ...zooCard, baselines }, diffusionAdapter), 3, "best");
+      expect(init).toEqual({ name: "best: logsnr from 0.8, w = 0.5 → 1.5", times: logSnrUniformGrid(new VPLinearSchedule(), 3, 0.8, 0.01), guidance: [0.5, 1, 1.5] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

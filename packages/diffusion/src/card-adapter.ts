@@ -13,7 +13,7 @@
  *
  * The generator's prediction output defaults to "eps".
  */
-import { CardFields, openOdeCard, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
+import { CardFields, openOdeCard, scheduleGuidance, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
 import { karrasGrid, logSnrUniformGrid, sampleDiffusionSchedule, timeUniformGrid } from "./baselines.js";
 import { SOLVER_NAMES, type SolverName } from "./dpm-solver-scheduler.js";
 import { DiffusionEnv } from "./env.js";
@@ -104,7 +104,7 @@ export const diffusionAdapter: GeneratorAdapter = {
         sampleSchedule: (s, labels, seed) =>
           sampleDiffusionSchedule(predictor, {
             times: Array.from(scheduleTimes(s)),
-            guidance: s.guidance ?? h.guidance,
+            guidance: scheduleGuidance(s, steps, h.guidance),
             conditions: labels,
             seed,
             solver,

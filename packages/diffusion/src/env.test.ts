@@ -291,5 +291,9 @@ describe("DiffusionEnv", () => {
     await expect(env.reset(Int32Array.from([7]), 0)).rejects.toThrow(/condition 7/);
     expect(() => new DiffusionEnv(pred, { steps: 2, heuristicTimes: [0.9, 0.5, 0.495] })).toThrow(/0.495/);
     expect(() => new DiffusionEnv(pred, { steps: 0 })).toThrow(/got 0/);
+    expect(() => new DiffusionEnv(pred, { steps: 2, guidanceInit: [1] })).toThrow("guidanceInit has 1 values, expected one per model evaluation (2)");
+    expect(() => new DiffusionEnv(pred, { steps: 2, guidanceInit: [1, 0] })).toThrow("guidanceInit[1] must be > 0 (softplus range), got 0");
+    // Decision k ≥ 1 carries model evaluation k's weight; the start decision repeats the first.
+    expect(new DiffusionEnv(pred, { steps: 2, guidanceInit: [0.5, 2] }).actionSpec.heuristic.map((row) => row[1])).toEqual([0.5, 0.5, 2]);
   });
 });

@@ -37,8 +37,8 @@ export interface DiffusionEnvOptions {
   tauEnd?: number;
   /** The heuristic's T+1 time points, decreasing; default time-uniform from tauStart to tauEnd (docs/method.md §4.3). */
   heuristicTimes?: readonly number[];
-  /** Constant heuristic CFG weight w (docs/method.md §4.3, DiT cfg_init = 1.0). */
-  guidanceInit?: number;
+  /** Heuristic CFG weight w (docs/method.md §4.3, DiT cfg_init = 1.0): constant, or one per model evaluation. */
+  guidanceInit?: number | readonly number[];
   /** Action smoothing rho (docs/method.md §4.3, DiT: 0.4). */
   smoothing?: number;
   /** Channels (axis 0 of dataShape) that receive guidance; all by default. DiT's reference sampler uses [0, 1, 2]. */

@@ -12,7 +12,7 @@
  * Time runs up (tau = 0 noise, 1 data); the generator's time input is timeScale·tau and its prediction output
  * defaults to "v".
  */
-import { CardFields, openOdeCard, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
+import { CardFields, openOdeCard, scheduleGuidance, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
 import { sampleFlowSchedule, shiftedGrid, timeUniformGrid } from "./baselines.js";
 import { FlowEnv } from "./env.js";
 import { FLOW_SOLVER_NAMES, MAX_TIME, type FlowSolverName } from "./flow-solver-scheduler.js";
@@ -87,7 +87,7 @@ export const flowAdapter: GeneratorAdapter = {
         sampleSchedule: (s, labels, seed) =>
           sampleFlowSchedule(predictor, {
             times: Array.from(scheduleTimes(s)),
-            guidance: s.guidance ?? h.guidance,
+            guidance: scheduleGuidance(s, steps, h.guidance),
             conditions: labels,
             seed,
             solver,

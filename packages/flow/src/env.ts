@@ -38,8 +38,8 @@ export interface FlowEnvOptions {
   solver?: FlowSolverName;
   /** The heuristic's T+1 increasing time points; default time-uniform from 0.01 to 0.99 (docs/method.md §4.3). */
   heuristicTimes?: readonly number[];
-  /** Constant heuristic CFG weight w > 0 (docs/method.md §4.3, SiT cfg_init = 1.5). */
-  guidanceInit?: number;
+  /** Heuristic CFG weight w > 0 (docs/method.md §4.3, SiT cfg_init = 1.5): constant, or one per model evaluation. */
+  guidanceInit?: number | readonly number[];
   /** Action smoothing rho in [0, 1) (docs/method.md §4.3, SiT: 0.8). */
   smoothing?: number;
   /**

@@ -116,7 +116,8 @@ export const maskgitAdapter: GeneratorAdapter = {
     const g = card.generator;
     const rowsOf = (s: ScheduleRequest) => {
       if (!sampler.schedules.includes(s.name)) throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${sampler.schedules.join(", ")})`);
-      if (s.start !== undefined || s.shift !== undefined) throw new RangeError(`schedule "${s.name}" of a maskgit model takes no start time or shift`);
+      if (s.start !== undefined || s.shift !== undefined || s.guidanceEnd !== undefined)
+        throw new RangeError(`schedule "${s.name}" of a maskgit model takes no start time, shift or guidance ramp end`);
       return maskGitSchedule(steps, {
         ...h,
         tempInit: s.maskTemperature ?? h.tempInit,

@@ -105,8 +105,8 @@ export const varAdapter: GeneratorAdapter = {
     const g = card.generator;
     const rowsOf = (s: ScheduleRequest) => {
       if (s.name !== "constant") throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${VAR_SCHEDULES.join(", ")})`);
-      if (s.start !== undefined || s.shift !== undefined || s.maskTemperature !== undefined)
-        throw new RangeError(`schedule "${s.name}" of a var model takes no start time, shift or masking temperature`);
+      if (s.start !== undefined || s.shift !== undefined || s.maskTemperature !== undefined || s.guidanceEnd !== undefined)
+        throw new RangeError(`schedule "${s.name}" of a var model takes no start time, shift, masking temperature or guidance ramp end`);
       return varSchedule(S, {
         cfg: s.guidance ?? h.cfg,
         topK: s.topK ?? h.topK,

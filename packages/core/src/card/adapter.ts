@@ -6,12 +6,14 @@
 import type { Batch, GenerationEnv } from "../env.js";
 import type { ModelCard } from "./model-card.js";
 
-/** A fixed (policy-free) schedule by name, with a constant guidance weight. */
+/** A fixed (policy-free) schedule by name, with a constant guidance weight or (time-point samplers) a linear ramp. */
 export interface ScheduleRequest {
   /** One of the adapter's `schedules` (e.g. "uniform"). */
   name: string;
-  /** Constant CFG weight w (0 = unguided); the heuristic's when omitted. */
+  /** Constant CFG weight w (0 = unguided); the heuristic's when omitted. With `guidanceEnd`, the first model evaluation's. */
   guidance?: number;
+  /** Time-point samplers: guidance ramps linearly from `guidance` at the first model evaluation to this at the last. */
+  guidanceEnd?: number;
   /** Time shift of a "shifted" schedule. */
   shift?: number;
   /** Start time; the heuristic's when omitted. */
@@ -37,9 +39,9 @@ export type SearchKey = (typeof SEARCH_KEYS)[number];
 export interface PolicyInit {
   /** What it is, e.g. "heuristic" or "best: logsnr, w = 2". */
   name: string;
-  /** Time-point samplers (diffusion, flow): the T+1 time points and the constant guidance weight. */
+  /** Time-point samplers (diffusion, flow): the T+1 time points and the guidance weight (constant, or one per model evaluation). */
   times: number[];
-  guidance: number;
+  guidance: number | number[];
   /** Other samplers (MaskGIT): the whole action table, one row per decision in the action spec's key order. */
   heuristic?: number[][];
 }
@@ -48,7 +50,7 @@ export interface PolicyInit {
 export interface OpenedGenerator {
   /** The policy-driven sampler; `render` gives images `[B,H,W,C]` in [0,1]. */
   env: GenerationEnv;
-  /** Images `[B,H,W,C]` in [0,1] from a fixed schedule with constant guidance, no policy. */
+  /** Images `[B,H,W,C]` in [0,1] from a fixed schedule (constant guidance, or a time-point sampler's ramp), no policy. */
   sampleSchedule(schedule: ScheduleRequest, labels: Int32Array, seed: number): Promise<Batch>;
   /**
    * The schedule's position per decision, for plots and the starting schedule of training: the T+1 time points of

@@ -31,8 +31,8 @@ export interface GuidedOdeEnvConfig {
   steps: number;
   /** The heuristic's T+1 time points (checked against the solver's clamps). */
   heuristicTimes: readonly number[];
-  /** Constant heuristic CFG weight w > 0. */
-  guidanceInit: number;
+  /** The heuristic's CFG weight w > 0: constant, or one per model evaluation (`steps` values, e.g. a ramp). */
+  guidanceInit: number | readonly number[];
   /** Action smoothing rho in [0, 1). */
   smoothing: number;
   /** Maps the final states `[B, ...dataShape]` to what `render` returns (e.g. `statesToImages`, or a decoder). */
@@ -93,8 +93,7 @@ export class GuidedOdeEnv implements GenerationEnv {
     this.endpoint = config.endpoint ?? "data";
     if (!ENDPOINTS.includes(this.endpoint))
       throw new RangeError(`endpoint must be ${ENDPOINTS.map((e) => `"${e}"`).join(" or ")}, got "${String(this.endpoint)}"`);
-    const w = config.guidanceInit;
-    if (!(w > 0)) throw new RangeError(`guidanceInit must be > 0 (softplus range), got ${w}`);
+    const weights = guidanceRows(config.guidanceInit, T);
     if (config.guidedElements && config.guidedElements.length !== this.dim)
       throw new RangeError(`guidedElements has ${config.guidedElements.length} entries, expected one per element (${this.dim})`);
     this.guidedElements = config.guidedElements;
@@ -106,7 +105,7 @@ export class GuidedOdeEnv implements GenerationEnv {
         { name: "nextTime", activation: "sigmoid" },
         { name: "guidanceScale", activation: "softplus" },
       ],
-      heuristic: config.heuristicTimes.map((t) => [t, w]),
+      heuristic: config.heuristicTimes.map((t, k) => [t, weights[k]]),
       smoothing: rho,
     };
   }
@@ -188,6 +187,20 @@ export class GuidedOdeEnv implements GenerationEnv {
       );
     return out;
   }
+}
+
+/**
+ * The heuristic table's guidance column, one per decision: decision k ≥ 1 executes model evaluation k's weight; the
+ * start decision's is unused by the env and repeats the first evaluation's.
+ */
+function guidanceRows(init: number | readonly number[], T: number): number[] {
+  const perEvaluation = typeof init === "number" ? new Array<number>(T).fill(init) : [...init];
+  if (perEvaluation.length !== T)
+    throw new RangeError(`guidanceInit has ${perEvaluation.length} values, expected one per model evaluation (${T})`);
+  perEvaluation.forEach((w, i) => {
+    if (!(w > 0)) throw new RangeError(`guidanceInit${typeof init === "number" ? "" : `[${i}]`} must be > 0 (softplus range), got ${w}`);
+  });
+  return [perEvaluation[0], ...perEvaluation];
 }
 
 /** x ~ N(0, I) for B samples; with groups of g, each run of g consecutive samples shares one draw. */

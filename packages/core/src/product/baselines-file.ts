@@ -1,5 +1,5 @@
 /**
- * Searched baselines: the best fixed schedule × constant guidance per model and step count, as `adagen baselines`
+ * Searched baselines: the best fixed schedule × guidance (constant, or a time-point sampler's linear ramp) per model and step count, as `adagen baselines`
  * writes them (the zoo ships packages/zoo/baselines.json, which its cards name). "The baseline" of a comparison and
  * the `best` starting schedule of training come from here.
  */
@@ -36,11 +36,12 @@ export interface BaselinesFile {
 }
 
 /**
- * `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one); a request
+ * `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one) / `karras
+ * from 0.8, w = 0.5 → 1.5` (a linear guidance ramp over the model evaluations); a request
  * without a guidance weight keeps the heuristic's (MaskGIT's ramp): `cosine, heuristic guidance`.
  */
 export function describeSchedule(s: ScheduleRequest): string {
-  const w = s.guidance === undefined ? "heuristic guidance" : `w = ${s.guidance}`;
+  const w = s.guidance === undefined ? "heuristic guidance" : s.guidanceEnd === undefined ? `w = ${s.guidance}` : `w = ${s.guidance} → ${s.guidanceEnd}`;
   const extra = (value: number | undefined, label: string) => (value === undefined ? "" : `, ${label} ${value}`);
   const temps =
     extra(s.maskTemperature, "mask temperature") + extra(s.topK, "top-k") + extra(s.topP, "top-p") + extra(s.sampleTemperature, "sampling temperature");

@@ -41,6 +41,7 @@ import { FrechetInfluenceReward } from "../rewards/frechet-influence-reward.js";
 import { featureSpaceFile, openFeatureSpace } from "../rewards/feature-space.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import type { RewardModel } from "../rewards/reward.js";
+import { scheduleGuidance } from "../ode/guidance-ramp.js";
 import { initTensorflow } from "../runtime/backend.js";
 import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
@@ -386,7 +387,7 @@ export async function policyInit(model: AdaGenModel, steps: number, name: string
     return {
       name: `best: ${describeSchedule(best.best.schedule)}`,
       times: Array.from(opened.scheduleTimes(best.best.schedule)),
-      guidance: best.best.schedule.guidance ?? model.facts.guidance,
+      guidance: scheduleGuidance(best.best.schedule, steps, model.facts.guidance),
     };
   } finally {
     await opened.dispose();
