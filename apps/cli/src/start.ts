@@ -28,6 +28,7 @@ import {
   policyEnv,
   policyInitOf,
   rollout,
+  scheduleGuidance,
   type SampleSource,
   type Scores,
 } from "@adagen/core";
@@ -289,9 +290,14 @@ function timePointPanels(model: OpenedModel, schedule: ScheduleRequest, defaultG
       title: "guidance weight w per decision (decision 0 picks only the start time)",
       yLabel: "w",
       executed: executed.guidance,
-      baseline: Array(executed.guidance.length).fill(schedule.guidance ?? defaultGuidance),
+      baseline: baselineGuidanceRows(scheduleGuidance(schedule, executed.guidance.length - 1, defaultGuidance), executed.guidance.length),
     },
   ];
+}
+
+/** The baseline's weight per decision: decision k ≥ 1 runs model evaluation k's, the start decision repeats the first. */
+function baselineGuidanceRows(guidance: number | number[], decisions: number): number[] {
+  return typeof guidance === "number" ? Array(decisions).fill(guidance) : [guidance[0], ...guidance];
 }
 
 const AXIS_LABELS: Record<string, string> = {
