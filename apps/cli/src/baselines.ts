@@ -39,6 +39,7 @@ export const SHIFTS = [2, 3] as const;
  */
 function candidates(
   entry: ModelEntry,
+  schedules: readonly string[],
   guidance: readonly number[],
   guidanceEnds: readonly number[],
   starts: readonly number[],
@@ -51,7 +52,7 @@ function candidates(
     ...(w === undefined ? [] : guidanceEnds.filter((end) => end !== w).map((end) => ({ guidance: w, guidanceEnd: end }))),
   ]);
   let out: ScoredSchedule[] = [];
-  for (const name of entry.schedules)
+  for (const name of schedules)
     for (const shift of name === "shifted" ? SHIFTS : [undefined])
       for (const start of starts.length ? starts : [undefined])
         for (const g of guidances)
@@ -66,6 +67,16 @@ function candidates(
     if (values) out = out.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   }
   return out;
+}
+
+/** `--schedules a,b`: the model's schedules to search (default all of them), each checked against the model's. */
+function schedulesOf(entry: ModelEntry, list: string | undefined): string[] {
+  if (list === undefined) return [...entry.schedules];
+  const names = list.split(",").map((name) => name.trim());
+  for (const name of names)
+    if (!entry.schedules.includes(name)) throw new UsageError(`--schedules: "${name}" is not one of ${entry.name}'s schedules (${entry.schedules.join(", ")})`);
+  if (new Set(names).size !== names.length) throw new UsageError(`--schedules lists a schedule twice: "${list}"`);
+  return names;
 }
 
 /** The flags that replace a search dimension of the card's `sampler.searchSpace`. */
@@ -99,6 +110,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const n = flags.number("n") ?? BASELINE_DEFAULTS.n;
   const seed = flags.number("seed") ?? BASELINE_DEFAULTS.seed;
   const guidance = flags.list("guidance") ?? BASELINE_DEFAULTS.guidance;
+  const schedules = schedulesOf(entry, flags.string("schedules"));
   const guidanceEnds = flags.list("guidance-ends") ?? [];
   if (guidanceEnds.length && !hasTimePoints(entry))
     throw new UsageError(`--guidance-ends applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
@@ -125,7 +137,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const scorer = await Scorer.create(entry.card, "train");
   try {
     for (const steps of stepList) {
-      const grid = candidates(entry, guidance, guidanceEnds, starts, space);
+      const grid = candidates(entry, schedules, guidance, guidanceEnds, starts, space);
       const previous = merge ? file.models[entry.name]?.[String(steps)] : undefined;
       if (previous && (previous.samples !== n || previous.seed !== seed))
         throw new UsageError(`--merge: ${out} holds a ${steps}-step search on ${previous.samples} samples with seed ${previous.seed}, not --n ${n} --seed ${seed}`);

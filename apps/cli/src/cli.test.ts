@@ -319,7 +319,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(search.reference).toContain("train-stats");
   });
 
-  it("baselines --guidance-ends adds linear guidance ramps from each searched weight (time-point samplers only)", () => {
+  it("baselines --guidance-ends adds linear guidance ramps from each searched weight (time-point samplers only); --schedules picks schedules", () => {
     const out = join(tmp, "ramp-baselines.json");
     const r = adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "16", "--guidance", "0.5,2", "--guidance-ends", "2", "--starts", "0.05", "--out", out, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);
@@ -330,6 +330,16 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     ]);
     // The ramp is a sampler of its own, neither end's constant.
     expect(new Set(grid.slice(0, 3).map((g) => g.fid)).size).toBe(3);
+    const only = adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "16", "--schedules", "shifted", "--guidance", "2", "--starts", "0.05", "--out", join(tmp, "only.json"), "--json", "--quiet");
+    expect(only.code, only.stderr).toBe(0);
+    expect(JSON.parse(only.stdout).models["sit-tiny"]["2"].grid.map((g: { schedule: unknown }) => g.schedule)).toEqual([
+      { name: "shifted", shift: 2, start: 0.05, guidance: 2 },
+      { name: "shifted", shift: 3, start: 0.05, guidance: 2 },
+    ]);
+    expectUsageError(
+      adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--schedules", "uniform,logsnr", "--out", join(tmp, "never.json")),
+      /--schedules: "logsnr" is not one of sit-tiny's schedules \(uniform, shifted\)/,
+    );
     expectUsageError(
       adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance-ends", "2", "--out", join(tmp, "never.json")),
       /--guidance-ends applies to time-point samplers \(diffusion, flow\), not to var-tiny/,

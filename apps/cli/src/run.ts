@@ -75,6 +75,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     seed: { kind: "seed" },
     guidance: { kind: "numberList", min: 0 },
     "guidance-ends": { kind: "numberList", min: 0 },
+    schedules: { kind: "string" },
     starts: { kind: "numberList", min: 0 },
     "mask-temps": { kind: "numberList", min: 0 },
     "sample-temps": { kind: "numberList", min: 0 },
@@ -308,6 +309,7 @@ over (run again with the remaining step counts).
   --guidance-ends LIST diffusion, flow: also try guidance ramps, from each weight of --guidance at the first model
                        evaluation to each of LIST at the last (linear; a pair of equal weights is the constant;
                        default none: constants only)
+  --schedules LIST     the model's schedules to search, comma-separated (default all of them)
   --merge              add the candidates to the grid already in --out for that step count (same --n and
                        --seed) instead of replacing it, e.g. to try more start times
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
