@@ -69,7 +69,7 @@ describe("train: one run directory, one writer", () => {
     expect(readdirSync(dir).sort()).toEqual(["checkpoint.adagen", "metrics.jsonl", "policy.adagen", "run.json"]);
     // A new directory refused before anything was written is not left behind.
     const never = join(tmp, "never");
-    await expect(train({ ...tiny, out: never, init: "bogus" as "best" })).rejects.toThrow(/init "bogus" is not one of heuristic, best/);
+    await expect(train({ ...tiny, out: never, init: "bogus" as "best" })).rejects.toThrow(/init "bogus" is not one of best, best-constant, heuristic/);
     expect(existsSync(never)).toBe(false);
   });
 });

@@ -25,15 +25,17 @@ for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:25 sit-tiny:4:100 sit
     *) reward= ;;
   esac
   # A resumed run keeps its own reward (run.json).
-  if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; reward=; else resume=; fi
+  # Every shipped policy started from its step count's best constant-guidance baseline (they predate the searched
+  # guidance ramps of ../baselines.json), hence --init best-constant.
+  if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; reward=; init=; else resume=; init="--init best-constant"; fi
   echo "== $model $steps steps, $iterations iterations → $dir"
   # shellcheck disable=SC2086
-  pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $reward $resume
+  pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $reward $init $resume
   policy=$dir/policy.adagen
   case "$model-$steps" in
     dit-tiny-8)
       scorer=runs/shipped/$model-$steps-scorer
-      [ -f "$scorer/policy.adagen" ] || pnpm -s adagen train --model "$model" --steps "$steps" --iterations 1 --eval-every 0 --out "$scorer"
+      [ -f "$scorer/policy.adagen" ] || pnpm -s adagen train --model "$model" --steps "$steps" --iterations 1 --eval-every 0 --init best-constant --out "$scorer"
       node --conditions=adagen-source --import tsx tooling/zoo/attach-scorers.ts "$policy" --discriminator-of "$scorer/policy.adagen"
       ;;
     dit-tiny-4 | var-tiny-6)

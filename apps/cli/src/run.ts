@@ -171,8 +171,9 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --out DIR            run directory (default runs/M-T, runs/M-T-shared with --non-adaptive); created if missing
   --lr X               policy/critic Adam learning rate (default ${DEFAULT_RECIPE.learningRate}; the paper's 1e-5 needs its 1000 iterations)
   --init I             the schedule the untrained policy reproduces: best (default: the searched best baseline
-                       in the card's baselines file, the heuristic when there is none) or heuristic (the
-                       paper's)
+                       in the card's baselines file, the heuristic when there is none), best-constant (the best
+                       of that search's constant-guidance candidates, which differs from best when a guidance
+                       ramp won) or heuristic (the paper's)
   --discriminator D    projected (default when the card names a discriminator backbone: trainable heads on
                        that frozen pretrained ViT body, as the paper's frozen-DINO design) or vit (a small ViT
                        trained from scratch; the default otherwise)

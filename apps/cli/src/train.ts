@@ -3,7 +3,7 @@
  * run directory's layout and the recipe are documented there and in `PRESETS`), with a progress bar on stderr.
  * With --non-adaptive the policy learns one schedule shared by all samples (paper Table XI).
  */
-import { AUGMENTS, DISCRIMINATOR_LOSSES, NEGATIVES, PRESETS, REWARDS, train as trainRun, type Augment, type DiscriminatorLoss, type Negatives, type RewardName, type TrainEvent, type TrainResult } from "@adagen/core";
+import { AUGMENTS, DISCRIMINATOR_LOSSES, NEGATIVES, PRESETS, REWARDS, train as trainRun, type Augment, type InitName, type DiscriminatorLoss, type Negatives, type RewardName, type TrainEvent, type TrainResult } from "@adagen/core";
 import { zooPath } from "@adagen/zoo";
 import { existsSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
@@ -111,7 +111,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       batch: flags.number("batch"),
       trajectories: flags.number("trajectories"),
       seed: flags.number("seed"),
-      init: flags.string("init") as "best" | "heuristic" | undefined,
+      init: flags.string("init") as InitName | undefined,
       reward: rewardFlag(flags.string("reward")),
       rewardBackbone: flags.string("reward-backbone"),
       ...(flags.bool("influence-unconditional") ? { influence: { classConditional: false } } : {}),

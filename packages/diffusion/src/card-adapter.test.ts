@@ -70,6 +70,15 @@ describe("diffusionAdapter", () => {
       writeFileSync(baselines, JSON.stringify({ format: "adagen-baselines", models: { "dit-tiny": { "3": search } } }));
       const init = await policyInit(loadModel({ ...zooCard, baselines }, diffusionAdapter), 3, "best");
       expect(init).toEqual({ name: "best: logsnr from 0.8, w = 0.5 → 1.5", times: logSnrUniformGrid(new VPLinearSchedule(), 3, 0.8, 0.01), guidance: [0.5, 1, 1.5] });
+      // "best-constant" picks the best candidate without a ramp from the grid.
+      const grid = [
+        { schedule, fid: 1, classAccuracy: 1 },
+        { schedule: { name: "karras", start: 0.7, guidance: 2 }, fid: 3, classAccuracy: 1 },
+        { schedule: { name: "logsnr", start: 0.8, guidance: 1 }, fid: 2, classAccuracy: 1 },
+      ];
+      writeFileSync(baselines, JSON.stringify({ format: "adagen-baselines", models: { "dit-tiny": { "3": { ...search, grid } } } }));
+      const constant = await policyInit(loadModel({ ...zooCard, baselines }, diffusionAdapter), 3, "best-constant");
+      expect(constant).toEqual({ name: "best: logsnr from 0.8, w = 1", times: logSnrUniformGrid(new VPLinearSchedule(), 3, 0.8, 0.01), guidance: 1 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -66,6 +66,15 @@ export function bestBaseline(model: AdaGenModel, steps: number, file = model.car
   return file === undefined ? undefined : readBaselines(file).models[model.name]?.[String(steps)];
 }
 
+/**
+ * The best constant-guidance candidate of a search (the paper's kind of fixed sampler), when the search also tried
+ * guidance ramps; the search's winner otherwise.
+ */
+export function bestConstantGuidance(search: BaselineSearch): BaselineResult {
+  const constant = search.grid.filter((r) => r.schedule.guidanceEnd === undefined);
+  return constant.length === 0 ? search.best : constant.reduce((a, b) => (b.fid < a.fid ? b : a));
+}
+
 /** "The baseline": the searched best, or the model's heuristic when none was searched. */
 export function baselineFor(model: AdaGenModel, steps: number, file?: string): { schedule: ScheduleRequest; sampler: string } {
   const searched = bestBaseline(model, steps, file);

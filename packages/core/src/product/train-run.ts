@@ -45,7 +45,7 @@ import { scheduleGuidance } from "../ode/guidance-ramp.js";
 import { initTensorflow } from "../runtime/backend.js";
 import { readTensorFile, writeTensorFile } from "../train/tensor-file.js";
 import { AdaGenTrainer, type IterationMetrics } from "../train/trainer.js";
-import { bestBaseline, describeSchedule } from "./baselines-file.js";
+import { bestBaseline, bestConstantGuidance, describeSchedule } from "./baselines-file.js";
 import { discriminatorFor, makeDiscriminator, type DiscriminatorChoice } from "./discriminators.js";
 import { attachToPolicy, carriedDiscriminatorPart, carriedDiscriminatorWeights, criticPart, dialBasePart, discriminatorPart, openPolicy, openPolicyCritic, sharedFeaturesIn, type PolicyPart } from "./policy-file.js";
 import { generateImages } from "./generate.js";
@@ -220,8 +220,11 @@ export interface TrainRunOptions {
   batch?: number;
   trajectories?: number;
   seed?: number;
-  /** The schedule the untrained policy reproduces: "best" (default: the card's searched best baseline) or "heuristic". */
-  init?: "best" | "heuristic";
+  /**
+   * The schedule the untrained policy reproduces: "best" (default: the card's searched best baseline), "best-constant"
+   * (the best of its constant-guidance candidates) or "heuristic".
+   */
+  init?: InitName;
   /** "projected" or "vit" (default: projected when the card has a backbone). */
   discriminator?: string;
   /** Minibatch group size of the projected discriminator's batch-statistics term (0 or absent: off). */
@@ -365,14 +368,20 @@ function influenceSizes(o: TrainRunOptions["influence"], classes: number): Omit<
   };
 }
 
+/** The starting schedules `policyInit` knows. */
+export const INIT_NAMES = ["best", "best-constant", "heuristic"] as const;
+export type InitName = (typeof INIT_NAMES)[number];
+
 /**
  * "heuristic": the paper's heuristic (docs/method.md §4.3). "best": the searched best baseline for this step count
  * (the card's baselines file), so training starts from the strongest fixed sampler; the heuristic when none was
- * searched.
+ * searched. "best-constant": the best of the search's constant-guidance candidates (differs from "best" when a
+ * guidance ramp won), e.g. to reproduce a run started before ramps were searched.
  */
 export async function policyInit(model: AdaGenModel, steps: number, name: string): Promise<PolicyInit> {
-  if (name !== "heuristic" && name !== "best") throw new InputError(`init "${name}" is not one of heuristic, best`);
-  const best = name === "best" ? bestBaseline(model, steps) : undefined;
+  if (!(INIT_NAMES as readonly string[]).includes(name)) throw new InputError(`init "${name}" is not one of ${INIT_NAMES.join(", ")}`);
+  const search = name === "heuristic" ? undefined : bestBaseline(model, steps);
+  const best = search && (name === "best-constant" ? { ...search, best: bestConstantGuidance(search) } : search);
   const opened = await openModel(model, steps);
   try {
     const spec = opened.env.actionSpec;
