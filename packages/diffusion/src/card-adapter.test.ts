@@ -70,6 +70,9 @@ describe("diffusionAdapter", () => {
       writeFileSync(baselines, JSON.stringify({ format: "adagen-baselines", models: { "dit-tiny": { "3": search } } }));
       const init = await policyInit(loadModel({ ...zooCard, baselines }, diffusionAdapter), 3, "best");
       expect(init).toEqual({ name: "best: logsnr from 0.8, w = 0.5 → 1.5", times: logSnrUniformGrid(new VPLinearSchedule(), 3, 0.8, 0.01), guidance: [0.5, 1, 1.5] });
+      // A ramp from the unguided prediction starts at the softplus output's floor.
+      writeFileSync(baselines, JSON.stringify({ format: "adagen-baselines", models: { "dit-tiny": { "3": { ...search, best: { ...search.best, schedule: { ...schedule, guidance: 0 } } } } } }));
+      expect((await policyInit(loadModel({ ...zooCard, baselines }, diffusionAdapter), 3, "best")).guidance).toEqual([0.001, 0.75, 1.5]);
       // "best-constant" picks the best candidate without a ramp from the grid.
       const grid = [
         { schedule, fid: 1, classAccuracy: 1 },

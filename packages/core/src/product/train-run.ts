@@ -396,11 +396,21 @@ export async function policyInit(model: AdaGenModel, steps: number, name: string
     return {
       name: `best: ${describeSchedule(best.best.schedule)}`,
       times: Array.from(opened.scheduleTimes(best.best.schedule)),
-      guidance: scheduleGuidance(best.best.schedule, steps, model.facts.guidance),
+      guidance: startingGuidance(scheduleGuidance(best.best.schedule, steps, model.facts.guidance)),
     };
   } finally {
     await opened.dispose();
   }
+}
+
+/**
+ * The policy's guidance output is a softplus (> 0), so a searched weight of 0 (a ramp from the unguided prediction)
+ * starts at this floor instead; it moves the guided prediction by 0.001·(eps_c − eps_u).
+ */
+export const MIN_START_GUIDANCE = 1e-3;
+
+function startingGuidance(guidance: number | number[]): number | number[] {
+  return typeof guidance === "number" ? Math.max(guidance, MIN_START_GUIDANCE) : guidance.map((w) => Math.max(w, MIN_START_GUIDANCE));
 }
 
 /** The best validation score recorded in a run's metrics (for resuming selection). */
