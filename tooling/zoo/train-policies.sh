@@ -2,12 +2,12 @@
 # Trains the shipped AdaGen policies and copies each into packages/zoo/policies/M-T.adagen.
 #   sh tooling/zoo/train-policies.sh [M:T[:ITERATIONS] ...]
 # Default: dit-tiny at 4 steps (400 iterations), 8 steps (200) and 16 steps (25), sit-tiny at 4 (100), 8 (5) and 16
-# steps (5), var-tiny at its 6 scales (60); packages/zoo/policies/README.md. dit-tiny's 4-step policy then takes a
-# second stage: 100 iterations of the influence reward in the fidelity classifier's features (--reward influence),
-# warm-started from the first stage's policy (--warm-start); var-tiny's likewise, in the fidelity classifier's class
-# scores, class-conditional. The second stage's policy is the shipped one. dit-tiny's 8-step policy is one run of
-# that influence reward from the searched best; its file carries the discriminator of a one-iteration adversarial
-# run (the influence reward trains none; best-of-N needs one). dit-tiny 16 and sit-tiny 8 and 16 keep iteration 0
+# steps (5), var-tiny at its 6 scales (60); packages/zoo/policies/README.md. dit-tiny's 4- and 8-step policies are
+# each one run of the influence reward in the fidelity classifier's features (--reward influence) from the best
+# constant-guidance baseline; each file carries the discriminator of a one-iteration adversarial run (the influence
+# reward trains none; best-of-N needs one). var-tiny's policy takes a second stage: 100 iterations of the influence
+# reward in the fidelity classifier's class scores, class-conditional, warm-started from the first stage's policy
+# (--warm-start); the second stage's policy is the shipped one. dit-tiny 16 and sit-tiny 8 and 16 keep iteration 0
 # (their searched best; the short runs are there to write that policy file).
 # maskgit-tiny's files have their own commands in the README. Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
@@ -21,7 +21,7 @@ for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:25 sit-tiny:4:100 sit
   [ "$iterations" = "$rest" ] && iterations=25
   dir=runs/shipped/$model-$steps
   case "$model-$steps" in
-    dit-tiny-8) reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional" ;;
+    dit-tiny-4 | dit-tiny-8) reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional" ;;
     *) reward= ;;
   esac
   # A resumed run keeps its own reward (run.json).
@@ -33,14 +33,14 @@ for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:25 sit-tiny:4:100 sit
   pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $reward $init $resume
   policy=$dir/policy.adagen
   case "$model-$steps" in
-    dit-tiny-8)
+    dit-tiny-4 | dit-tiny-8)
       scorer=runs/shipped/$model-$steps-scorer
       [ -f "$scorer/policy.adagen" ] || pnpm -s adagen train --model "$model" --steps "$steps" --iterations 1 --eval-every 0 --init best-constant --out "$scorer"
       node --conditions=adagen-source --import tsx tooling/zoo/attach-scorers.ts "$policy" --discriminator-of "$scorer/policy.adagen"
       ;;
-    dit-tiny-4 | var-tiny-6)
+    var-tiny-6)
       second=runs/shipped/$model-$steps-influence
-      if [ "$model" = var-tiny ]; then space="packages/zoo/models/fmnist-fidelity.onnx#logits"; else space="packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional"; fi
+      space="packages/zoo/models/fmnist-fidelity.onnx#logits"
       if [ -f "$second/checkpoint.adagen" ]; then again="--resume"; else again="--warm-start $policy --reward influence --reward-backbone $space"; fi
       echo "== $model $steps steps, second stage: 100 iterations of the influence reward → $second"
       # shellcheck disable=SC2086
