@@ -67,7 +67,7 @@ const SPEC: Record<string, FlagSpec> = {
 export const START_HELP = `pnpm start [-- options]
 
 The main job: trains an AdaGen policy for ${START_DEFAULTS.model} at ${START_DEFAULTS.steps} steps from scratch (measured on a 2-core
-machine: 6 minutes of training, 7½ in all), compares it with the searched baseline and the heuristic on --n samples each, and writes
+machine: 6-9 minutes of training, 7½-12 in all), compares it with the searched baseline and the heuristic on --n samples each, and writes
 the report folder: comparison.md and comparison.json (FID against the Fashion-MNIST test statistics, class
 accuracy), samples.png (baseline | AdaGen for the same seeds, one class per row), schedules.png (the learned
 per-sample actions: time points and guidance, or MaskGIT's mask ratio, temperatures and guidance), run/ (the training run). Running it again resumes or reuses run/.
