@@ -24,7 +24,8 @@ describe("maskgitAdapter", () => {
       expect(Array.from(opened.scheduleTimes({ name: "linear" }))).toEqual(maskGitSchedule(3, { maskSchedule: "linear" }).map((r) => r[0]));
       const constant = opened.scheduleActions!({ name: "cosine", guidance: 2 });
       expect(constant.every((r) => r[3] === 2)).toBe(true);
-      expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time or shift/);
+      expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time, shift or guidance ramp end/);
+      expect(() => opened.scheduleActions!({ name: "cosine", guidance: 1, guidanceEnd: 2 })).toThrow(/takes no start time, shift or guidance ramp end/);
       expect(() => opened.scheduleTimes({ name: "karras" })).toThrow(/not one of maskgit-tiny's \(cosine, linear, square\)/);
     } finally {
       await opened.dispose();

@@ -30,7 +30,8 @@ describe("varAdapter", () => {
       const fixed = await opened.sampleSchedule({ name: "constant" }, labels, 5);
       expect(Array.from(fixed.data)).toEqual(Array.from(samples.data));
       expect(opened.scheduleActions!({ name: "constant", topK: 20, guidance: 3 })).toEqual(varSchedule(6, { ...DEFAULTS, topK: 20, cfg: 3 }));
-      expect(() => opened.scheduleActions!({ name: "constant", maskTemperature: 2 })).toThrow(/takes no start time, shift or masking temperature/);
+      expect(() => opened.scheduleActions!({ name: "constant", maskTemperature: 2 })).toThrow(/takes no start time, shift, masking temperature or guidance ramp end/);
+      expect(() => opened.scheduleActions!({ name: "constant", guidanceEnd: 2 })).toThrow(/takes no start time, shift, masking temperature or guidance ramp end/);
       expect(() => opened.scheduleActions!({ name: "cosine" })).toThrow(/not one of var-tiny's \(constant\)/);
     } finally {
       await opened.dispose();

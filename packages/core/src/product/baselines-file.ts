@@ -1,7 +1,7 @@
 /**
- * Searched baselines: the best fixed schedule × guidance (constant, or a time-point sampler's linear ramp) per model and step count, as `adagen baselines`
- * writes them (the zoo ships packages/zoo/baselines.json, which its cards name). "The baseline" of a comparison and
- * the `best` starting schedule of training come from here.
+ * Searched baselines: the best fixed schedule × guidance (constant, or a time-point sampler's linear ramp) per model
+ * and step count, as `adagen baselines` writes them (the zoo ships packages/zoo/baselines.json, which its cards
+ * name). "The baseline" of a comparison and the `best` starting schedule of training come from here.
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { ScheduleRequest } from "../card/adapter.js";
@@ -41,7 +41,8 @@ export interface BaselinesFile {
  * without a guidance weight keeps the heuristic's (MaskGIT's ramp): `cosine, heuristic guidance`.
  */
 export function describeSchedule(s: ScheduleRequest): string {
-  const w = s.guidance === undefined ? "heuristic guidance" : s.guidanceEnd === undefined ? `w = ${s.guidance}` : `w = ${s.guidance} → ${s.guidanceEnd}`;
+  const ramp = s.guidanceEnd === undefined ? "" : ` → ${s.guidanceEnd}`;
+  const w = s.guidance === undefined ? "heuristic guidance" : `w = ${s.guidance}${ramp}`;
   const extra = (value: number | undefined, label: string) => (value === undefined ? "" : `, ${label} ${value}`);
   const temps =
     extra(s.maskTemperature, "mask temperature") + extra(s.topK, "top-k") + extra(s.topP, "top-p") + extra(s.sampleTemperature, "sampling temperature");
