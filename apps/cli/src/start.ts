@@ -28,6 +28,7 @@ import {
   policyEnv,
   policyInitOf,
   rollout,
+  guidancePerDecision,
   scheduleGuidance,
   type SampleSource,
   type Scores,
@@ -290,14 +291,9 @@ function timePointPanels(model: OpenedModel, schedule: ScheduleRequest, defaultG
       title: "guidance weight w per decision (decision 0 picks only the start time)",
       yLabel: "w",
       executed: executed.guidance,
-      baseline: baselineGuidanceRows(scheduleGuidance(schedule, executed.guidance.length - 1, defaultGuidance), executed.guidance.length),
+      baseline: guidancePerDecision(scheduleGuidance(schedule, executed.guidance.length - 1, defaultGuidance), executed.guidance.length - 1),
     },
   ];
-}
-
-/** The baseline's weight per decision: decision k ≥ 1 runs model evaluation k's, the start decision repeats the first. */
-function baselineGuidanceRows(guidance: number | number[], decisions: number): number[] {
-  return typeof guidance === "number" ? Array(decisions).fill(guidance) : [guidance[0], ...guidance];
 }
 
 const AXIS_LABELS: Record<string, string> = {

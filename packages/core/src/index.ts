@@ -121,6 +121,7 @@ export {
   type MultiStepArgs,
   batchDim,
   checkSameLength,
+  guidancePerDecision,
   guidancePerEvaluation,
   scheduleGuidance,
 } from "./ode/index.js";

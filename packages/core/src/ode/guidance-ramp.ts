@@ -13,6 +13,16 @@ export function guidancePerEvaluation(nfe: number, from: number, to?: number): n
 }
 
 /**
+ * Guidance as an action table's column, one weight per decision (nfe + 1): decision k ≥ 1 executes model evaluation
+ * k's weight; the start decision's is unused by the env and repeats the first evaluation's.
+ */
+export function guidancePerDecision(guidance: number | readonly number[], nfe: number): number[] {
+  const perEvaluation = typeof guidance === "number" ? new Array<number>(nfe).fill(guidance) : [...guidance];
+  if (perEvaluation.length !== nfe) throw new RangeError(`guidance has ${perEvaluation.length} values, expected one per model evaluation (${nfe})`);
+  return [perEvaluation[0], ...perEvaluation];
+}
+
+/**
  * A fixed schedule request's guidance for `nfe` model evaluations: its constant weight (the heuristic's `fallback`
  * when it names none), or its ramp to `guidanceEnd`, one weight per evaluation.
  */

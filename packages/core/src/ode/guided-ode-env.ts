@@ -21,6 +21,7 @@ import type { Batch, ExecutedActions, GenerationEnv, Observation, ResetOptions }
 import { actionValues, checkConditions, checkDecisionLeft } from "../env-checks.js";
 import { classifierFreeGuidance } from "../guidance.js";
 import { Random } from "../random.js";
+import { guidancePerDecision } from "./guidance-ramp.js";
 import { sizeOf, type OdeModel } from "./model.js";
 import { ENDPOINTS, type Endpoint, type OdeSolver } from "./solver.js";
 
@@ -189,18 +190,15 @@ export class GuidedOdeEnv implements GenerationEnv {
   }
 }
 
-/**
- * The heuristic table's guidance column, one per decision: decision k ≥ 1 executes model evaluation k's weight; the
- * start decision's is unused by the env and repeats the first evaluation's.
- */
+/** The heuristic table's guidance column (`guidancePerDecision`), each weight in the softplus range, named in errors as guidanceInit. */
 function guidanceRows(init: number | readonly number[], T: number): number[] {
-  const perEvaluation = typeof init === "number" ? new Array<number>(T).fill(init) : [...init];
-  if (perEvaluation.length !== T)
-    throw new RangeError(`guidanceInit has ${perEvaluation.length} values, expected one per model evaluation (${T})`);
-  perEvaluation.forEach((w, i) => {
+  if (typeof init !== "number" && init.length !== T)
+    throw new RangeError(`guidanceInit has ${init.length} values, expected one per model evaluation (${T})`);
+  const rows = guidancePerDecision(init, T);
+  rows.slice(1).forEach((w, i) => {
     if (!(w > 0)) throw new RangeError(`guidanceInit${typeof init === "number" ? "" : `[${i}]`} must be > 0 (softplus range), got ${w}`);
   });
-  return [perEvaluation[0], ...perEvaluation];
+  return rows;
 }
 
 /** x ~ N(0, I) for B samples; with groups of g, each run of g consecutive samples shares one draw. */

@@ -1,7 +1,7 @@
 export { sizeOf, type OdeModel } from "./model.js";
 export { ENDPOINTS, type Endpoint, type OdeSolver } from "./solver.js";
 export { GuidedOdeEnv, type GuidedOdeEnvConfig, type RenderTransform } from "./guided-ode-env.js";
-export { guidancePerEvaluation, scheduleGuidance } from "./guidance-ramp.js";
+export { guidancePerDecision, guidancePerEvaluation, scheduleGuidance } from "./guidance-ramp.js";
 export { sampleWithSchedule, type ScheduledSamplingOptions } from "./sample-with-schedule.js";
 export { OnnxOdeModel, odeModelContract, MAX_CHUNK, type OnnxOdeModelOptions, type OdeGraphNames } from "./onnx-ode-model.js";
 export type { NoiseSchedule } from "./noise-schedule.js";
