@@ -1,19 +1,19 @@
 #!/bin/sh
 # Trains the shipped AdaGen policies and copies each into packages/zoo/policies/M-T.adagen.
 #   sh tooling/zoo/train-policies.sh [M:T[:ITERATIONS] ...]
-# Default: dit-tiny at 4 steps (400 iterations), 8 steps (200) and 16 steps (25), sit-tiny at 4 (100), 8 (5) and 16
-# steps (5), var-tiny at its 6 scales (60); packages/zoo/policies/README.md. dit-tiny's 4- and 8-step policies are
+# Default: dit-tiny at 4 steps (400 iterations), 8 steps (200) and 16 steps (5), sit-tiny at 4, 8 and 16 steps (5
+# each), var-tiny at its 6 scales (60); packages/zoo/policies/README.md. dit-tiny's 4- and 8-step policies are
 # each one run of the influence reward in the fidelity classifier's features (--reward influence) from the best
 # constant-guidance baseline; each file carries the discriminator of a one-iteration adversarial run (the influence
 # reward trains none; best-of-N needs one). var-tiny's policy takes a second stage: 100 iterations of the influence
 # reward in the fidelity classifier's class scores, class-conditional, warm-started from the first stage's policy
-# (--warm-start); the second stage's policy is the shipped one. dit-tiny 16 and sit-tiny 8 and 16 keep iteration 0
-# (their searched best; the short runs are there to write that policy file).
+# (--warm-start); the second stage's policy is the shipped one. dit-tiny 16 and sit-tiny 4, 8 and 16 keep iteration 0
+# (their searched best, a guidance ramp since stop 29; the short runs are there to write that policy file).
 # maskgit-tiny's files have their own commands in the README. Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
 set -eu
-for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:25 sit-tiny:4:100 sit-tiny:8:5 sit-tiny:16:5 var-tiny:6:60}; do
+for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:5 sit-tiny:4:5 sit-tiny:8:5 sit-tiny:16:5 var-tiny:6:60}; do
   model=${spec%%:*}
   rest=${spec#*:}
   steps=${rest%%:*}
@@ -24,10 +24,14 @@ for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:25 sit-tiny:4:100 sit
     dit-tiny-4 | dit-tiny-8) reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional" ;;
     *) reward= ;;
   esac
-  # A resumed run keeps its own reward (run.json).
-  # Every shipped policy started from its step count's best constant-guidance baseline (they predate the searched
-  # guidance ramps of ../baselines.json), hence --init best-constant.
-  if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; reward=; init=; else resume=; init="--init best-constant"; fi
+  # dit-tiny's 4- and 8-step policies started from their step count's best constant-guidance baseline (they predate
+  # the searched guidance ramps of ../baselines.json), hence --init best-constant; the others start from the searched
+  # best, ramp included (--init best). A resumed run keeps its own reward and start.
+  case "$model-$steps" in
+    dit-tiny-4 | dit-tiny-8) init="--init best-constant" ;;
+    *) init="--init best" ;;
+  esac
+  if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; reward=; init=; else resume=; fi
   echo "== $model $steps steps, $iterations iterations → $dir"
   # shellcheck disable=SC2086
   pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $reward $init $resume
