@@ -20,16 +20,15 @@ for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:5 sit-tiny:4:5 sit-ti
   iterations=${rest#*:}
   [ "$iterations" = "$rest" ] && iterations=25
   dir=runs/shipped/$model-$steps
-  case "$model-$steps" in
-    dit-tiny-4 | dit-tiny-8) reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional" ;;
-    *) reward= ;;
-  esac
   # dit-tiny's 4- and 8-step policies started from their step count's best constant-guidance baseline (they predate
   # the searched guidance ramps of ../baselines.json), hence --init best-constant; the others start from the searched
-  # best, ramp included (--init best). A resumed run keeps its own reward and start.
+  # best, ramp included. A resumed run keeps its own reward and start (run.json).
   case "$model-$steps" in
-    dit-tiny-4 | dit-tiny-8) init="--init best-constant" ;;
-    *) init="--init best" ;;
+    dit-tiny-4 | dit-tiny-8)
+      reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional"
+      init="--init best-constant"
+      ;;
+    *) reward= init="--init best" ;;
   esac
   if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; reward=; init=; else resume=; fi
   echo "== $model $steps steps, $iterations iterations → $dir"
