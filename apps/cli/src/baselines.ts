@@ -2,7 +2,8 @@
  * `adagen baselines`: the strongest hand-designed sampler per model and step count, found by search. Every schedule
  * the model knows × a grid of constant guidance weights (and, for time-point samplers, linear ramps between them) is
  * scored by FID on held-out seeds against the Fashion-MNIST *training* statistics (the test statistics stay for
- * `compare`); the best per step count is "the baseline" that `--schedule best` and `compare` use. Results merge into a JSON file (the zoo ships one: packages/zoo/baselines.json).
+ * `compare`); the best per step count is "the baseline" that `--schedule best` and `compare` use. Results merge into
+ * a JSON file (the zoo ships one: packages/zoo/baselines.json).
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -35,7 +36,8 @@ export const SHIFTS = [2, 3] as const;
 
 /**
  * Every schedule of the model (or of --schedules) × shift × start time × guidance (each weight, and its ramps to
- * --guidance-ends; plus the heuristic's own guidance when it is not a constant) × the adapter's further search dimensions (MaskGIT's temperatures; VAR's top-k, top-p, temperature).
+ * --guidance-ends; plus the heuristic's own guidance when it is not a constant) × the adapter's further search
+ * dimensions (MaskGIT's temperatures; VAR's top-k, top-p, temperature).
  */
 function candidates(
   entry: ModelEntry,

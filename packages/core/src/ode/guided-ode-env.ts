@@ -190,7 +190,10 @@ export class GuidedOdeEnv implements GenerationEnv {
   }
 }
 
-/** The heuristic table's guidance column (`guidancePerDecision`), each weight in the softplus range, named in errors as guidanceInit. */
+/**
+ * The heuristic table's guidance column (`guidancePerDecision`), each weight checked to be in the softplus range;
+ * errors name the config field, guidanceInit.
+ */
 function guidanceRows(init: number | readonly number[], T: number): number[] {
   if (typeof init !== "number" && init.length !== T)
     throw new RangeError(`guidanceInit has ${init.length} values, expected one per model evaluation (${T})`);
