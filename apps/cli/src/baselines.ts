@@ -24,7 +24,7 @@ import {
 } from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
-import { UsageError, getModel, hasTimePoints, openModel, stepListOf, type ModelEntry } from "./models.js";
+import { UsageError, getModel, hasGuidanceRamps, openModel, stepListOf, type ModelEntry } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
@@ -114,8 +114,8 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const guidance = flags.list("guidance") ?? BASELINE_DEFAULTS.guidance;
   const schedules = schedulesOf(entry, flags.string("schedules"));
   const guidanceEnds = flags.list("guidance-ends") ?? [];
-  if (guidanceEnds.length && !hasTimePoints(entry))
-    throw new UsageError(`--guidance-ends applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
+  if (guidanceEnds.length && !hasGuidanceRamps(entry))
+    throw new UsageError(`--guidance-ends applies to diffusion, flow and MaskGIT samplers, not to ${entry.name}`);
   const starts = flags.list("starts") ?? entry.searchStarts;
   const space = { ...entry.facts.searchSpace };
   for (const [flag, key] of SEARCH_FLAGS) {

@@ -137,8 +137,12 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
     );
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--top-ks", "10"), /--top-ks does not apply to dit-tiny \(its sampler has no topK\)/);
     expectUsageError(
+      await inProcess("sample", "--model", "var-tiny", "--schedule", "constant", "--guidance-end", "2", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
+      /--guidance-end applies to diffusion, flow and MaskGIT samplers, not to var-tiny/,
+    );
+    expectUsageError(
       await inProcess("sample", "--model", "maskgit-tiny", "--steps", "2", "--schedule", "cosine", "--guidance-end", "2", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
-      /--guidance-end applies to time-point samplers \(diffusion, flow\), not to maskgit-tiny/,
+      /the cosine schedule cannot run at this step count: a guidance ramp to 2 needs its first weight \(guidance\)/,
     );
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best", "--guidance-end", "1"), /--guidance-end applies to a named --schedule, not to --schedule best/);
     expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best"), /no searched baseline for dit-tiny at 2 steps in packages\/zoo\/baselines\.json/);
@@ -319,7 +323,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(search.reference).toContain("train-stats");
   });
 
-  it("baselines --guidance-ends adds linear guidance ramps from each searched weight (time-point samplers only); --schedules picks schedules", () => {
+  it("baselines --guidance-ends adds linear guidance ramps from each searched weight (diffusion, flow, MaskGIT); --schedules picks schedules", () => {
     const out = join(tmp, "ramp-baselines.json");
     const r = adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--n", "16", "--guidance", "0.5,2", "--guidance-ends", "2", "--starts", "0.05", "--out", out, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);
@@ -342,7 +346,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     );
     expectUsageError(
       adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance-ends", "2", "--out", join(tmp, "never.json")),
-      /--guidance-ends applies to time-point samplers \(diffusion, flow\), not to var-tiny/,
+      /--guidance-ends applies to diffusion, flow and MaskGIT samplers, not to var-tiny/,
     );
   });
 

@@ -83,6 +83,11 @@ export function hasTimePoints(entry: ModelEntry): boolean {
   return entry.card.paradigm === "diffusion" || entry.card.paradigm === "flow";
 }
 
+/** Samplers whose fixed schedules take a guidance ramp (--guidance-end, --guidance-ends): diffusion, flow, MaskGIT. */
+export function hasGuidanceRamps(entry: ModelEntry): boolean {
+  return entry.facts.guidanceRamps === true;
+}
+
 /**
  * The step counts of a command: --steps as given, or, for a model whose step count is fixed (VAR: one decision per
  * scale), that count by default and a usage error for any other.

@@ -269,8 +269,8 @@ The same --seed gives the same labels and initial noise whatever the sampler.
                        heuristic's temperatures); VAR constant (the card's top-k, top-p and temperature)
   --guidance W         constant CFG weight w ≥ 0 for --schedule (eps = eps_c + w(eps_c − eps_u));
                        default: the model's heuristic (${perZooModel((m) => String(m.guidance))})
-  --guidance-end W     diffusion, flow: ramp the weight linearly from --guidance at the first model evaluation
-                       to W at the last (default: constant)
+  --guidance-end W     diffusion, flow, MaskGIT: ramp the weight linearly from --guidance at the first model
+                       evaluation (MaskGIT: step) to W at the last (default: constant)
   --shift S            time shift of --schedule shifted (default ${DEFAULT_SHIFT}; S > 1 puts finer steps near data)
   --start T            start time of --schedule (default the heuristic's: ${perZooModel((m) => String(m.start))})
   --n N                number of samples
@@ -307,9 +307,9 @@ over (run again with the remaining step counts).
   --n N                samples per candidate (default ${BASELINE_DEFAULTS.n})
   --seed S             sampling seed of the search (default ${BASELINE_DEFAULTS.seed}; compare uses 0)
   --guidance LIST      constant CFG weights to try (default ${BASELINE_DEFAULTS.guidance.join(",")})
-  --guidance-ends LIST diffusion, flow: also try guidance ramps, from each weight of --guidance at the first model
-                       evaluation to each of LIST at the last (linear; a pair of equal weights is the constant;
-                       default none: constants only)
+  --guidance-ends LIST diffusion, flow, MaskGIT: also try guidance ramps, from each weight of --guidance at the
+                       first model evaluation (MaskGIT: step) to each of LIST at the last (linear; a pair of equal
+                       weights is the constant; default none: constants only)
   --schedules LIST     the model's schedules to search, comma-separated (default all of them)
   --merge              add the candidates to the grid already in --out for that step count (same --n and
                        --seed) instead of replacing it, e.g. to try more start times

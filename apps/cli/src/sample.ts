@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { bestBaseline, createSampler, shippedPolicyPath } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
-import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, hasTimePoints, stepListOf, type ModelEntry, type ScheduleRequest } from "./models.js";
+import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, hasGuidanceRamps, hasTimePoints, stepListOf, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
 import { displayPath } from "./scoring.js";
 
@@ -77,8 +77,9 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
             shift: flags.number("shift"),
             start: flags.number("start"),
           };
-  for (const f of ["start", "guidance-end"])
-    if (flags.has(f) && !hasTimePoints(entry)) throw new UsageError(`--${f} applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
+  if (flags.has("start") && !hasTimePoints(entry)) throw new UsageError(`--start applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
+  if (flags.has("guidance-end") && !hasGuidanceRamps(entry))
+    throw new UsageError(`--guidance-end applies to diffusion, flow and MaskGIT samplers, not to ${entry.name}`);
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
   const bestOf = flags.number("best-of") ?? 0;
   if (bestOf > 0 && policyPath === undefined) throw new UsageError("--best-of scores candidates with a policy's discriminator: it needs --policy");

@@ -67,6 +67,7 @@ export const diffusionAdapter: GeneratorAdapter = {
       schedules,
       searchStarts,
       summary: `noise prediction (diffusion), DPM-Solver++(${solver}); heuristic time-uniform ${h.start} → ${h.end}, w = ${h.guidance}`,
+      guidanceRamps: true,
     };
   },
 

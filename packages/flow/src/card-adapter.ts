@@ -60,6 +60,7 @@ export const flowAdapter: GeneratorAdapter = {
       schedules,
       searchStarts,
       summary: `velocity prediction (rectified flow), ${solver === "dpm2S" ? "DPM-Solver++(2S)" : solver}; heuristic time-uniform ${h.start} → ${h.end}, w = ${h.guidance}`,
+      guidanceRamps: true,
     };
   },
 

@@ -8,7 +8,7 @@ const zooCard = readModelCard(cardPath("maskgit-tiny"));
 
 describe("maskgitAdapter", () => {
   it("reads the zoo's maskgit-tiny card", () => {
-    expect(maskgitAdapter.describe(zooCard)).toMatchObject({ guidance: 1, schedules: ["cosine", "linear", "square"], searchStarts: [] });
+    expect(maskgitAdapter.describe(zooCard)).toMatchObject({ guidance: 1, schedules: ["cosine", "linear", "square"], searchStarts: [], guidanceRamps: true });
   });
 
   it("opens the card: decoded images from the env, and fixed schedules that are the untrained policy of their table", async () => {
@@ -24,8 +24,12 @@ describe("maskgitAdapter", () => {
       expect(Array.from(opened.scheduleTimes({ name: "linear" }))).toEqual(maskGitSchedule(3, { maskSchedule: "linear" }).map((r) => r[0]));
       const constant = opened.scheduleActions!({ name: "cosine", guidance: 2 });
       expect(constant.every((r) => r[3] === 2)).toBe(true);
-      expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time, shift or guidance ramp end/);
-      expect(() => opened.scheduleActions!({ name: "cosine", guidance: 1, guidanceEnd: 2 })).toThrow(/takes no start time, shift or guidance ramp end/);
+      // A guidance ramp: the first step's weight to the last's, linear, the other columns untouched.
+      const ramp = opened.scheduleActions!({ name: "cosine", guidance: 0.5, guidanceEnd: 2 });
+      expect(ramp.map((r) => r[3])).toEqual([0.5, 1.25, 2]);
+      expect(ramp.map((r) => r.slice(0, 3))).toEqual(constant.map((r) => r.slice(0, 3)));
+      expect(() => opened.scheduleActions!({ name: "cosine", guidanceEnd: 2 })).toThrow(/a guidance ramp to 2 needs its first weight \(guidance\)/);
+      expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time or shift/);
       expect(() => opened.scheduleTimes({ name: "karras" })).toThrow(/not one of maskgit-tiny's \(cosine, linear, square\)/);
     } finally {
       await opened.dispose();

@@ -12,7 +12,8 @@
  *                 linearly falling masking temperature, a constant sampling temperature, a linear guidance ramp
  *   schedules     fixed schedules for `sample --schedule` and the baseline search: "cosine" (the heuristic's),
  *                 "linear" (mask ratio 1 − r), "square", "cubic", "sqrt" (1 − r², 1 − r³, 1 − √r); with a `guidance`
- *                 the ramp becomes that constant; default cosine, linear, square
+ *                 the ramp becomes that constant, with a `guidanceEnd` too a linear ramp between them over the steps;
+ *                 default cosine, linear, square
  *   searchSpace   { maskTemperature: [0.5, 1, 2], sampleTemperature: [0.9, 1] }: what the baseline search also tries
  */
 import {
@@ -106,6 +107,7 @@ export const maskgitAdapter: GeneratorAdapter = {
       searchStarts: [],
       searchSpace,
       summary: `masked tokens (MaskGIT); heuristic cosine mask schedule, masking temperature ${h.tempInit} → 0, guidance ramp 0 → ${h.cfgInit}`,
+      guidanceRamps: true,
       heuristicSchedule: { name: "cosine" },
     };
   },
@@ -116,14 +118,15 @@ export const maskgitAdapter: GeneratorAdapter = {
     const g = card.generator;
     const rowsOf = (s: ScheduleRequest) => {
       if (!sampler.schedules.includes(s.name)) throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${sampler.schedules.join(", ")})`);
-      if (s.start !== undefined || s.shift !== undefined || s.guidanceEnd !== undefined)
-        throw new RangeError(`schedule "${s.name}" of a maskgit model takes no start time, shift or guidance ramp end`);
+      if (s.start !== undefined || s.shift !== undefined)
+        throw new RangeError(`schedule "${s.name}" of a maskgit model takes no start time or shift`);
       return maskGitSchedule(steps, {
         ...h,
         tempInit: s.maskTemperature ?? h.tempInit,
         samplingTemperature: s.sampleTemperature ?? h.samplingTemperature,
         maskSchedule: s.name as MaskScheduleName,
         constantGuidance: s.guidance,
+        guidanceEnd: s.guidanceEnd,
       });
     };
     const model = await OnnxMaskGitModel.load(g.file, {

@@ -31,8 +31,16 @@ export const MASK_SCHEDULES = {
 } as const;
 export type MaskScheduleName = keyof typeof MASK_SCHEDULES;
 
+/** A fixed schedule's own guidance instead of the heuristic's ramp from about 0 to cfgInit. */
+export interface FixedGuidance {
+  /** The weight at step 0 (> 0, softplus range); every step's without `guidanceEnd`. */
+  constantGuidance?: number;
+  /** The weight at the last step: guidance then ramps linearly from `constantGuidance` (the searched ramps, as the time-point samplers'). */
+  guidanceEnd?: number;
+}
+
 /** T rows [maskRatio, maskTemperature, sampleTemperature, guidanceScale] of a fixed schedule (the heuristic by default). */
-export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & { maskSchedule?: MaskScheduleName; constantGuidance?: number } = {}): number[][] {
+export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & FixedGuidance & { maskSchedule?: MaskScheduleName } = {}): number[][] {
   if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`steps must be a positive integer, got ${T}`);
   const tempInit = options.tempInit ?? 1;
   const cfgInit = options.cfgInit ?? 1;
@@ -43,9 +51,15 @@ export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & { 
   if (!ratio) throw new RangeError(`mask schedule must be one of ${Object.keys(MASK_SCHEDULES).join(", ")}, got "${String(options.maskSchedule)}"`);
   const w = options.constantGuidance;
   if (w !== undefined && !(w > 0)) throw new RangeError(`constant guidance must be > 0 (softplus range), got ${w}`);
+  const end = options.guidanceEnd;
+  if (end !== undefined) {
+    if (w === undefined) throw new RangeError(`a guidance ramp to ${end} needs its first weight (guidance)`);
+    if (!(end > 0)) throw new RangeError(`guidance ramp end must be > 0 (softplus range), got ${end}`);
+  }
+  const fixed = w === undefined ? undefined : end === undefined || T === 1 ? () => w : (k: number) => w + ((end - w) * k) / (T - 1);
   return Array.from({ length: T }, (_, k) => {
     const r = (k + 1 - 0.001) / T;
-    return [ratio(r), tempInit * (1 - r), samp, w ?? (cfgInit * (k + 0.001)) / T];
+    return [ratio(r), tempInit * (1 - r), samp, fixed ? fixed(k) : (cfgInit * (k + 0.001)) / T];
   });
 }
 
