@@ -2,18 +2,18 @@
 # Trains the shipped AdaGen policies and copies each into packages/zoo/policies/M-T.adagen.
 #   sh tooling/zoo/train-policies.sh [M:T[:ITERATIONS] ...]
 # Default: dit-tiny at 4 steps (400 iterations), 8 steps (200) and 16 steps (5), sit-tiny at 4, 8 and 16 steps (5
-# each), var-tiny at its 6 scales (60); packages/zoo/policies/README.md. dit-tiny's 4- and 8-step policies are
-# each one run of the influence reward in the fidelity classifier's features (--reward influence) from the best
-# constant-guidance baseline; each file carries the discriminator of a one-iteration adversarial run (the influence
+# each), maskgit-tiny at 4, 8 and 16 steps (5 each), var-tiny at its 6 scales (60); packages/zoo/policies/README.md.
+# dit-tiny's 4- and 8-step policies are each one run of the influence reward in the fidelity classifier's features
+# (--reward influence) from the best constant-guidance baseline; each file carries the discriminator of a one-iteration adversarial run (the influence
 # reward trains none; best-of-N needs one). var-tiny's policy takes a second stage: 100 iterations of the influence
 # reward in the fidelity classifier's class scores, class-conditional, warm-started from the first stage's policy
 # (--warm-start); the second stage's policy is the shipped one. dit-tiny 16 and sit-tiny 4, 8 and 16 keep iteration 0
-# (their searched best, a guidance ramp since stop 29; the short runs are there to write that policy file).
-# maskgit-tiny's files have their own commands in the README. Each run is
+# (their searched best, a guidance ramp since stop 29; the short runs are there to write that policy file), and so
+# do maskgit-tiny's three (their searched best, a guidance ramp since stop 30). Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
 set -eu
-for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:5 sit-tiny:4:5 sit-tiny:8:5 sit-tiny:16:5 var-tiny:6:60}; do
+for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:5 sit-tiny:4:5 sit-tiny:8:5 sit-tiny:16:5 maskgit-tiny:4:5 maskgit-tiny:8:5 maskgit-tiny:16:5 var-tiny:6:60}; do
   model=${spec%%:*}
   rest=${spec#*:}
   steps=${rest%%:*}

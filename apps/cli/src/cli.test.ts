@@ -10,7 +10,9 @@ import {
   ActionDecoder,
   Random,
   balancedLabels,
+  bestBaseline,
   candidateSeed,
+  describeSearchKeys,
   initTensorflow,
   openPolicy,
   openPolicyReward,
@@ -156,6 +158,14 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
       /the logsnr schedule cannot run at this step count: heuristic time 16 is 0\.01; it must be at most the previous 0\.0177\d* minus 0\.01/,
     );
     expect(existsSync(join(tmp, "x.npz"))).toBe(false);
+    // --schedule best names every setting it runs, MaskGIT's temperatures too.
+    const best = await inProcess("sample", "--model", "maskgit-tiny", "--steps", "4", "--schedule", "best", "--n", "2", "--seed", "0", "--out", join(tmp, "mg.npz"), "--json");
+    expect(best.code, best.stderr).toBe(0);
+    const zooBest = bestBaseline(getModel("maskgit-tiny"), 4)!.best.schedule;
+    expect(JSON.parse(best.stdout).sampler).toBe(
+      `cosine schedule, w = ${zooBest.guidance}${zooBest.guidanceEnd === undefined ? "" : ` → ${zooBest.guidanceEnd}`}${describeSearchKeys(zooBest)}`,
+    );
+    expect(describeSearchKeys(zooBest)).toMatch(/mask temperature .*, sampling temperature /);
   });
 });
 

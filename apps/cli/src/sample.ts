@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { bestBaseline, createSampler, shippedPolicyPath } from "@adagen/core";
+import { bestBaseline, createSampler, describeSearchKeys, shippedPolicyPath } from "@adagen/core";
 import { writeNpz } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
 import { DEFAULT_SHIFT, UsageError, checkSchedule, getModel, hasGuidanceRamps, hasTimePoints, stepListOf, type ModelEntry, type ScheduleRequest } from "./models.js";
@@ -114,7 +114,8 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
         ? `policy ${policyPath}${lambda !== undefined ? `, dial λ = ${lambda}` : ""}${lookahead > 1 ? `, lookahead ${lookahead} by its critic` : ""}${bestOf > 0 ? `, best of ${bestOf + 1} by its discriminator` : ""}`
         : `${schedule.name} schedule, ${schedule.guidance !== undefined || entry.facts.heuristicSchedule === undefined ? `w = ${schedule.guidance ?? entry.guidance}${schedule.guidanceEnd === undefined ? "" : ` → ${schedule.guidanceEnd}`}` : "heuristic guidance"}` +
           (schedule.name === "shifted" ? `, shift ${schedule.shift ?? DEFAULT_SHIFT}` : "") +
-          (timePoints ? `, start ${schedule.start ?? entry.start}` : "");
+          (timePoints ? `, start ${schedule.start ?? entry.start}` : "") +
+          describeSearchKeys(schedule);
     return { output, model: entry.name, steps, samples: n, seed, sampler: described };
   } finally {
     await sampler.dispose();

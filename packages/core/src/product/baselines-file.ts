@@ -43,10 +43,13 @@ export interface BaselinesFile {
 export function describeSchedule(s: ScheduleRequest): string {
   const ramp = s.guidanceEnd === undefined ? "" : ` → ${s.guidanceEnd}`;
   const w = s.guidance === undefined ? "heuristic guidance" : `w = ${s.guidance}${ramp}`;
+  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, ${w}${describeSearchKeys(s)}`;
+}
+
+/** The request's token-sampler settings it sets (`SEARCH_KEYS`), e.g. `, mask temperature 15, sampling temperature 0.9`; "" for none. */
+export function describeSearchKeys(s: ScheduleRequest): string {
   const extra = (value: number | undefined, label: string) => (value === undefined ? "" : `, ${label} ${value}`);
-  const temps =
-    extra(s.maskTemperature, "mask temperature") + extra(s.topK, "top-k") + extra(s.topP, "top-p") + extra(s.sampleTemperature, "sampling temperature");
-  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, ${w}${temps}`;
+  return extra(s.maskTemperature, "mask temperature") + extra(s.topK, "top-k") + extra(s.topP, "top-p") + extra(s.sampleTemperature, "sampling temperature");
 }
 
 /** A baselines file, or an empty one when `file` does not exist. */

@@ -7,6 +7,7 @@ export {
   bestBaseline,
   bestConstantGuidance,
   describeSchedule,
+  describeSearchKeys,
   readBaselines,
   type BaselineResult,
   type BaselineSearch,
