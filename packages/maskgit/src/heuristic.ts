@@ -5,7 +5,8 @@
  *   masking temperature tempInit · (1 − r_k)
  *   sampling temperature samplingTemperature (constant, 1)
  *   guidance weight     cfgInit · (k + 0.001)/T (a linear ramp from about 0)
- * The 0.001 offsets keep every value strictly inside its activation's range.
+ * The 0.001 offsets keep every value strictly inside its activation's range. A fixed schedule may replace the
+ * guidance by a constant w₀ or a ramp w₀ + (w₁ − w₀)·k/(T − 1) (`FixedGuidance`).
  */
 
 /** The action keys of the MaskGIT sampler, in the order of the heuristic table's columns. */
