@@ -17,6 +17,10 @@ import {
   readBaselines,
   SEARCH_KEYS,
   type SearchKey,
+  lowestFid,
+  scheduleKey,
+  topCandidates,
+  type BaselineRescore,
   type BaselineResult,
   type BaselineSearch,
   type BaselinesFile,
@@ -30,7 +34,7 @@ import { displayPath } from "./scoring.js";
 
 /** The shipped search results, inside @adagen/zoo (its cards name the file). */
 export const SHIPPED_BASELINES = "baselines.json";
-export const BASELINE_DEFAULTS = { n: 1000, seed: 7919, guidance: [0.5, 1, 1.5, 2, 3] } as const;
+export const BASELINE_DEFAULTS = { n: 1000, seed: 7919, guidance: [0.5, 1, 1.5, 2, 3], rescoreN: 5000 } as const;
 /** Time shifts tried for `shifted` schedules. */
 export const SHIFTS = [2, 3] as const;
 
@@ -95,14 +99,58 @@ export const SEARCH_FLAGS = [
  * and seed are comparable.
  */
 function mergeGrids(previous: BaselineSearch, results: BaselineResult[]): BaselineResult[] {
-  const key = (r: BaselineResult) => JSON.stringify(r.schedule, Object.keys(r.schedule).sort());
-  const fresh = new Set(results.map(key));
-  return [...previous.grid.filter((r) => !fresh.has(key(r))), ...results];
+  const fresh = new Set(results.map((r) => scheduleKey(r.schedule)));
+  return [...previous.grid.filter((r) => !fresh.has(scheduleKey(r.schedule))), ...results];
+}
+
+/** Each schedule's images on `n` samples of `seed`, scored; those the sampler cannot run are listed with the reason. */
+async function scoreSchedules(
+  model: Awaited<ReturnType<typeof openModel>>,
+  scorer: Scorer,
+  schedules: readonly ScoredSchedule[],
+  n: number,
+  seed: number,
+  bar: ProgressBar,
+): Promise<{ results: BaselineResult[]; skipped: NonNullable<BaselineSearch["skipped"]> }> {
+  const results: BaselineResult[] = [];
+  const skipped: NonNullable<BaselineSearch["skipped"]> = [];
+  for (const [i, schedule] of schedules.entries()) {
+    let images;
+    try {
+      images = await generateImages(model, { kind: "schedule", schedule }, n, seed, (d) => bar.update(i * n + d));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      skipped.push({ schedule, reason: err.message });
+      bar.line((i + 1) * n, `${describeSchedule(schedule)}: skipped (${err.message})`);
+      continue;
+    }
+    const scored = { schedule, ...(await scorer.score(images)) };
+    results.push(scored);
+    const best = lowestFid(results);
+    bar.line((i + 1) * n, `${describeSchedule(schedule)}: FID ${scored.fid.toFixed(2)} | best ${describeSchedule(best.schedule)}: ${best.fid.toFixed(2)}`);
+  }
+  return { results, skipped };
+}
+
+/**
+ * `--rescore K`: the merged grid's K lowest-FID candidates on `samples` images of the same seed. Rows the file
+ * already holds for this rescore (same samples) are reused, as scoring is deterministic.
+ */
+function rescorePlan(previous: BaselineRescore | undefined, top: number, samples: number, grid: readonly BaselineResult[]) {
+  const wanted = topCandidates(grid, top).map((r) => r.schedule);
+  const known = new Map((previous?.samples === samples ? previous.grid : []).map((r) => [scheduleKey(r.schedule), r]));
+  return {
+    reused: wanted.flatMap((s) => known.get(scheduleKey(s)) ?? []),
+    missing: wanted.filter((s) => !known.has(scheduleKey(s))),
+    order: wanted.map(scheduleKey),
+  };
 }
 
 /** The results file after the search, and the model's name in it (a card's name, whatever --model was). */
 export interface SearchResult {
   model: string;
+  /** The step counts searched. */
+  steps: number[];
   file: BaselinesFile;
 }
 
@@ -115,7 +163,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const schedules = schedulesOf(entry, flags.string("schedules"));
   const guidanceEnds = flags.list("guidance-ends") ?? [];
   if (guidanceEnds.length && !hasGuidanceRamps(entry))
-    throw new UsageError(`--guidance-ends applies to diffusion, flow and MaskGIT samplers, not to ${entry.name}`);
+    throw new UsageError(`--guidance-ends applies to samplers whose fixed schedules take a guidance ramp, which ${entry.name}'s do not`);
   const starts = flags.list("starts") ?? entry.searchStarts;
   const space = { ...entry.facts.searchSpace };
   for (const [flag, key] of SEARCH_FLAGS) {
@@ -125,9 +173,16 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
     space[key] = values;
   }
   const merge = flags.bool("merge");
+  const rescoreTop = flags.number("rescore");
+  const rescoreN = flags.number("rescore-n") ?? BASELINE_DEFAULTS.rescoreN;
+  if (flags.has("rescore-n") && rescoreTop === undefined) throw new UsageError("--rescore-n sets the samples of --rescore K: give --rescore too");
   const out = flags.string("out") ?? "runs/baselines.json";
   checkOutputFile(out);
   checkImageCount(n, entry.card.image.shape);
+  if (rescoreTop !== undefined) {
+    checkImageCount(rescoreN, entry.card.image.shape);
+    if (rescoreN <= n) throw new UsageError(`--rescore-n ${rescoreN} must be more samples than --n ${n}`);
+  }
   const file = readBaselines(out);
   try {
     mkdirSync(dirname(out), { recursive: true });
@@ -143,38 +198,50 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
       const previous = merge ? file.models[entry.name]?.[String(steps)] : undefined;
       if (previous && (previous.samples !== n || previous.seed !== seed))
         throw new UsageError(`--merge: ${out} holds a ${steps}-step search on ${previous.samples} samples with seed ${previous.seed}, not --n ${n} --seed ${seed}`);
+      if (previous?.rescored && rescoreTop !== undefined && previous.rescored.samples !== rescoreN)
+        throw new UsageError(`--merge: ${out} rescored its ${steps}-step search on ${previous.rescored.samples} samples, not --rescore-n ${rescoreN}`);
+      const top = rescoreTop ?? previous?.rescored?.top ?? 0;
+      const topN = rescoreTop === undefined ? (previous?.rescored?.samples ?? rescoreN) : rescoreN;
       const model = await openModel(entry, steps);
       const bar = new ProgressBar(`baselines ${entry.name} T=${steps}`, grid.length * n, "images", !quiet);
-      const results: BaselineResult[] = [];
-      const skipped: NonNullable<BaselineSearch["skipped"]> = [];
+      let results: BaselineResult[];
+      let skipped: NonNullable<BaselineSearch["skipped"]>;
+      let scored: BaselineResult[];
+      let rescored: BaselineRescore | undefined;
+      let active = bar;
+      const summary = (best: BaselineResult, on: string) =>
+        `best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${on}${previous ? ` (of ${scored.length}, merged)` : ""}`;
       try {
-        for (const [i, schedule] of grid.entries()) {
-          let images;
-          try {
-            images = await generateImages(model, { kind: "schedule", schedule }, n, seed, (d) => bar.update(i * n + d));
-          } catch (err) {
-            if (!(err instanceof InputError)) throw err;
-            skipped.push({ schedule, reason: err.message });
-            bar.line((i + 1) * n, `${describeSchedule(schedule)}: skipped (${err.message})`);
-            continue;
-          }
-          const scored = { schedule, ...(await scorer.score(images)) };
-          results.push(scored);
-          const best = results.reduce((a, b) => (b.fid < a.fid ? b : a));
-          bar.line((i + 1) * n, `${describeSchedule(schedule)}: FID ${scored.fid.toFixed(2)} | best ${describeSchedule(best.schedule)}: ${best.fid.toFixed(2)}`);
+        ({ results, skipped } = await scoreSchedules(model, scorer, grid, n, seed, bar));
+        if (results.length === 0) throw new UsageError(`no schedule of ${entry.name} can run at ${steps} steps (${skipped[0]?.reason ?? "none tried"})`);
+        scored = previous ? mergeGrids(previous, results) : results;
+        if (top === 0) bar.done(summary(lowestFid(scored), ""));
+        else {
+          const plan = rescorePlan(previous?.rescored, top, topN, scored);
+          bar.done(`${summary(lowestFid(scored), "")}; rescoring the top ${top} on ${topN} samples (${plan.reused.length} scored before)`);
+          active = new ProgressBar(`rescore ${entry.name} T=${steps}`, plan.missing.length * topN, "images", !quiet);
+          const fresh = await scoreSchedules(model, scorer, plan.missing, topN, seed, active);
+          const byKey = new Map([...plan.reused, ...fresh.results].map((r) => [scheduleKey(r.schedule), r]));
+          rescored = { top, samples: topN, grid: plan.order.flatMap((k) => byKey.get(k) ?? []) };
+          active.done(summary(lowestFid(rescored.grid), ` on ${topN} samples (the grid's top ${rescored.grid.length} rescored)`));
         }
       } catch (err) {
-        bar.abort();
+        active.abort();
         throw err;
       } finally {
         await model.dispose();
       }
-      if (results.length === 0) throw new UsageError(`no schedule of ${entry.name} can run at ${steps} steps (${skipped[0]?.reason ?? "none tried"})`);
-      const scored = previous ? mergeGrids(previous, results) : results;
       const allSkipped = [...(previous?.skipped ?? []), ...skipped];
-      const best = scored.reduce((a, b) => (b.fid < a.fid ? b : a));
-      bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${previous ? ` (of ${scored.length}, merged)` : ""}`);
-      (file.models[entry.name] ??= {})[String(steps)] = { best, samples: n, seed, reference: displayPath(scorer.statsFile), grid: scored, ...(allSkipped.length ? { skipped: allSkipped } : {}) };
+      const best = lowestFid(rescored?.grid ?? scored);
+      (file.models[entry.name] ??= {})[String(steps)] = {
+        best,
+        samples: n,
+        seed,
+        reference: displayPath(scorer.statsFile),
+        grid: scored,
+        ...(allSkipped.length ? { skipped: allSkipped } : {}),
+        ...(rescored ? { rescored } : {}),
+      };
       // Written after every step count, so a long search keeps what it found.
       try {
         writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
@@ -185,5 +252,5 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   } finally {
     await scorer.dispose();
   }
-  return { model: entry.name, file };
+  return { model: entry.name, steps: stepList, file };
 }

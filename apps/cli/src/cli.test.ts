@@ -12,6 +12,7 @@ import {
   balancedLabels,
   bestBaseline,
   candidateSeed,
+  describeSchedule,
   describeSearchKeys,
   initTensorflow,
   openPolicy,
@@ -138,10 +139,6 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
       /var-tiny takes one decision per scale: --steps must be 6 \(or left out\), got 4/,
     );
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--top-ks", "10"), /--top-ks does not apply to dit-tiny \(its sampler has no topK\)/);
-    expectUsageError(
-      await inProcess("sample", "--model", "var-tiny", "--schedule", "constant", "--guidance-end", "2", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
-      /--guidance-end applies to diffusion, flow and MaskGIT samplers, not to var-tiny/,
-    );
     expectUsageError(
       await inProcess("sample", "--model", "maskgit-tiny", "--steps", "2", "--schedule", "cosine", "--guidance-end", "2", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
       /the cosine schedule cannot run at this step count: a guidance ramp to 2 needs its first weight \(guidance\)/,
@@ -354,23 +351,53 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
       adagen("baselines", "--model", "sit-tiny", "--steps", "2", "--schedules", "uniform,logsnr", "--out", join(tmp, "never.json")),
       /--schedules: "logsnr" is not one of sit-tiny's schedules \(uniform, shifted\)/,
     );
-    expectUsageError(
-      adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance-ends", "2", "--out", join(tmp, "never.json")),
-      /--guidance-ends applies to diffusion, flow and MaskGIT samplers, not to var-tiny/,
-    );
   });
 
-  it("baselines for var-tiny: its 6 scales without --steps, top-k × top-p × temperature × guidance", () => {
+  it("baselines for var-tiny: its 6 scales without --steps, top-k × top-p × temperature × guidance (constant and ramped)", () => {
     const out = join(tmp, "var-baselines.json");
-    const r = adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance", "1.5", "--top-ks", "1,112", "--top-ps", "0.96", "--sample-temps", "1", "--out", out, "--json", "--quiet");
+    const r = adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance", "1.5", "--guidance-ends", "3", "--top-ks", "1,112", "--top-ps", "0.96", "--sample-temps", "1", "--out", out, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);
     const search = JSON.parse(r.stdout).models["var-tiny"]["6"];
     expect(search.grid.map((g: { schedule: unknown }) => g.schedule)).toEqual([
       { name: "constant", guidance: 1.5, sampleTemperature: 1, topK: 1, topP: 0.96 },
       { name: "constant", guidance: 1.5, sampleTemperature: 1, topK: 112, topP: 0.96 },
+      { name: "constant", guidance: 1.5, guidanceEnd: 3, sampleTemperature: 1, topK: 1, topP: 0.96 },
+      { name: "constant", guidance: 1.5, guidanceEnd: 3, sampleTemperature: 1, topK: 112, topP: 0.96 },
     ]);
     // Top-k 1 is the guided argmax: other images, another FID.
     expect(search.grid[0].fid).not.toBe(search.grid[1].fid);
+    // The multiplier ramp 1.5 → 3 is a sampler of its own.
+    expect(search.grid.map((g: { schedule: { guidanceEnd?: number } }) => g.schedule.guidanceEnd)).toEqual([undefined, undefined, 3, 3]);
+    expect(search.grid[3].fid).not.toBe(search.grid[1].fid);
+  });
+
+  it("baselines --rescore K scores the grid's K best again on --rescore-n samples and takes the winner from those", () => {
+    const out = join(tmp, "rescore.json");
+    const args = ["baselines", "--model", "sit-tiny", "--steps", "2", "--n", "10", "--schedules", "uniform", "--starts", "0.05", "--out", out];
+    const r = adagen(...args, "--guidance", "0,1,3", "--rescore", "2", "--rescore-n", "20", "--json", "--quiet");
+    expect(r.code, r.stderr).toBe(0);
+    type Row = { schedule: { guidance: number }; fid: number };
+    const search = JSON.parse(r.stdout).models["sit-tiny"]["2"];
+    const byFid = [...search.grid].sort((a: Row, b: Row) => a.fid - b.fid);
+    expect(search.rescored).toMatchObject({ top: 2, samples: 20 });
+    expect(search.rescored.grid.map((g: Row) => g.schedule)).toEqual(byFid.slice(0, 2).map((g: Row) => g.schedule));
+    // Other samples, other scores; the winner is the rescored row with the lowest FID, its 20-sample scores kept.
+    for (const row of search.rescored.grid) expect(row.fid).not.toBe(search.grid.find((g: Row) => g.schedule.guidance === row.schedule.guidance).fid);
+    expect(search.best).toEqual([...search.rescored.grid].sort((a: Row, b: Row) => a.fid - b.fid)[0]);
+    // A merge keeps the rescore: the new top 2 are rescored, a row already rescored is reused, not sampled again.
+    const m = adagen(...args, "--guidance", "0.5", "--merge");
+    expect(m.code, m.stderr).toBe(0);
+    const merged = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["2"];
+    expect(m.stdout.trim()).toBe(`sit-tiny T=2: ${describeSchedule(merged.best.schedule)}, validation FID ${merged.best.fid.toFixed(2)} on 20 samples`);
+    const top2 = [...merged.grid].sort((a: Row, b: Row) => a.fid - b.fid).slice(0, 2).map((g: Row) => g.schedule);
+    expect(merged.rescored.grid.map((g: Row) => g.schedule)).toEqual(top2);
+    const kept = top2.filter((s: { guidance: number }) => search.rescored.grid.some((g: Row) => g.schedule.guidance === s.guidance));
+    expect(m.stderr).toContain(`(${kept.length} scored before)`);
+    for (const s of kept)
+      expect(merged.rescored.grid.find((g: Row) => g.schedule.guidance === s.guidance)).toEqual(search.rescored.grid.find((g: Row) => g.schedule.guidance === s.guidance));
+    expectUsageError(adagen(...args, "--guidance", "1", "--rescore", "2", "--rescore-n", "10"), /--rescore-n 10 must be more samples than --n 10/);
+    expectUsageError(adagen(...args, "--guidance", "1", "--rescore-n", "40"), /--rescore-n sets the samples of --rescore K: give --rescore too/);
+    expectUsageError(adagen(...args, "--guidance", "1", "--merge", "--rescore", "2", "--rescore-n", "30"), /--merge: .* rescored its 2-step search on 20 samples, not --rescore-n 30/);
   });
 
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {

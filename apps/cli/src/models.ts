@@ -83,7 +83,7 @@ export function hasTimePoints(entry: ModelEntry): boolean {
   return entry.card.paradigm === "diffusion" || entry.card.paradigm === "flow";
 }
 
-/** Samplers whose fixed schedules take a guidance ramp (--guidance-end, --guidance-ends): diffusion, flow, MaskGIT. */
+/** Samplers whose fixed schedules take a guidance ramp (--guidance-end, --guidance-ends): diffusion, flow, MaskGIT, VAR. */
 export function hasGuidanceRamps(entry: ModelEntry): boolean {
   return entry.facts.guidanceRamps === true;
 }

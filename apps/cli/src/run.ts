@@ -82,6 +82,8 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "top-ks": { kind: "intList", min: 1 },
     "top-ps": { kind: "numberList", min: 0 },
     merge: { kind: "bool" },
+    rescore: { kind: "int", min: 1 },
+    "rescore-n": { kind: "int", min: 2 },
     out: { kind: "string" },
   },
   dial: {
@@ -269,8 +271,8 @@ The same --seed gives the same labels and initial noise whatever the sampler.
                        heuristic's temperatures); VAR constant (the card's top-k, top-p and temperature)
   --guidance W         constant CFG weight w ≥ 0 for --schedule (eps = eps_c + w(eps_c − eps_u));
                        default: the model's heuristic (${perZooModel((m) => String(m.guidance))})
-  --guidance-end W     diffusion, flow, MaskGIT: ramp the weight linearly from --guidance at the first model
-                       evaluation (MaskGIT: step) to W at the last (default: constant)
+  --guidance-end W     ramp the weight linearly from --guidance at the first model evaluation (MaskGIT: step;
+                       VAR: the multiplier of its built-in ramp, scale) to W at the last (default: constant)
   --shift S            time shift of --schedule shifted (default ${DEFAULT_SHIFT}; S > 1 puts finer steps near data)
   --start T            start time of --schedule (default the heuristic's: ${perZooModel((m) => String(m.start))})
   --n N                number of samples
@@ -307,12 +309,16 @@ over (run again with the remaining step counts).
   --n N                samples per candidate (default ${BASELINE_DEFAULTS.n})
   --seed S             sampling seed of the search (default ${BASELINE_DEFAULTS.seed}; compare uses 0)
   --guidance LIST      constant CFG weights to try (default ${BASELINE_DEFAULTS.guidance.join(",")})
-  --guidance-ends LIST diffusion, flow, MaskGIT: also try guidance ramps, from each weight of --guidance at the
-                       first model evaluation (MaskGIT: step) to each of LIST at the last (linear; a pair of equal
+  --guidance-ends LIST also try guidance ramps, from each weight of --guidance at the first model evaluation
+                       (MaskGIT: step; VAR: multiplier, scale) to each of LIST at the last (linear; a pair of equal
                        weights is the constant; default none: constants only)
   --schedules LIST     the model's schedules to search, comma-separated (default all of them)
   --merge              add the candidates to the grid already in --out for that step count (same --n and
                        --seed) instead of replacing it, e.g. to try more start times
+  --rescore K          score the grid's K lowest-FID candidates again on --rescore-n samples (same seed) and take
+                       the winner from those: on 1,000 samples neighbouring candidates differ by less than the
+                       FID's noise (default off; a --merge keeps the file's K and reuses rows it already rescored)
+  --rescore-n N        samples per rescored candidate (default ${BASELINE_DEFAULTS.rescoreN})
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
   --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)
@@ -415,9 +421,11 @@ export async function runCli(argv: string[]): Promise<number> {
         const r = await searchBaselines(flags, quiet);
         if (json) out(JSON.stringify(r.file));
         else {
-          const entry = r.file.models[r.model] ?? {};
-          for (const steps of flags.list("steps") ?? [])
-            out(`${flags.string("model")} T=${steps}: ${describeSchedule(entry[String(steps)].best.schedule)}, validation FID ${entry[String(steps)].best.fid.toFixed(2)}`);
+          for (const steps of r.steps) {
+            const search = r.file.models[r.model][String(steps)];
+            const samples = search.rescored?.samples ?? search.samples;
+            out(`${r.model} T=${steps}: ${describeSchedule(search.best.schedule)}, validation FID ${search.best.fid.toFixed(2)} on ${samples} samples`);
+          }
         }
         return 0;
       }

@@ -79,7 +79,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
           };
   if (flags.has("start") && !hasTimePoints(entry)) throw new UsageError(`--start applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
   if (flags.has("guidance-end") && !hasGuidanceRamps(entry))
-    throw new UsageError(`--guidance-end applies to diffusion, flow and MaskGIT samplers, not to ${entry.name}`);
+    throw new UsageError(`--guidance-end applies to samplers whose fixed schedules take a guidance ramp, which ${entry.name}'s do not`);
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
   const bestOf = flags.number("best-of") ?? 0;
   if (bestOf > 0 && policyPath === undefined) throw new UsageError("--best-of scores candidates with a policy's discriminator: it needs --policy");

@@ -92,6 +92,7 @@ export const varAdapter: GeneratorAdapter = {
       schedules: VAR_SCHEDULES,
       searchStarts: [],
       searchSpace,
+      guidanceRamps: true,
       summary: `next-scale tokens (VAR), ${scales.length} scales; heuristic guidance ${h.cfg} on the ramp k/${scales.length - 1}, top-k ${h.topK}, top-p ${h.topP}, temperature ${h.temperature}`,
       fixedSteps: scales.length,
     };
@@ -105,10 +106,13 @@ export const varAdapter: GeneratorAdapter = {
     const g = card.generator;
     const rowsOf = (s: ScheduleRequest) => {
       if (s.name !== "constant") throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${VAR_SCHEDULES.join(", ")})`);
-      if (s.start !== undefined || s.shift !== undefined || s.maskTemperature !== undefined || s.guidanceEnd !== undefined)
-        throw new RangeError(`schedule "${s.name}" of a var model takes no start time, shift, masking temperature or guidance ramp end`);
+      if (s.start !== undefined || s.shift !== undefined || s.maskTemperature !== undefined)
+        throw new RangeError(`schedule "${s.name}" of a var model takes no start time, shift or masking temperature`);
+      if (s.guidanceEnd !== undefined && s.guidance === undefined)
+        throw new RangeError(`a guidance ramp to ${s.guidanceEnd} needs its first weight (guidance)`);
       return varSchedule(S, {
         cfg: s.guidance ?? h.cfg,
+        cfgEnd: s.guidanceEnd,
         topK: s.topK ?? h.topK,
         topP: s.topP ?? h.topP,
         temperature: s.sampleTemperature ?? h.temperature,

@@ -17,15 +17,22 @@ export interface VarDefaults {
   temperature: number;
 }
 
-/** S rows [guidanceScale, topK, topP, sampleTemperature] of a constant schedule (the heuristic with the defaults). */
-export function varSchedule(scales: number, values: VarDefaults): number[][] {
+/**
+ * S rows [guidanceScale, topK, topP, sampleTemperature] of a fixed schedule: the heuristic with the defaults, or
+ * with `cfgEnd` the multiplier ramping linearly from `cfg` at scale 0 to `cfgEnd` at the last scale (a searched
+ * baseline, as the other samplers' guidance ramps; the sampler still multiplies it by its own ramp k/(S − 1)).
+ */
+export function varSchedule(scales: number, values: VarDefaults & { cfgEnd?: number }): number[][] {
   if (!(Number.isInteger(scales) && scales >= 1)) throw new RangeError(`scales must be a positive integer, got ${scales}`);
-  const { cfg, topK, topP, temperature } = values;
+  const { cfg, cfgEnd, topK, topP, temperature } = values;
   if (!(cfg > 0 && Number.isFinite(cfg))) throw new RangeError(`cfg must be > 0 (softplus range), got ${cfg}`);
+  if (cfgEnd !== undefined && !(cfgEnd > 0 && Number.isFinite(cfgEnd)))
+    throw new RangeError(`guidance ramp end must be > 0 (softplus range), got ${cfgEnd}`);
   if (!(Number.isInteger(topK) && topK >= 1)) throw new RangeError(`topK must be a positive integer (the policy's range is (0, codebook)), got ${topK}`);
   if (!(topP > 0 && topP < 1)) throw new RangeError(`topP must be in (0, 1) (sigmoid range), got ${topP}`);
   if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`temperature must be > 0 (softplus range), got ${temperature}`);
-  return Array.from({ length: scales }, () => [cfg, topK, topP, temperature]);
+  const multiplier = (k: number) => (cfgEnd === undefined || scales === 1 ? cfg : cfg + ((cfgEnd - cfg) * k) / (scales - 1));
+  return Array.from({ length: scales }, (_, k) => [multiplier(k), topK, topP, temperature]);
 }
 
 /**

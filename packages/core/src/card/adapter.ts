@@ -13,8 +13,8 @@ export interface ScheduleRequest {
   /** Constant CFG weight w (0 = unguided); the heuristic's when omitted. With `guidanceEnd`, the first model evaluation's. */
   guidance?: number;
   /**
-   * Adapters with `guidanceRamps` (time-point samplers, MaskGIT): guidance ramps linearly from `guidance` at the first
-   * model evaluation (MaskGIT: step) to this at the last.
+   * Adapters with `guidanceRamps` (time-point samplers, MaskGIT, VAR): guidance ramps linearly from `guidance` at the
+   * first model evaluation (MaskGIT: step; VAR: the multiplier, scale) to this at the last.
    */
   guidanceEnd?: number;
   /** Time shift of a "shifted" schedule. */
@@ -90,7 +90,7 @@ export interface SamplerFacts {
   searchSpace?: Partial<Record<SearchKey, readonly number[]>>;
   /** Samplers whose step count is fixed by the model (VAR: one decision per scale); absent: any step count. */
   fixedSteps?: number;
-  /** Fixed schedules take a linear guidance ramp (`ScheduleRequest.guidanceEnd`): diffusion, flow, MaskGIT. */
+  /** Fixed schedules take a linear guidance ramp (`ScheduleRequest.guidanceEnd`): diffusion, flow, MaskGIT, VAR. */
   guidanceRamps?: boolean;
 }
 

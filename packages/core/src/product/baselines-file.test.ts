@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeSchedule, describeSearchKeys } from "./baselines-file.js";
+import { bestConstantGuidance, describeSchedule, describeSearchKeys, lowestFid, scheduleKey, topCandidates } from "./baselines-file.js";
 
 describe("describeSchedule", () => {
   it("names the schedule, start, guidance (constant, ramp or the heuristic's) and the token samplers' settings", () => {
@@ -15,5 +15,33 @@ describe("describeSchedule", () => {
   it("describeSearchKeys lists only the settings a request sets, in one order", () => {
     expect(describeSearchKeys({ name: "uniform", guidance: 1 })).toBe("");
     expect(describeSearchKeys({ name: "constant", sampleTemperature: 0.9, topP: 0.96, topK: 56 })).toBe(", top-k 56, top-p 0.96, sampling temperature 0.9");
+  });
+});
+
+describe("choosing from a search", () => {
+  const row = (guidance: number, fid: number, guidanceEnd?: number) => ({
+    schedule: { name: "uniform", guidance, ...(guidanceEnd === undefined ? {} : { guidanceEnd }) },
+    fid,
+    classAccuracy: 0.9,
+  });
+  const grid = [row(1, 5.2), row(1, 4.9, 3), row(2, 5.0), row(3, 4.9)];
+  const search = { best: grid[1], samples: 1000, seed: 7919, reference: "train-stats.npz", grid };
+
+  it("topCandidates sorts by FID (ties keep grid order); lowestFid keeps the first of equals", () => {
+    expect(topCandidates(grid, 3).map((r) => r.schedule)).toEqual([grid[1].schedule, grid[3].schedule, grid[2].schedule]);
+    expect(lowestFid(grid)).toBe(grid[1]);
+    expect(() => lowestFid([])).toThrow(/no scored rows/);
+  });
+
+  it("scheduleKey ignores field order", () => {
+    expect(scheduleKey({ name: "uniform", guidance: 1, guidanceEnd: 3 })).toBe(scheduleKey({ guidanceEnd: 3, guidance: 1, name: "uniform" }));
+    expect(scheduleKey({ name: "uniform", guidance: 1 })).not.toBe(scheduleKey({ name: "uniform", guidance: 1, guidanceEnd: 3 }));
+  });
+
+  it("bestConstantGuidance prefers a rescored constant, else the grid's best constant", () => {
+    expect(bestConstantGuidance(search)).toBe(grid[3]);
+    const rescored = { top: 2, samples: 5000, grid: [row(1, 4.1, 3), row(3, 4.3)] };
+    expect(bestConstantGuidance({ ...search, rescored })).toBe(rescored.grid[1]);
+    expect(bestConstantGuidance({ ...search, rescored: { ...rescored, grid: [rescored.grid[0]] } })).toBe(grid[3]);
   });
 });

@@ -1,6 +1,5 @@
 /**
- * Searched baselines: the best fixed schedule × guidance (constant, or a time-point sampler's linear ramp) per model
- * and step count, as `adagen baselines` writes them (the zoo ships packages/zoo/baselines.json, which its cards
+ * Searched baselines: the best fixed schedule × guidance (constant, or a linear ramp) per model and step count, as `adagen baselines` writes them (the zoo ships packages/zoo/baselines.json, which its cards
  * name). "The baseline" of a comparison and the `best` starting schedule of training come from here.
  */
 import { existsSync, readFileSync } from "node:fs";
@@ -18,8 +17,18 @@ export interface BaselineResult extends Scores {
   schedule: ScoredSchedule;
 }
 
+/**
+ * The grid's `top` lowest-FID candidates scored again on more samples (same seed), because on the grid's 1,000
+ * samples neighbours differ by less than the FID's noise: the winner is then the lowest of these.
+ */
+export interface BaselineRescore {
+  top: number;
+  samples: number;
+  grid: BaselineResult[];
+}
+
 export interface BaselineSearch {
-  /** The winner: lowest validation FID. */
+  /** The winner: lowest validation FID (of `rescored` when the search has one, with its scores there). */
   best: BaselineResult;
   /** Candidates the sampler cannot run at this step count, with the reason. */
   skipped?: { schedule: ScoredSchedule; reason: string }[];
@@ -27,6 +36,7 @@ export interface BaselineSearch {
   seed: number;
   reference: string;
   grid: BaselineResult[];
+  rescored?: BaselineRescore;
 }
 
 export interface BaselinesFile {
@@ -52,6 +62,22 @@ export function describeSearchKeys(s: ScheduleRequest): string {
   return extra(s.maskTemperature, "mask temperature") + extra(s.topK, "top-k") + extra(s.topP, "top-p") + extra(s.sampleTemperature, "sampling temperature");
 }
 
+/** The key that identifies a candidate across runs of a search (its schedule, fields in a fixed order). */
+export function scheduleKey(schedule: ScoredSchedule): string {
+  return JSON.stringify(schedule, Object.keys(schedule).sort());
+}
+
+/** The `top` lowest-FID rows of a grid, lowest first (ties keep grid order). */
+export function topCandidates(grid: readonly BaselineResult[], top: number): BaselineResult[] {
+  return [...grid].sort((a, b) => a.fid - b.fid).slice(0, top);
+}
+
+/** The lowest-FID row (the first of equals). */
+export function lowestFid<T extends { fid: number }>(rows: readonly T[]): T {
+  if (rows.length === 0) throw new RangeError("no scored rows to choose from");
+  return rows.reduce((a, b) => (b.fid < a.fid ? b : a));
+}
+
 /** A baselines file, or an empty one when `file` does not exist. */
 export function readBaselines(file: string): BaselinesFile {
   if (!existsSync(file)) return { format: BASELINES_FORMAT, models: {} };
@@ -72,11 +98,14 @@ export function bestBaseline(model: AdaGenModel, steps: number, file = model.car
 
 /**
  * The best constant-guidance candidate of a search (the paper's kind of fixed sampler), when the search also tried
- * guidance ramps; the search's winner otherwise.
+ * guidance ramps (the rescored one when the rescore kept a constant); the search's winner otherwise.
  */
 export function bestConstantGuidance(search: BaselineSearch): BaselineResult {
-  const constant = search.grid.filter((r) => r.schedule.guidanceEnd === undefined);
-  return constant.length === 0 ? search.best : constant.reduce((a, b) => (b.fid < a.fid ? b : a));
+  const constant = (rows: readonly BaselineResult[]) => rows.filter((r) => r.schedule.guidanceEnd === undefined);
+  const rescored = constant(search.rescored?.grid ?? []);
+  if (rescored.length) return lowestFid(rescored);
+  const gridConstant = constant(search.grid);
+  return gridConstant.length === 0 ? search.best : lowestFid(gridConstant);
 }
 
 /** "The baseline": the searched best, or the model's heuristic when none was searched. */
