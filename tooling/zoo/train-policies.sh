@@ -2,18 +2,18 @@
 # Trains the shipped AdaGen policies and copies each into packages/zoo/policies/M-T.adagen.
 #   sh tooling/zoo/train-policies.sh [M:T[:ITERATIONS] ...]
 # Default: dit-tiny at 4 steps (400 iterations), 8 steps (200) and 16 steps (5), sit-tiny at 4, 8 and 16 steps (5
-# each), maskgit-tiny at 4, 8 and 16 steps (5 each), var-tiny at its 6 scales (60); packages/zoo/policies/README.md.
+# each), maskgit-tiny at 4, 8 and 16 steps (5 each), var-tiny at its 6 scales (100); packages/zoo/policies/README.md.
 # dit-tiny's 4- and 8-step policies are each one run of the influence reward in the fidelity classifier's features
-# (--reward influence) from the best constant-guidance baseline; each file carries the discriminator of a one-iteration adversarial run (the influence
-# reward trains none; best-of-N needs one). var-tiny's policy takes a second stage: 100 iterations of the influence
-# reward in the fidelity classifier's class scores, class-conditional, warm-started from the first stage's policy
-# (--warm-start); the second stage's policy is the shipped one. dit-tiny 16 and sit-tiny 4, 8 and 16 keep iteration 0
+# (--reward influence) from the best constant-guidance baseline; var-tiny's is one run of it in the classifier's
+# class scores (#logits), class-conditional, from the searched best (a guidance-multiplier ramp since stop 31). Each
+# of the three files carries the discriminator of a one-iteration adversarial run from the same start (the influence
+# reward trains none; best-of-N needs one). dit-tiny 16 and sit-tiny 4, 8 and 16 keep iteration 0
 # (their searched best, a guidance ramp since stop 29; the short runs are there to write that policy file), and so
 # do maskgit-tiny's three (their searched best, a guidance ramp since stop 30). Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
 set -eu
-for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:5 sit-tiny:4:5 sit-tiny:8:5 sit-tiny:16:5 maskgit-tiny:4:5 maskgit-tiny:8:5 maskgit-tiny:16:5 var-tiny:6:60}; do
+for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:5 sit-tiny:4:5 sit-tiny:8:5 sit-tiny:16:5 maskgit-tiny:4:5 maskgit-tiny:8:5 maskgit-tiny:16:5 var-tiny:6:100}; do
   model=${spec%%:*}
   rest=${spec#*:}
   steps=${rest%%:*}
@@ -28,27 +28,24 @@ for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:5 sit-tiny:4:5 sit-ti
       reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional"
       init="--init best-constant"
       ;;
+    var-tiny-6)
+      reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx#logits"
+      init="--init best"
+      ;;
     *) reward= init="--init best" ;;
   esac
+  start=$init
   if [ -f "$dir/checkpoint.adagen" ]; then resume=--resume; reward=; init=; else resume=; fi
   echo "== $model $steps steps, $iterations iterations → $dir"
   # shellcheck disable=SC2086
   pnpm -s adagen train --model "$model" --steps "$steps" --iterations "$iterations" --out "$dir" $reward $init $resume
   policy=$dir/policy.adagen
   case "$model-$steps" in
-    dit-tiny-4 | dit-tiny-8)
+    dit-tiny-4 | dit-tiny-8 | var-tiny-6)
       scorer=runs/shipped/$model-$steps-scorer
-      [ -f "$scorer/policy.adagen" ] || pnpm -s adagen train --model "$model" --steps "$steps" --iterations 1 --eval-every 0 --init best-constant --out "$scorer"
-      node --conditions=adagen-source --import tsx tooling/zoo/attach-scorers.ts "$policy" --discriminator-of "$scorer/policy.adagen"
-      ;;
-    var-tiny-6)
-      second=runs/shipped/$model-$steps-influence
-      space="packages/zoo/models/fmnist-fidelity.onnx#logits"
-      if [ -f "$second/checkpoint.adagen" ]; then again="--resume"; else again="--warm-start $policy --reward influence --reward-backbone $space"; fi
-      echo "== $model $steps steps, second stage: 100 iterations of the influence reward → $second"
       # shellcheck disable=SC2086
-      pnpm -s adagen train --model "$model" --steps "$steps" --iterations 100 --out "$second" $again
-      policy=$second/policy.adagen
+      [ -f "$scorer/policy.adagen" ] || pnpm -s adagen train --model "$model" --steps "$steps" --iterations 1 --eval-every 0 $start --out "$scorer"
+      node --conditions=adagen-source --import tsx tooling/zoo/attach-scorers.ts "$policy" --discriminator-of "$scorer/policy.adagen"
       ;;
   esac
   mkdir -p packages/zoo/policies

@@ -149,14 +149,14 @@ export function policyEnv(
 }
 
 /**
- * A fixed schedule's samples; the env's time-grid checks (e.g. two points of a logSNR grid closer than the sampler's
+ * A fixed schedule's samples; the adapter's checks (e.g. two points of a logSNR grid closer than the sampler's
  * 0.01 minimum gap at 16 steps) become an input error that names the schedule.
  */
 async function sampleFixed(model: OpenedGenerator, schedule: ScheduleRequest, labels: Int32Array, seed: number) {
   try {
     return await model.sampleSchedule(schedule, labels, seed);
   } catch (err) {
-    if (err instanceof RangeError) throw new InputError(`the ${schedule.name} schedule cannot run at this step count: ${err.message}`);
+    if (err instanceof RangeError) throw new InputError(`the ${schedule.name} schedule cannot run: ${err.message}`);
     throw err;
   }
 }
