@@ -41,7 +41,8 @@ export const SHIFTS = [2, 3] as const;
 /**
  * Every schedule of the model (or of --schedules) × shift × start time × guidance (each weight, and its ramps to
  * --guidance-ends; plus the heuristic's own guidance when it is not a constant) × the adapter's further search
- * dimensions (MaskGIT's temperatures; VAR's top-k, top-p, temperature).
+ * dimensions (MaskGIT's temperatures; VAR's top-k, top-p, temperature), each sampling temperature also ramped to
+ * each of --sample-temp-ends.
  */
 function candidates(
   entry: ModelEntry,
@@ -50,6 +51,7 @@ function candidates(
   guidanceEnds: readonly number[],
   starts: readonly number[],
   space: NonNullable<ModelEntry["facts"]["searchSpace"]>,
+  temperatureEnds: readonly number[],
 ): ScoredSchedule[] {
   const weights: (number | undefined)[] = entry.facts.heuristicSchedule ? [undefined, ...guidance] : [...guidance];
   // Each constant, then each ramp from a searched weight to another end (an equal end is that constant again).
@@ -72,7 +74,11 @@ function candidates(
     const values = space[key];
     if (values) out = out.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   }
-  return out;
+  // Each sampling temperature, then its ramps to the other ends (as the guidance ramps).
+  return out.flatMap((c) => [
+    c,
+    ...(c.sampleTemperature === undefined ? [] : temperatureEnds.filter((end) => end !== c.sampleTemperature).map((end) => ({ ...c, sampleTemperatureEnd: end }))),
+  ]);
 }
 
 /** `--schedules a,b`: the model's schedules to search (default all of them), each checked against the model's. */
@@ -172,6 +178,9 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
     if (!space[key]) throw new UsageError(`--${flag} does not apply to ${entry.name} (its sampler has no ${key})`);
     space[key] = values;
   }
+  const temperatureEnds = flags.list("sample-temp-ends") ?? [];
+  if (temperatureEnds.length && !space.sampleTemperature)
+    throw new UsageError(`--sample-temp-ends does not apply to ${entry.name} (its sampler has no sampleTemperature)`);
   const merge = flags.bool("merge");
   const rescoreTop = flags.number("rescore");
   const rescoreN = flags.number("rescore-n") ?? BASELINE_DEFAULTS.rescoreN;
@@ -194,7 +203,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const scorer = await Scorer.create(entry.card, "train");
   try {
     for (const steps of stepList) {
-      const grid = candidates(entry, schedules, guidance, guidanceEnds, starts, space);
+      const grid = candidates(entry, schedules, guidance, guidanceEnds, starts, space, temperatureEnds);
       const previous = merge ? file.models[entry.name]?.[String(steps)] : undefined;
       if (previous && (previous.samples !== n || previous.seed !== seed))
         throw new UsageError(`--merge: ${out} holds a ${steps}-step search on ${previous.samples} samples with seed ${previous.seed}, not --n ${n} --seed ${seed}`);

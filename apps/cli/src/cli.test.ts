@@ -140,6 +140,10 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
     );
     expectUsageError(await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--top-ks", "10"), /--top-ks does not apply to dit-tiny \(its sampler has no topK\)/);
     expectUsageError(
+      await inProcess("baselines", "--model", "dit-tiny", "--steps", "2", "--sample-temp-ends", "0.8"),
+      /--sample-temp-ends does not apply to dit-tiny \(its sampler has no sampleTemperature\)/,
+    );
+    expectUsageError(
       await inProcess("sample", "--model", "maskgit-tiny", "--steps", "2", "--schedule", "cosine", "--guidance-end", "2", "--n", "4", "--seed", "0", "--out", join(tmp, "never.npz")),
       /the cosine schedule cannot run: a guidance ramp to 2 needs its first weight \(guidance\)/,
     );
@@ -355,20 +359,20 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
 
   it("baselines for var-tiny: its 6 scales without --steps, top-k × top-p × temperature × guidance (constant and ramped)", () => {
     const out = join(tmp, "var-baselines.json");
-    const r = adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance", "1.5", "--guidance-ends", "3", "--top-ks", "1,112", "--top-ps", "0.96", "--sample-temps", "1", "--out", out, "--json", "--quiet");
+    const r = adagen("baselines", "--model", "var-tiny", "--n", "16", "--guidance", "1.5", "--guidance-ends", "3", "--top-ks", "1,112", "--top-ps", "0.96", "--sample-temps", "1", "--sample-temp-ends", "0.8", "--out", out, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);
     const search = JSON.parse(r.stdout).models["var-tiny"]["6"];
+    // Each guidance (constant, ramp) × top-k × temperature (constant, ramp 1 → 0.8).
+    const row = (topK: number, ramps: { guidanceEnd?: number; sampleTemperatureEnd?: number }) => ({ name: "constant", guidance: 1.5, sampleTemperature: 1, topK, topP: 0.96, ...ramps });
     expect(search.grid.map((g: { schedule: unknown }) => g.schedule)).toEqual([
-      { name: "constant", guidance: 1.5, sampleTemperature: 1, topK: 1, topP: 0.96 },
-      { name: "constant", guidance: 1.5, sampleTemperature: 1, topK: 112, topP: 0.96 },
-      { name: "constant", guidance: 1.5, guidanceEnd: 3, sampleTemperature: 1, topK: 1, topP: 0.96 },
-      { name: "constant", guidance: 1.5, guidanceEnd: 3, sampleTemperature: 1, topK: 112, topP: 0.96 },
+      row(1, {}), row(1, { sampleTemperatureEnd: 0.8 }), row(112, {}), row(112, { sampleTemperatureEnd: 0.8 }),
+      row(1, { guidanceEnd: 3 }), row(1, { guidanceEnd: 3, sampleTemperatureEnd: 0.8 }), row(112, { guidanceEnd: 3 }), row(112, { guidanceEnd: 3, sampleTemperatureEnd: 0.8 }),
     ]);
-    // Top-k 1 is the guided argmax: other images, another FID.
-    expect(search.grid[0].fid).not.toBe(search.grid[1].fid);
-    // The multiplier ramp 1.5 → 3 is a sampler of its own.
-    expect(search.grid.map((g: { schedule: { guidanceEnd?: number } }) => g.schedule.guidanceEnd)).toEqual([undefined, undefined, 3, 3]);
-    expect(search.grid[3].fid).not.toBe(search.grid[1].fid);
+    // Top-k 1 is the guided argmax: other images, another FID; each ramp is a sampler of its own.
+    const fids = search.grid.map((g: { fid: number }) => g.fid);
+    expect(fids[0]).not.toBe(fids[2]);
+    expect(fids[6]).not.toBe(fids[2]);
+    expect(fids[3]).not.toBe(fids[2]);
   });
 
   it("baselines --rescore K scores the grid's K best again on --rescore-n samples and takes the winner from those", () => {

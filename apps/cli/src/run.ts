@@ -79,6 +79,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     starts: { kind: "numberList", min: 0 },
     "mask-temps": { kind: "numberList", min: 0 },
     "sample-temps": { kind: "numberList", min: 0 },
+    "sample-temp-ends": { kind: "numberList", min: 0 },
     "top-ks": { kind: "intList", min: 1 },
     "top-ps": { kind: "numberList", min: 0 },
     merge: { kind: "bool" },
@@ -322,6 +323,9 @@ over (run again with the remaining step counts).
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
   --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)
+  --sample-temp-ends LIST
+                       maskgit, var: also ramp each sampling temperature linearly to each of LIST at the last step
+                       (scale) (default none: constants only)
   --top-ks LIST        var: top-k counts to try (default the card's sampler.searchSpace)
   --top-ps LIST        var: top-p masses to try (default the card's sampler.searchSpace)
   --out FILE           results file (default runs/baselines.json); the zoo ships packages/zoo/${SHIPPED_BASELINES},

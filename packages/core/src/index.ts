@@ -134,6 +134,7 @@ export {
   MODEL_CARD_VERSION,
   openRenderer,
   openOdeCard,
+  linearRamp,
   SEARCH_KEYS,
   type SearchKey,
   type ModelCard,

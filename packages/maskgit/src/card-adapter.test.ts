@@ -29,6 +29,13 @@ describe("maskgitAdapter", () => {
       expect(ramp.map((r) => r[3])).toEqual([0.5, 1.25, 2]);
       expect(ramp.map((r) => r.slice(0, 3))).toEqual(constant.map((r) => r.slice(0, 3)));
       expect(() => opened.scheduleActions!({ name: "cosine", guidanceEnd: 2 })).toThrow(/a guidance ramp to 2 needs its first weight \(guidance\)/);
+      // A sampling temperature ramp, the same way in its own column.
+      const hot = opened.scheduleActions!({ name: "cosine", guidance: 2, sampleTemperature: 1.2, sampleTemperatureEnd: 0.8 });
+      expect(hot.map((r) => r[2])).toEqual([1.2, 1, 0.8].map((t) => expect.closeTo(t, 12)));
+      expect(hot.map((r) => [r[0], r[1], r[3]])).toEqual(constant.map((r) => [r[0], r[1], r[3]]));
+      expect(() => opened.scheduleActions!({ name: "cosine", sampleTemperatureEnd: 0.8 })).toThrow(
+        /a sampling temperature ramp to 0.8 needs its first temperature \(sampleTemperature\)/,
+      );
       expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time or shift/);
       expect(() => opened.scheduleTimes({ name: "karras" })).toThrow(/not one of maskgit-tiny's \(cosine, linear, square\)/);
     } finally {

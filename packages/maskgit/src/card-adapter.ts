@@ -120,10 +120,13 @@ export const maskgitAdapter: GeneratorAdapter = {
       if (!sampler.schedules.includes(s.name)) throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${sampler.schedules.join(", ")})`);
       if (s.start !== undefined || s.shift !== undefined)
         throw new RangeError(`schedule "${s.name}" of a maskgit model takes no start time or shift`);
+      if (s.sampleTemperatureEnd !== undefined && s.sampleTemperature === undefined)
+        throw new RangeError(`a sampling temperature ramp to ${s.sampleTemperatureEnd} needs its first temperature (sampleTemperature)`);
       return maskGitSchedule(steps, {
         ...h,
         tempInit: s.maskTemperature ?? h.tempInit,
         samplingTemperature: s.sampleTemperature ?? h.samplingTemperature,
+        samplingTemperatureEnd: s.sampleTemperatureEnd,
         maskSchedule: s.name as MaskScheduleName,
         constantGuidance: s.guidance,
         guidanceEnd: s.guidanceEnd,

@@ -6,8 +6,10 @@
  *   sampling temperature samplingTemperature (constant, 1)
  *   guidance weight     cfgInit · (k + 0.001)/T (a linear ramp from about 0)
  * The 0.001 offsets keep every value strictly inside its activation's range. A fixed schedule may replace the
- * guidance by a constant w₀ or a ramp w₀ + (w₁ − w₀)·k/(T − 1) (`FixedGuidance`).
+ * guidance by a constant w₀ or a ramp w₀ + (w₁ − w₀)·k/(T − 1) (`FixedGuidance`), and ramp the sampling temperature
+ * the same way (`samplingTemperatureEnd`).
  */
+import { linearRamp } from "@adagen/core";
 
 /** The action keys of the MaskGIT sampler, in the order of the heuristic table's columns. */
 export const MASKGIT_KEYS = ["maskRatio", "maskTemperature", "sampleTemperature", "guidanceScale"] as const;
@@ -19,6 +21,8 @@ export interface MaskGitHeuristicOptions {
   cfgInit?: number;
   /** docs/method.md §4.3: 1. */
   samplingTemperature?: number;
+  /** A fixed schedule's: the sampling temperature ramps linearly from `samplingTemperature` at step 0 to this at the last. */
+  samplingTemperatureEnd?: number;
 }
 
 /** Mask-ratio schedules by name: the share still masked after step k, from r = (k + 1 − 0.001)/T. */
@@ -46,7 +50,8 @@ export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & Fi
   const tempInit = options.tempInit ?? 1;
   const cfgInit = options.cfgInit ?? 1;
   const samp = options.samplingTemperature ?? 1;
-  for (const [name, v] of [["tempInit", tempInit], ["cfgInit", cfgInit], ["samplingTemperature", samp]] as const)
+  const sampEnd = options.samplingTemperatureEnd;
+  for (const [name, v] of [["tempInit", tempInit], ["cfgInit", cfgInit], ["samplingTemperature", samp], ["samplingTemperatureEnd", sampEnd ?? 1]] as const)
     if (!(v > 0 && Number.isFinite(v))) throw new RangeError(`${name} must be > 0 (softplus range), got ${v}`);
   const ratio = MASK_SCHEDULES[options.maskSchedule ?? "cosine"];
   if (!ratio) throw new RangeError(`mask schedule must be one of ${Object.keys(MASK_SCHEDULES).join(", ")}, got "${String(options.maskSchedule)}"`);
@@ -57,10 +62,11 @@ export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & Fi
     if (w === undefined) throw new RangeError(`a guidance ramp to ${end} needs its first weight (guidance)`);
     if (!(end > 0)) throw new RangeError(`guidance ramp end must be > 0 (softplus range), got ${end}`);
   }
-  const fixed = w === undefined ? undefined : end === undefined || T === 1 ? () => w : (k: number) => w + ((end - w) * k) / (T - 1);
+  const fixed = w === undefined ? undefined : linearRamp(T, w, end);
+  const sampling = linearRamp(T, samp, sampEnd);
   return Array.from({ length: T }, (_, k) => {
     const r = (k + 1 - 0.001) / T;
-    return [ratio(r), tempInit * (1 - r), samp, fixed ? fixed(k) : (cfgInit * (k + 0.001)) / T];
+    return [ratio(r), tempInit * (1 - r), sampling[k], fixed ? fixed[k] : (cfgInit * (k + 0.001)) / T];
   });
 }
 

@@ -36,6 +36,11 @@ describe("varAdapter", () => {
       expect(ramp.map((row) => row[0])).toEqual([1, 1.4, 1.8, 2.2, 2.6, 3].map((w, k) => (k === 0 || k === 5 ? w : expect.closeTo(w, 12))));
       expect(ramp.map((row) => row.slice(1))).toEqual(varSchedule(6, DEFAULTS).map((row) => row.slice(1)));
       expect(() => opened.scheduleActions!({ name: "constant", guidanceEnd: 2 })).toThrow(/a guidance ramp to 2 needs its first weight \(guidance\)/);
+      // A sampling temperature ramp over the scales, in its own column.
+      const cooling = opened.scheduleActions!({ name: "constant", sampleTemperature: 1.1, sampleTemperatureEnd: 0.85 });
+      expect(cooling.map((row) => row[3])).toEqual([1.1, 1.05, 1, 0.95, 0.9, 0.85].map((t) => expect.closeTo(t, 12)));
+      expect(cooling.map((row) => row.slice(0, 3))).toEqual(varSchedule(6, DEFAULTS).map((row) => row.slice(0, 3)));
+      expect(() => opened.scheduleActions!({ name: "constant", sampleTemperatureEnd: 0.8 })).toThrow(/a sampling temperature ramp to 0.8 needs its first temperature/);
       expect(() => opened.scheduleActions!({ name: "cosine" })).toThrow(/not one of var-tiny's \(constant\)/);
     } finally {
       await opened.dispose();

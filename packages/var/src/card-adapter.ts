@@ -110,12 +110,15 @@ export const varAdapter: GeneratorAdapter = {
         throw new RangeError(`schedule "${s.name}" of a var model takes no start time, shift or masking temperature`);
       if (s.guidanceEnd !== undefined && s.guidance === undefined)
         throw new RangeError(`a guidance ramp to ${s.guidanceEnd} needs its first weight (guidance)`);
+      if (s.sampleTemperatureEnd !== undefined && s.sampleTemperature === undefined)
+        throw new RangeError(`a sampling temperature ramp to ${s.sampleTemperatureEnd} needs its first temperature (sampleTemperature)`);
       return varSchedule(S, {
         cfg: s.guidance ?? h.cfg,
         cfgEnd: s.guidanceEnd,
         topK: s.topK ?? h.topK,
         topP: s.topP ?? h.topP,
         temperature: s.sampleTemperature ?? h.temperature,
+        temperatureEnd: s.sampleTemperatureEnd,
       });
     };
     const model = await OnnxVarModel.load(

@@ -23,8 +23,10 @@ export interface ScheduleRequest {
   start?: number;
   /** MaskGIT: the masking (Gumbel) temperature's starting value (it falls to 0); the heuristic's when omitted. */
   maskTemperature?: number;
-  /** MaskGIT, VAR: the constant sampling temperature; the heuristic's when omitted. */
+  /** MaskGIT, VAR: the constant sampling temperature; the heuristic's when omitted. With `sampleTemperatureEnd`, the first step's. */
   sampleTemperature?: number;
+  /** MaskGIT, VAR: the sampling temperature ramps linearly from `sampleTemperature` at the first step (scale) to this at the last. */
+  sampleTemperatureEnd?: number;
   /** VAR: the constant top-k count; the heuristic's when omitted. */
   topK?: number;
   /** VAR: the constant top-p mass; the heuristic's when omitted. */

@@ -9,6 +9,7 @@ export {
   type DecoderSpec,
 } from "./model-card.js";
 export { SEARCH_KEYS } from "./adapter.js";
+export { linearRamp } from "./linear-ramp.js";
 export type { GeneratorAdapter, OpenedGenerator, PolicyInit, SamplerFacts, ScheduleRequest, SearchKey } from "./adapter.js";
 export { openRenderer, type CardRenderer } from "./render.js";
 export { openOdeCard } from "./ode-card.js";

@@ -4,12 +4,12 @@
  * often raise guidance along the trajectory, so the searched baselines search ramps too).
  */
 import type { ScheduleRequest } from "../card/adapter.js";
+import { linearRamp } from "../card/linear-ramp.js";
 
 /** `nfe` weights: `from` at the first model evaluation, `to` at the last, linear between; `from` throughout without `to`. */
 export function guidancePerEvaluation(nfe: number, from: number, to?: number): number[] {
   if (!(Number.isInteger(nfe) && nfe >= 1)) throw new RangeError(`model evaluations must be a positive integer, got ${nfe}`);
-  if (to === undefined || nfe === 1) return new Array<number>(nfe).fill(from);
-  return Array.from({ length: nfe }, (_, i) => from + ((to - from) * i) / (nfe - 1));
+  return linearRamp(nfe, from, to);
 }
 
 /**

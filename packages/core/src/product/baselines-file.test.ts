@@ -15,6 +15,7 @@ describe("describeSchedule", () => {
   it("describeSearchKeys lists only the settings a request sets, in one order", () => {
     expect(describeSearchKeys({ name: "uniform", guidance: 1 })).toBe("");
     expect(describeSearchKeys({ name: "constant", sampleTemperature: 0.9, topP: 0.96, topK: 56 })).toBe(", top-k 56, top-p 0.96, sampling temperature 0.9");
+    expect(describeSearchKeys({ name: "constant", sampleTemperature: 1.1, sampleTemperatureEnd: 0.9 })).toBe(", sampling temperature 1.1 → 0.9");
   });
 });
 

@@ -58,8 +58,9 @@ export function describeSchedule(s: ScheduleRequest): string {
 
 /** The request's token-sampler settings it sets (`SEARCH_KEYS`), e.g. `, mask temperature 15, sampling temperature 0.9`; "" for none. */
 export function describeSearchKeys(s: ScheduleRequest): string {
-  const extra = (value: number | undefined, label: string) => (value === undefined ? "" : `, ${label} ${value}`);
-  return extra(s.maskTemperature, "mask temperature") + extra(s.topK, "top-k") + extra(s.topP, "top-p") + extra(s.sampleTemperature, "sampling temperature");
+  const extra = (value: number | string | undefined, label: string) => (value === undefined ? "" : `, ${label} ${value}`);
+  const temperature = s.sampleTemperature === undefined || s.sampleTemperatureEnd === undefined ? s.sampleTemperature : `${s.sampleTemperature} → ${s.sampleTemperatureEnd}`;
+  return extra(s.maskTemperature, "mask temperature") + extra(s.topK, "top-k") + extra(s.topP, "top-p") + extra(temperature, "sampling temperature");
 }
 
 /** The key that identifies a candidate across runs of a search (its schedule, fields in a fixed order). */
