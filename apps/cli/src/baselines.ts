@@ -1,9 +1,10 @@
 /**
  * `adagen baselines`: the strongest hand-designed sampler per model and step count, found by search. Every schedule
- * the model knows × a grid of constant guidance weights (and, for time-point samplers, linear ramps between them) is
- * scored by FID on held-out seeds against the Fashion-MNIST *training* statistics (the test statistics stay for
- * `compare`); the best per step count is "the baseline" that `--schedule best` and `compare` use. Results merge into
- * a JSON file (the zoo ships one: packages/zoo/baselines.json).
+ * the model knows × a grid of constant guidance weights (and linear ramps between them; the token samplers' sampling
+ * temperatures too) is scored by FID on held-out seeds against the Fashion-MNIST *training* statistics (the test
+ * statistics stay for `compare`), optionally the K best again on more samples (`--rescore`); the best per step count
+ * is "the baseline" that `--schedule best` and `compare` use. Results merge into a JSON file (the zoo ships one:
+ * packages/zoo/baselines.json).
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
