@@ -1,6 +1,7 @@
 /**
- * Searched baselines: the best fixed schedule × guidance (constant, or a linear ramp) per model and step count, as `adagen baselines` writes them (the zoo ships packages/zoo/baselines.json, which its cards
- * name). "The baseline" of a comparison and the `best` starting schedule of training come from here.
+ * Searched baselines: the best fixed schedule × guidance (constant, or a linear ramp) per model and step count, as
+ * `adagen baselines` writes them (the zoo ships packages/zoo/baselines.json, which its cards name). "The baseline" of
+ * a comparison and the `best` starting schedule of training come from here.
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { ScheduleRequest } from "../card/adapter.js";
