@@ -219,21 +219,28 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
       let scored: BaselineResult[];
       let rescored: BaselineRescore | undefined;
       let active = bar;
-      const summary = (best: BaselineResult, on: string) =>
-        `best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${on}${previous ? ` (of ${scored.length}, merged)` : ""}`;
+      // "validation FID 4.53 on 5000 samples (the grid's top 4 of 49 rescored, merged)": one bracket, whatever applies.
+      const summary = (best: BaselineResult, rescoredOf?: { top: number; samples: number }) => {
+        const notes = [
+          ...(rescoredOf ? [`the grid's top ${rescoredOf.top}${previous ? ` of ${scored.length}` : ""} rescored`] : previous ? [`of ${scored.length}`] : []),
+          ...(previous ? ["merged"] : []),
+        ];
+        const on = rescoredOf ? ` on ${rescoredOf.samples} samples` : "";
+        return `best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${on}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+      };
       try {
         ({ results, skipped } = await scoreSchedules(model, scorer, grid, n, seed, bar));
         if (results.length === 0) throw new UsageError(`no schedule of ${entry.name} can run at ${steps} steps (${skipped[0]?.reason ?? "none tried"})`);
         scored = previous ? mergeGrids(previous, results) : results;
-        if (top === 0) bar.done(summary(lowestFid(scored), ""));
+        if (top === 0) bar.done(summary(lowestFid(scored)));
         else {
           const plan = rescorePlan(previous?.rescored, top, topN, scored);
-          bar.done(`${summary(lowestFid(scored), "")}; rescoring the top ${top} on ${topN} samples (${plan.reused.length} scored before)`);
+          bar.done(`${summary(lowestFid(scored))}; rescoring the top ${top} on ${topN} samples (${plan.reused.length} scored before)`);
           active = new ProgressBar(`rescore ${entry.name} T=${steps}`, plan.missing.length * topN, "images", !quiet);
           const fresh = await scoreSchedules(model, scorer, plan.missing, topN, seed, active);
           const byKey = new Map([...plan.reused, ...fresh.results].map((r) => [scheduleKey(r.schedule), r]));
           rescored = { top, samples: topN, grid: plan.order.flatMap((k) => byKey.get(k) ?? []) };
-          active.done(summary(lowestFid(rescored.grid), ` on ${topN} samples (the grid's top ${rescored.grid.length} rescored)`));
+          active.done(summary(lowestFid(rescored.grid), { top: rescored.grid.length, samples: topN }));
         }
       } catch (err) {
         active.abort();

@@ -397,6 +397,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(merged.rescored.grid.map((g: Row) => g.schedule)).toEqual(top2);
     const kept = top2.filter((s: { guidance: number }) => search.rescored.grid.some((g: Row) => g.schedule.guidance === s.guidance));
     expect(m.stderr).toContain(`(${kept.length} scored before)`);
+    expect(m.stderr).toContain(`validation FID ${merged.best.fid.toFixed(2)} on 20 samples (the grid's top 2 of ${merged.grid.length} rescored, merged)`);
     for (const s of kept)
       expect(merged.rescored.grid.find((g: Row) => g.schedule.guidance === s.guidance)).toEqual(search.rescored.grid.find((g: Row) => g.schedule.guidance === s.guidance));
     expectUsageError(adagen(...args, "--guidance", "1", "--rescore", "2", "--rescore-n", "10"), /--rescore-n 10 must be more samples than --n 10/);
