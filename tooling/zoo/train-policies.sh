@@ -10,7 +10,7 @@
 # reward trains none; best-of-N needs one). dit-tiny 16 and sit-tiny 4, 8 and 16 keep iteration 0
 # (their searched best, a guidance ramp since stop 29; the short runs are there to write that policy file), and so
 # do maskgit-tiny's 4 and 8 (their searched best, a guidance ramp since stop 30); its 16-step file (stop 32, run with
-# maskgit-tiny:16:1 for the cores' time) is that run's iteration 1, within 0.01 of its start in every action. Each run is
+# maskgit-tiny:16:1 for the cores' time) is that run's iteration 1, within about 0.01 of its start in every action. Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
 set -eu
