@@ -221,10 +221,10 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
       let active = bar;
       // "validation FID 4.53 on 5000 samples (the grid's top 4 of 49 rescored, merged)": one bracket, whatever applies.
       const summary = (best: BaselineResult, rescoredOf?: { top: number; samples: number }) => {
-        const notes = [
-          ...(rescoredOf ? [`the grid's top ${rescoredOf.top}${previous ? ` of ${scored.length}` : ""} rescored`] : previous ? [`of ${scored.length}`] : []),
-          ...(previous ? ["merged"] : []),
-        ];
+        const notes: string[] = [];
+        if (rescoredOf) notes.push(`the grid's top ${rescoredOf.top}${previous ? ` of ${scored.length}` : ""} rescored`);
+        else if (previous) notes.push(`of ${scored.length}`);
+        if (previous) notes.push("merged");
         const on = rescoredOf ? ` on ${rescoredOf.samples} samples` : "";
         return `best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${on}${notes.length ? ` (${notes.join(", ")})` : ""}`;
       };
