@@ -46,8 +46,8 @@
  *        [--policy FILE]            also a policy (a policy file or a run's checkpoint.adagen) as one more row,
  *                                   on the same seeds: what a training run did, in the same columns
  *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
- *        [--vary KEY:D1,D2,…]       a knob and its additive moves; repeatable. KEY: guidance, start, maskTemperature,
- *                                   sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5 and
+ *        [--vary KEY:D1,D2,…]       a knob and its additive moves; repeatable. KEY: guidance, guidanceEnd, start,
+ *                                   maskTemperature, sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5 and
  *                                   start:-0.1,-0.05,0.05,0.1 where the base schedule sets them
  *   (or: pnpm -s bench:paired-alignment --model sit-tiny --steps 4)
  *
@@ -98,9 +98,8 @@ import { ProgressBar, featureStatistics, frechetDistance, readStatistics, spearm
 import { policyFileOf } from "./checkpoint-policy.js";
 import { zooModel } from "./zoo-model.js";
 import { benchArgs } from "./bench-command.js";
+import { movesAround, parseVary, type MoveKey, type Vary } from "./moves.js";
 
-const KEYS = ["guidance", "start", "maskTemperature", "sampleTemperature", "topK", "topP"] as const;
-type Key = (typeof KEYS)[number];
 
 interface Args {
   model: string;
@@ -114,7 +113,7 @@ interface Args {
   /** The influence judge: one statistic for all classes, and how many base images its running statistics hold. */
   unconditional: boolean;
   influenceImages: number;
-  vary: [Key, number[]][];
+  vary: Vary[];
   /** The fresh judge's design (adagen train's flags). */
   fresh: { discriminator?: string; loss: DiscriminatorLoss; augment: Augment; minibatch: number; dSteps: number; dLr: number; batch: number; negatives: Negatives; negSigma: number; negFraction: number; lowPass: number; backbone?: string; fakes: "base" | "moves" };
 }
@@ -156,13 +155,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--policy" && value) out.policy = value;
     else if (flag === "--unconditional") (out.unconditional = true), i--;
     else if (flag === "--influence-images" && Number.isInteger(num) && num >= 2) out.influenceImages = num;
-    else if (flag === "--vary" && value && value.includes(":")) {
-      const [key, list] = value.split(":");
-      const deltas = list.split(",").map(Number);
-      if (!(KEYS as readonly string[]).includes(key)) throw new Error(`--vary ${value}: ${key} is not one of ${KEYS.join(", ")}`);
-      if (!deltas.length || deltas.some((d) => !Number.isFinite(d) || d === 0)) throw new Error(`--vary ${value}: the moves must be non-zero numbers`);
-      out.vary.push([key as Key, deltas]);
-    } else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE, --d-fakes base|moves, --fd-backbone FILE, --unconditional, --influence-images N, --policy FILE)`);
+    else if (flag === "--vary" && value && value.includes(":")) out.vary.push(parseVary(value));
+    else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --judge PATH|fresh, --n N ≥ 2, --seed S, --vary KEY:D1,D2, --discriminator projected|vit, --d-loss ${DISCRIMINATOR_LOSSES.join("|")}, --augment ${AUGMENTS.join("|")}, --d-minibatch M, --d-steps K, --d-lr X, --batch B, --negatives ${NEGATIVES.join("|")}, --neg-sigma S, --neg-fraction F, --lowpass K, --backbone FILE, --d-fakes base|moves, --fd-backbone FILE, --unconditional, --influence-images N, --policy FILE)`);
   }
   return out;
 }
@@ -287,15 +281,10 @@ const entry = zooModel(args.model);
 const fresh = args.judge === "fresh";
 const judgePath = args.judge === undefined || args.judge === "influence" ? shippedPolicyPath(entry, args.steps) : args.judge;
 const { schedule: base } = baselineFor(entry, args.steps);
-const vary: [Key, number[]][] = args.vary.length
+const vary: Vary[] = args.vary.length
   ? args.vary
-  : ([["guidance", [-0.5, -0.25, 0.25, 0.5]], ["start", [-0.1, -0.05, 0.05, 0.1]]] as [Key, number[]][]).filter(([k]) => base[k] !== undefined);
-const moves: { key: Key; delta: number; schedule: ScheduleRequest }[] = [];
-for (const [key, deltas] of vary) {
-  const value = base[key];
-  if (value === undefined) throw new Error(`the base schedule (${describeSchedule(base)}) does not set ${key}; it cannot be moved`);
-  for (const delta of deltas) moves.push({ key, delta, schedule: { ...base, [key]: Number((value + delta).toPrecision(6)) } });
-}
+  : ([["guidance", [-0.5, -0.25, 0.25, 0.5]], ["start", [-0.1, -0.05, 0.05, 0.1]]] as [MoveKey, number[]][]).filter(([k]) => base[k] !== undefined);
+const moves = movesAround(base, vary);
 
 await initTensorflow();
 // A policy's env must be opened with its starting schedule (its action table); fixed schedules do not use it.

@@ -1,0 +1,187 @@
+/**
+ * How much room is there for a sampler that adapts to its sample? An adaptive policy reads each sample's features,
+ * and the first thing those features reveal is the sample's class. This bench measures what knowing the class alone
+ * is worth: a class oracle that runs, for each class, its own fixed schedule, chosen from candidates around the
+ * searched best. If the oracle does not beat the best fixed schedule on held-out seeds, a policy has to find its
+ * gain in finer per-sample differences than the class; if it does, that gain is within a policy's reach.
+ *
+ * 1. Candidates: the searched best (the baselines file's winner), one-knob moves around it (`--vary`), and the
+ *    grid's `--top` lowest-FID rows.
+ * 2. Selection (validation seed, training statistics): `--n` class-balanced images of every candidate; the oracle's
+ *    assignment (class → candidate) starts at the best for every class and is improved by coordinate descent on the
+ *    FID of the union (one class at a time, every candidate tried, `--sweeps` passes or until nothing changes).
+ *    The union's statistics come from per-class feature sums, so the descent needs no new images.
+ * 3. Evaluation (held-out seeds, test statistics): for each `--eval-seeds` seed and each class, `--eval-n` images of
+ *    that class from the best and from the oracle's choice, on the same seeds (for the time-point samplers the same
+ *    initial noise, so the two are paired); FID of each union of all classes.
+ *
+ * The selection's in-sample gain is optimistic (the descent picks on the same images it scores; the best single
+ * candidate on the selection seed is printed beside it for that reason); the held-out ratio is the figure.
+ *
+ *   node --conditions=adagen-source --import tsx tooling/bench/class-oracle.ts --model dit-tiny --steps 4
+ *        [--vary KEY:D1,D2,…]   additive one-knob moves around the best; repeatable. KEY: guidance, guidanceEnd,
+ *                               start, maskTemperature, sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5
+ *                               and guidanceEnd:-1,-0.5,0.5,1 where the best sets them
+ *        [--top 6]              the grid's lowest-FID rows added as candidates (0: none)
+ *        [--n 2000] [--seed 7919]          selection images per candidate and their seed
+ *        [--eval-n 500] [--eval-seeds 0,1] evaluation images per class, and the seeds (one evaluation each)
+ *        [--sweeps 2]           coordinate-descent passes over the classes
+ *   (or: pnpm -s bench:class-oracle --model dit-tiny --steps 4)
+ *
+ * The first line echoes the command; the last is one JSON object with every figure.
+ */
+import {
+  Random,
+  Scorer,
+  bestBaseline,
+  describeSchedule,
+  generateImages,
+  initTensorflow,
+  openModel,
+  scheduleKey,
+  topCandidates,
+  type GeneratedImages,
+  type ScheduleRequest,
+} from "@adagen/core";
+import { ProgressBar, featureStatistics, frechetDistance, readStatistics } from "@adagen/metrics";
+import { benchArgs } from "./bench-command.js";
+import { classSums, descendAssignment, unionStatistics, type ClassSums } from "./class-union.js";
+import { MOVE_KEYS, movesAround, parseVary, type MoveKey, type Vary } from "./moves.js";
+import { zooModel } from "./zoo-model.js";
+
+interface Args {
+  model: string;
+  steps: number;
+  vary: Vary[];
+  top: number;
+  n: number;
+  seed: number;
+  evalN: number;
+  evalSeeds: number[];
+  sweeps: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const out: Args = { model: "", steps: 0, vary: [], top: 6, n: 2000, seed: 7919, evalN: 500, evalSeeds: [0, 1], sweeps: 2 };
+  const count = (v: number, min: number) => Number.isInteger(v) && v >= min;
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    const num = Number(value);
+    if (flag === "--model" && value) out.model = value;
+    else if (flag === "--steps" && count(num, 1)) out.steps = num;
+    else if (flag === "--vary" && value?.includes(":")) out.vary.push(parseVary(value));
+    else if (flag === "--top" && count(num, 0)) out.top = num;
+    else if (flag === "--n" && count(num, 20)) out.n = num;
+    else if (flag === "--seed" && count(num, 0) && num <= 0xffffffff) out.seed = num;
+    else if (flag === "--eval-n" && count(num, 2)) out.evalN = num;
+    else if (flag === "--eval-seeds" && value && value.split(",").every((s) => count(Number(s), 0))) out.evalSeeds = value.split(",").map(Number);
+    else if (flag === "--sweeps" && count(num, 1)) out.sweeps = num;
+    else
+      throw new Error(
+        `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --vary KEY:D1,D2 with KEY one of ${MOVE_KEYS.join(", ")}, --top K ≥ 0, --n N ≥ 20, --seed S, --eval-n N ≥ 2, --eval-seeds S1,S2, --sweeps K ≥ 1)`,
+      );
+  }
+  if (!out.model || !out.steps) throw new Error("--model and --steps are required");
+  return out;
+}
+
+const args = benchArgs(import.meta.url, parseArgs);
+const entry = zooModel(args.model);
+const search = bestBaseline(entry, args.steps);
+if (!search) throw new Error(`${args.model} has no searched baseline at ${args.steps} steps (adagen baselines writes one)`);
+const best = search.best.schedule;
+const vary: Vary[] = args.vary.length
+  ? args.vary
+  : ([["guidance", [-0.5, -0.25, 0.25, 0.5]], ["guidanceEnd", [-1, -0.5, 0.5, 1]]] as [MoveKey, number[]][]).filter(([k]) => best[k] !== undefined);
+const candidates: ScheduleRequest[] = [];
+for (const s of [best, ...movesAround(best, vary).map((m) => m.schedule), ...topCandidates(search.grid, args.top).map((r) => r.schedule)])
+  if (!candidates.some((c) => scheduleKey(c) === scheduleKey(s))) candidates.push(s);
+
+await initTensorflow();
+const opened = await openModel(entry, args.steps);
+const classes = opened.env.numClasses;
+const selectScorer = await Scorer.create(entry.card, "train");
+const evalScorer = await Scorer.create(entry.card, "test");
+const trainStats = readStatistics(selectScorer.statsFile);
+const testStats = readStatistics(evalScorer.statsFile);
+const features = async (scorer: Scorer, images: GeneratedImages) => (await scorer.extract(images)).features;
+try {
+  // 2. Selection: every candidate's images on the validation seed, kept as per-class sums.
+  const selectBar = new ProgressBar(`class oracle ${entry.name} T=${args.steps}: selection`, candidates.length * args.n, "images", true);
+  const sums: ClassSums[][] = [];
+  const usable: ScheduleRequest[] = [];
+  for (const schedule of candidates) {
+    let images: GeneratedImages;
+    try {
+      images = await generateImages(opened, { kind: "schedule", schedule }, args.n, args.seed, (d) => selectBar.update(usable.length * args.n + d));
+    } catch (err) {
+      if (schedule === best) throw err;
+      console.log(`skipped ${describeSchedule(schedule)}: ${(err as Error).message}`);
+      continue;
+    }
+    sums.push(classSums(await features(selectScorer, images), images.labels, classes));
+    usable.push(schedule);
+  }
+  selectBar.done(`${usable.length} candidates`);
+  const fidOf = (assignment: readonly number[]) => frechetDistance(unionStatistics(assignment.map((k, c) => sums[k][c])), trainStats).fid;
+  const single = usable.map((_, k) => fidOf(Array(classes).fill(k)));
+  const { assignment, cost: current } = descendAssignment(classes, usable.length, fidOf, args.sweeps);
+  const bestSingle = single.indexOf(Math.min(...single));
+
+  // 3. Evaluation: each class from the best and from the oracle's choice, on the same held-out seeds.
+  const moved = assignment.filter((k) => k !== 0).length;
+  const evalImages = args.evalSeeds.length * (classes + moved) * args.evalN;
+  const evalBar = new ProgressBar(`class oracle ${entry.name} T=${args.steps}: evaluation`, evalImages, "images", true);
+  let done = 0;
+  const evaluations: { seed: number; best: number; oracle: number; ratio: number }[] = [];
+  for (const seed of args.evalSeeds) {
+    const rng = new Random(seed);
+    const rows: Record<"best" | "oracle", Float32Array[]> = { best: [], oracle: [] };
+    for (let c = 0; c < classes; c++) {
+      const classSeed = rng.nextUint32();
+      const labels = new Int32Array(args.evalN).fill(c);
+      const draw = async (schedule: ScheduleRequest) => {
+        const images = await generateImages(opened, { kind: "schedule", schedule }, args.evalN, classSeed, (d) => evalBar.update(done + d), labels);
+        done += args.evalN;
+        return (await features(evalScorer, images)).data;
+      };
+      const fromBest = await draw(best);
+      rows.best.push(fromBest);
+      rows.oracle.push(assignment[c] === 0 ? fromBest : await draw(usable[assignment[c]]));
+    }
+    const fid = (parts: Float32Array[]) => {
+      const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+      parts.reduce((offset, p) => (data.set(p, offset), offset + p.length), 0);
+      const dims = testStats.mu.length;
+      return frechetDistance(featureStatistics({ data, rows: data.length / dims, dims }), testStats).fid;
+    };
+    const [b, o] = [fid(rows.best), fid(rows.oracle)];
+    evaluations.push({ seed, best: b, oracle: o, ratio: o / b });
+  }
+  evalBar.done(`${args.evalSeeds.length} seeds`);
+
+  console.log(`\n${entry.name}, ${args.steps} steps; the searched best: ${describeSchedule(best)}`);
+  console.log(`selection: ${usable.length} candidates × ${args.n} images, seed ${args.seed}, training statistics`);
+  usable.forEach((s, k) => console.log(`  ${String(k).padStart(2)}  FID ${single[k].toFixed(3)}  ${describeSchedule(s)}`));
+  console.log(`class oracle (in sample): FID ${current.toFixed(3)} against the best's ${single[0].toFixed(3)} and the best single candidate's ${single[bestSingle].toFixed(3)} (candidate ${bestSingle})`);
+  for (let c = 0; c < classes; c++) console.log(`  class ${c}: candidate ${assignment[c]}${assignment[c] === 0 ? " (the best)" : `  ${describeSchedule(usable[assignment[c]])}`}`);
+  console.log(`held out: ${args.evalN} images per class (${classes * args.evalN} per FID), test statistics`);
+  for (const e of evaluations) console.log(`  seed ${e.seed}: best ${e.best.toFixed(3)}, class oracle ${e.oracle.toFixed(3)}, ratio ${e.ratio.toFixed(4)}`);
+  const meanRatio = evaluations.reduce((a, e) => a + e.ratio, 0) / evaluations.length;
+  console.log(`mean ratio (class oracle / best) over ${evaluations.length} seeds: ${meanRatio.toFixed(4)}`);
+  console.log(
+    JSON.stringify({
+      model: entry.name,
+      steps: args.steps,
+      best: describeSchedule(best),
+      candidates: usable.map((s, k) => ({ schedule: describeSchedule(s), selectionFid: single[k] })),
+      selection: { n: args.n, seed: args.seed, oracleFid: current, bestFid: single[0], bestSingle },
+      assignment,
+      evaluation: { perClass: args.evalN, seeds: evaluations, meanRatio },
+    }),
+  );
+} finally {
+  await selectScorer.dispose();
+  await evalScorer.dispose();
+  await opened.dispose();
+}
