@@ -12,8 +12,10 @@
  *    FID of the union (one class at a time, every candidate tried, `--sweeps` passes or until nothing changes).
  *    The union's statistics come from per-class feature sums, so the descent needs no new images.
  * 3. Evaluation (held-out seeds, test statistics): for each `--eval-seeds` seed and each class, `--eval-n` images of
- *    that class from the best and from the oracle's choice, on the same seeds (for the time-point samplers the same
- *    initial noise, so the two are paired); FID of each union of all classes.
+ *    that class from the best, from the selection seed's best single candidate, from the oracle's choice, and from the
+ *    oracle's choice for the next class (the control "rotated": the same mix of schedules, blind to the class; if it
+ *    gains as much, the gain is the mix's, not the class's), all on the same seeds (for the time-point samplers the
+ *    same initial noise, so the rows are paired); FID of each row's union of all classes, and its ratio to the best.
  *
  * The selection's in-sample gain is optimistic (the descent picks on the same images it scores; the best single
  * candidate on the selection seed is printed beside it for that reason); the held-out ratio is the figure.
@@ -128,26 +130,33 @@ try {
   const { assignment, cost: current } = descendAssignment(classes, usable.length, fidOf, args.sweeps);
   const bestSingle = single.indexOf(Math.min(...single));
 
-  // 3. Evaluation: each class from the best and from the oracle's choice, on the same held-out seeds.
-  const moved = assignment.filter((k) => k !== 0).length;
-  const evalImages = args.evalSeeds.length * (classes + moved) * args.evalN;
+  // 3. Evaluation: each class from the best, from the selection seed's best single candidate, from the oracle's
+  // choice, and from the oracle's choice of the next class (a control: the same schedules, blind to the class), on
+  // the same held-out seeds; a class's draws of one candidate are shared between the rows that use it.
+  const plans: Record<string, number[]> = {
+    best: Array(classes).fill(0),
+    bestSingle: Array(classes).fill(bestSingle),
+    oracle: assignment,
+    rotated: assignment.map((_, c) => assignment[(c + 1) % classes]),
+  };
+  const perClass = (c: number) => new Set(Object.values(plans).map((plan) => plan[c]));
+  const evalImages = args.evalSeeds.length * args.evalN * Array.from({ length: classes }, (_, c) => perClass(c).size).reduce((a, b) => a + b, 0);
   const evalBar = new ProgressBar(`class oracle ${entry.name} T=${args.steps}: evaluation`, evalImages, "images", true);
   let done = 0;
-  const evaluations: { seed: number; best: number; oracle: number; ratio: number }[] = [];
+  const evaluations: ({ seed: number } & Record<string, number>)[] = [];
   for (const seed of args.evalSeeds) {
     const rng = new Random(seed);
-    const rows: Record<"best" | "oracle", Float32Array[]> = { best: [], oracle: [] };
+    const rows: Record<string, Float32Array[]> = Object.fromEntries(Object.keys(plans).map((name) => [name, []]));
     for (let c = 0; c < classes; c++) {
       const classSeed = rng.nextUint32();
       const labels = new Int32Array(args.evalN).fill(c);
-      const draw = async (schedule: ScheduleRequest) => {
-        const images = await generateImages(opened, { kind: "schedule", schedule }, args.evalN, classSeed, (d) => evalBar.update(done + d), labels);
+      const drawn = new Map<number, Float32Array>();
+      for (const k of perClass(c)) {
+        const images = await generateImages(opened, { kind: "schedule", schedule: usable[k] }, args.evalN, classSeed, (d) => evalBar.update(done + d), labels);
         done += args.evalN;
-        return (await features(evalScorer, images)).data;
-      };
-      const fromBest = await draw(best);
-      rows.best.push(fromBest);
-      rows.oracle.push(assignment[c] === 0 ? fromBest : await draw(usable[assignment[c]]));
+        drawn.set(k, (await features(evalScorer, images)).data);
+      }
+      for (const [name, plan] of Object.entries(plans)) rows[name].push(drawn.get(plan[c]) as Float32Array);
     }
     const fid = (parts: Float32Array[]) => {
       const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -155,29 +164,39 @@ try {
       const dims = testStats.mu.length;
       return frechetDistance(featureStatistics({ data, rows: data.length / dims, dims }), testStats).fid;
     };
-    const [b, o] = [fid(rows.best), fid(rows.oracle)];
-    evaluations.push({ seed, best: b, oracle: o, ratio: o / b });
+    evaluations.push({ seed, ...Object.fromEntries(Object.entries(rows).map(([name, parts]) => [name, fid(parts)])) });
   }
   evalBar.done(`${args.evalSeeds.length} seeds`);
+  const rotatedInSample = fidOf(plans.rotated);
 
   console.log(`\n${entry.name}, ${args.steps} steps; the searched best: ${describeSchedule(best)}`);
   console.log(`selection: ${usable.length} candidates × ${args.n} images, seed ${args.seed}, training statistics`);
   usable.forEach((s, k) => console.log(`  ${String(k).padStart(2)}  FID ${single[k].toFixed(3)}  ${describeSchedule(s)}`));
-  console.log(`class oracle (in sample): FID ${current.toFixed(3)} against the best's ${single[0].toFixed(3)} and the best single candidate's ${single[bestSingle].toFixed(3)} (candidate ${bestSingle})`);
+  console.log(
+    `in sample: class oracle FID ${current.toFixed(3)}, its schedules rotated by one class ${rotatedInSample.toFixed(3)}; the best ${single[0].toFixed(3)}, ` +
+      `the best single candidate ${single[bestSingle].toFixed(3)} (candidate ${bestSingle})`,
+  );
   for (let c = 0; c < classes; c++) console.log(`  class ${c}: candidate ${assignment[c]}${assignment[c] === 0 ? " (the best)" : `  ${describeSchedule(usable[assignment[c]])}`}`);
-  console.log(`held out: ${args.evalN} images per class (${classes * args.evalN} per FID), test statistics`);
-  for (const e of evaluations) console.log(`  seed ${e.seed}: best ${e.best.toFixed(3)}, class oracle ${e.oracle.toFixed(3)}, ratio ${e.ratio.toFixed(4)}`);
-  const meanRatio = evaluations.reduce((a, e) => a + e.ratio, 0) / evaluations.length;
-  console.log(`mean ratio (class oracle / best) over ${evaluations.length} seeds: ${meanRatio.toFixed(4)}`);
+  console.log(`held out: ${args.evalN} images per class (${classes * args.evalN} per FID), test statistics; ratios to the best`);
+  const ratio = (e: Record<string, number>, name: string) => e[name] / e.best;
+  for (const e of evaluations)
+    console.log(
+      `  seed ${e.seed}: best ${e.best.toFixed(3)}; best single candidate ${e.bestSingle.toFixed(3)} (${ratio(e, "bestSingle").toFixed(4)}); ` +
+        `class oracle ${e.oracle.toFixed(3)} (${ratio(e, "oracle").toFixed(4)}); rotated ${e.rotated.toFixed(3)} (${ratio(e, "rotated").toFixed(4)})`,
+    );
+  const meanRatio = (name: string) => evaluations.reduce((a, e) => a + ratio(e, name), 0) / evaluations.length;
+  console.log(
+    `mean ratio to the best over ${evaluations.length} seeds: class oracle ${meanRatio("oracle").toFixed(4)}, rotated ${meanRatio("rotated").toFixed(4)}, best single candidate ${meanRatio("bestSingle").toFixed(4)}`,
+  );
   console.log(
     JSON.stringify({
       model: entry.name,
       steps: args.steps,
       best: describeSchedule(best),
       candidates: usable.map((s, k) => ({ schedule: describeSchedule(s), selectionFid: single[k] })),
-      selection: { n: args.n, seed: args.seed, oracleFid: current, bestFid: single[0], bestSingle },
+      selection: { n: args.n, seed: args.seed, oracleFid: current, rotatedFid: rotatedInSample, bestFid: single[0], bestSingle },
       assignment,
-      evaluation: { perClass: args.evalN, seeds: evaluations, meanRatio },
+      evaluation: { perClass: args.evalN, seeds: evaluations, meanRatio: { oracle: meanRatio("oracle"), rotated: meanRatio("rotated"), bestSingle: meanRatio("bestSingle") } },
     }),
   );
 } finally {
