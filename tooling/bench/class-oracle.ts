@@ -139,6 +139,7 @@ try {
     oracle: assignment,
     rotated: assignment.map((_, c) => assignment[(c + 1) % classes]),
   };
+  const rotatedInSample = fidOf(plans.rotated);
   const perClass = (c: number) => new Set(Object.values(plans).map((plan) => plan[c]));
   const evalImages = args.evalSeeds.length * args.evalN * Array.from({ length: classes }, (_, c) => perClass(c).size).reduce((a, b) => a + b, 0);
   const evalBar = new ProgressBar(`class oracle ${entry.name} T=${args.steps}: evaluation`, evalImages, "images", true);
@@ -167,7 +168,6 @@ try {
     evaluations.push({ seed, ...Object.fromEntries(Object.entries(rows).map(([name, parts]) => [name, fid(parts)])) });
   }
   evalBar.done(`${args.evalSeeds.length} seeds`);
-  const rotatedInSample = fidOf(plans.rotated);
 
   console.log(`\n${entry.name}, ${args.steps} steps; the searched best: ${describeSchedule(best)}`);
   console.log(`selection: ${usable.length} candidates × ${args.n} images, seed ${args.seed}, training statistics`);

@@ -65,7 +65,8 @@ const classMeans = (rows: ArrayLike<number>[], labels: Int32Array, classes: numb
   );
 const printClassMeans = (name: string, means: number[][]) => {
   console.log(`${name}: each class's mean per decision`);
-  means.forEach((m, c) => console.log(`  class ${String(c).padEnd(4)}${m.map((v) => v.toFixed(4).padStart(10)).join("")}`));
+  // A class with no sample among --n (fewer samples than classes) has no mean: "-".
+  means.forEach((m, c) => console.log(`  class ${String(c).padEnd(4)}${m.map((v) => (Number.isNaN(v) ? "-" : v.toFixed(4)).padStart(10)).join("")}`));
 };
 const fmt = (s: Summary) => `${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)} [${s.min.toFixed(3)}, ${s.max.toFixed(3)}]`;
 const shown = relative(process.cwd(), args.policy);
