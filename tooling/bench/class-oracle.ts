@@ -17,6 +17,14 @@
  *    gains as much, the gain is the mix's, not the class's), all on the same seeds (for the time-point samplers the
  *    same initial noise, so the rows are paired); FID of each row's union of all classes, and its ratio to the best.
  *
+ * 4. `--select-space SPEC` (repeatable): two more oracles per feature space a reward may use (core's
+ *    openFeatureSpace; never the FID extractor), selected on the same selection images by that space's Fréchet
+ *    distance to 10,000 training images (Random(0), as the influence reward's data side): of the union ("SPEC
+ *    union", the unconditional influence reward's objective) and the mean over classes of each class's own distance
+ *    ("SPEC per class", the class-conditional one's; it separates, so each class simply takes its lowest). Held out
+ *    they are scored by FID like the FID-selected oracle: does a policy that descends this space's distance have the
+ *    class's gain within reach?
+ *
  * The selection's in-sample gain is optimistic (the descent picks on the same images it scores; the best single
  * candidate on the selection seed is printed beside it for that reason); the held-out ratio is the figure.
  *
@@ -28,12 +36,16 @@
  *        [--n 2000] [--seed 7919]          selection images per candidate and their seed
  *        [--eval-n 500] [--eval-seeds 0,1] evaluation images per class, and the seeds (one evaluation each)
  *        [--sweeps 2]           coordinate-descent passes over the classes
+ *        [--select-space SPEC]  also select in this feature space (repeatable; e.g. packages/zoo/models/fmnist-fidelity.onnx)
  *   (or: pnpm -s bench:class-oracle --model dit-tiny --steps 4)
  *
  * The first line echoes the command; the last is one JSON object with every figure.
  */
 import {
   Random,
+  loadRealImages,
+  openFeatureSpace,
+  type FeatureSpace,
   Scorer,
   bestBaseline,
   describeSchedule,
@@ -61,10 +73,11 @@ interface Args {
   evalN: number;
   evalSeeds: number[];
   sweeps: number;
+  selectSpaces: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { model: "", steps: 0, vary: [], top: 6, n: 2000, seed: 7919, evalN: 500, evalSeeds: [0, 1], sweeps: 2 };
+  const out: Args = { model: "", steps: 0, vary: [], top: 6, n: 2000, seed: 7919, evalN: 500, evalSeeds: [0, 1], sweeps: 2, selectSpaces: [] };
   const count = (v: number, min: number) => Number.isInteger(v) && v >= min;
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -78,9 +91,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--eval-n" && count(num, 2)) out.evalN = num;
     else if (flag === "--eval-seeds" && value && value.split(",").every((s) => count(Number(s), 0))) out.evalSeeds = value.split(",").map(Number);
     else if (flag === "--sweeps" && count(num, 1)) out.sweeps = num;
+    else if (flag === "--select-space" && value) out.selectSpaces.push(value);
     else
       throw new Error(
-        `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --vary KEY:D1,D2 with KEY one of ${MOVE_KEYS.join(", ")}, --top K ≥ 0, --n N ≥ 20, --seed S, --eval-n N ≥ 2, --eval-seeds S1,S2, --sweeps K ≥ 1)`,
+        `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --vary KEY:D1,D2 with KEY one of ${MOVE_KEYS.join(", ")}, --top K ≥ 0, --n N ≥ 20, --seed S, --eval-n N ≥ 2, --eval-seeds S1,S2, --sweeps K ≥ 1, --select-space SPEC)`,
       );
   }
   if (!out.model || !out.steps) throw new Error("--model and --steps are required");
@@ -107,10 +121,20 @@ const evalScorer = await Scorer.create(entry.card, "test");
 const trainStats = readStatistics(selectScorer.statsFile);
 const testStats = readStatistics(evalScorer.statsFile);
 const features = async (scorer: Scorer, images: GeneratedImages) => (await scorer.extract(images)).features;
+const spaces: FeatureSpace[] = [];
 try {
+  for (const spec of args.selectSpaces) spaces.push(await openFeatureSpace(spec, entry.card.image.shape));
+  // The data side of every selection space: 10,000 training images, as the influence reward's.
+  const realSums: ClassSums[][] = [];
+  if (spaces.length) {
+    const real = await loadRealImages(entry.card).sample(10000, new Random(0));
+    for (const space of spaces) realSums.push(classSums(await space.features(real.samples), real.labels, classes));
+  }
+
   // 2. Selection: every candidate's images on the validation seed, kept as per-class sums.
   const selectBar = new ProgressBar(`class oracle ${entry.name} T=${args.steps}: selection`, candidates.length * args.n, "images", true);
   const sums: ClassSums[][] = [];
+  const spaceSums: ClassSums[][][] = spaces.map(() => []); // [space][candidate][class]
   const usable: ScheduleRequest[] = [];
   for (const schedule of candidates) {
     let images: GeneratedImages;
@@ -122,6 +146,10 @@ try {
       continue;
     }
     sums.push(classSums(await features(selectScorer, images), images.labels, classes));
+    if (spaces.length) {
+      const floats = { data: Float32Array.from(images.images, (v) => v / 255), shape: images.shape }; // the zoo's u8 / 255
+      for (const [i, space] of spaces.entries()) spaceSums[i].push(classSums(await space.features(floats), images.labels, classes));
+    }
     usable.push(schedule);
   }
   selectBar.done(`${usable.length} candidates`);
@@ -129,6 +157,17 @@ try {
   const single = usable.map((_, k) => fidOf(Array(classes).fill(k)));
   const { assignment, cost: current } = descendAssignment(classes, usable.length, fidOf, args.sweeps);
   const bestSingle = single.indexOf(Math.min(...single));
+  // 4. The same descent in each selection space: its union's distance, and (separable) each class's own distance.
+  const spaceOracles: Record<string, number[]> = {};
+  for (const [i, spec] of args.selectSpaces.entries()) {
+    const realUnion = unionStatistics(realSums[i]);
+    const unionOf = (assignment: readonly number[]) => frechetDistance(unionStatistics(assignment.map((k, c) => spaceSums[i][k][c])), realUnion).fid;
+    spaceOracles[`${spec} union`] = descendAssignment(classes, usable.length, unionOf, args.sweeps).assignment;
+    spaceOracles[`${spec} per class`] = Array.from({ length: classes }, (_, c) => {
+      const own = usable.map((_, k) => frechetDistance(unionStatistics([spaceSums[i][k][c]]), unionStatistics([realSums[i][c]])).fid);
+      return own.indexOf(Math.min(...own));
+    });
+  }
 
   // 3. Evaluation: each class from the best, from the selection seed's best single candidate, from the oracle's
   // choice, and from the oracle's choice of the next class (a control: the same schedules, blind to the class), on
@@ -138,6 +177,7 @@ try {
     bestSingle: Array(classes).fill(bestSingle),
     oracle: assignment,
     rotated: assignment.map((_, c) => assignment[(c + 1) % classes]),
+    ...spaceOracles,
   };
   const rotatedInSample = fidOf(plans.rotated);
   const perClass = (c: number) => new Set(Object.values(plans).map((plan) => plan[c]));
@@ -177,16 +217,20 @@ try {
       `the best single candidate ${single[bestSingle].toFixed(3)} (candidate ${bestSingle})`,
   );
   for (let c = 0; c < classes; c++) console.log(`  class ${c}: candidate ${assignment[c]}${assignment[c] === 0 ? " (the best)" : `  ${describeSchedule(usable[assignment[c]])}`}`);
+  for (const [name, plan] of Object.entries(spaceOracles))
+    console.log(`selected by ${name}: candidates ${plan.join(" ")} for classes 0..${classes - 1}; in-sample FID ${fidOf(plan).toFixed(3)}`);
   console.log(`held out: ${args.evalN} images per class (${classes * args.evalN} per FID), test statistics; ratios to the best`);
   const ratio = (e: Record<string, number>, name: string) => e[name] / e.best;
   for (const e of evaluations)
     console.log(
       `  seed ${e.seed}: best ${e.best.toFixed(3)}; best single candidate ${e.bestSingle.toFixed(3)} (${ratio(e, "bestSingle").toFixed(4)}); ` +
-        `class oracle ${e.oracle.toFixed(3)} (${ratio(e, "oracle").toFixed(4)}); rotated ${e.rotated.toFixed(3)} (${ratio(e, "rotated").toFixed(4)})`,
+        `class oracle ${e.oracle.toFixed(3)} (${ratio(e, "oracle").toFixed(4)}); rotated ${e.rotated.toFixed(3)} (${ratio(e, "rotated").toFixed(4)})` +
+        Object.keys(spaceOracles).map((name) => `; selected by ${name} ${e[name].toFixed(3)} (${ratio(e, name).toFixed(4)})`).join(""),
     );
   const meanRatio = (name: string) => evaluations.reduce((a, e) => a + ratio(e, name), 0) / evaluations.length;
   console.log(
-    `mean ratio to the best over ${evaluations.length} seeds: class oracle ${meanRatio("oracle").toFixed(4)}, rotated ${meanRatio("rotated").toFixed(4)}, best single candidate ${meanRatio("bestSingle").toFixed(4)}`,
+    `mean ratio to the best over ${evaluations.length} seeds: class oracle ${meanRatio("oracle").toFixed(4)}, rotated ${meanRatio("rotated").toFixed(4)}, best single candidate ${meanRatio("bestSingle").toFixed(4)}` +
+      Object.keys(spaceOracles).map((name) => `, selected by ${name} ${meanRatio(name).toFixed(4)}`).join(""),
   );
   console.log(
     JSON.stringify({
@@ -196,10 +240,12 @@ try {
       candidates: usable.map((s, k) => ({ schedule: describeSchedule(s), selectionFid: single[k] })),
       selection: { n: args.n, seed: args.seed, oracleFid: current, rotatedFid: rotatedInSample, bestFid: single[0], bestSingle },
       assignment,
-      evaluation: { perClass: args.evalN, seeds: evaluations, meanRatio: { oracle: meanRatio("oracle"), rotated: meanRatio("rotated"), bestSingle: meanRatio("bestSingle") } },
+      spaceAssignments: spaceOracles,
+      evaluation: { perClass: args.evalN, seeds: evaluations, meanRatio: Object.fromEntries(Object.keys(plans).filter((name) => name !== "best").map((name) => [name, meanRatio(name)])) },
     }),
   );
 } finally {
+  for (const space of spaces) await space.dispose();
   await selectScorer.dispose();
   await evalScorer.dispose();
   await opened.dispose();
