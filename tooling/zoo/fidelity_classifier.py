@@ -5,7 +5,12 @@ reward ablations of §9). Trained on the 60,000 training images only, and a sepa
 
     /usr/bin/python3 tooling/zoo/fidelity_classifier.py --epochs 3
 
-Writes packages/zoo/models/fmnist-fidelity.onnx: input `x` float32 [B,28,28,1] in [0,1] (the rendered images the
+A longer-trained variant (a candidate reward feature space, screened in packages/zoo/policies/README.md; `--channels`
+widens the convolutions):
+
+    /usr/bin/python3 tooling/zoo/fidelity_classifier.py --epochs 10 --out packages/zoo/models/fmnist-fidelity-10ep.onnx
+
+Writes packages/zoo/models/fmnist-fidelity.onnx (or `--out`): input `x` float32 [B,28,28,1] in [0,1] (the rendered images the
 envs give rewards), outputs `logits` float32 [B,10] and `features` float32 [B,128] (the last hidden layer); prints the test accuracy and the ONNX/PyTorch parity.
 Augmentation: random translations of up to 2 pixels and Gaussian pixel noise with std uniform in [0, 0.05], so the
 confidence is not brittle to the small defects generated images have.
@@ -27,13 +32,13 @@ OUT = ROOT / "packages/zoo/models/fmnist-fidelity.onnx"
 
 
 class FidelityClassifier(torch.nn.Module):
-    """[B,28,28,1] in [0,1] → logits [B,10]: two conv blocks and an MLP (about 0.4M parameters)."""
+    """[B,28,28,1] in [0,1] → logits [B,10]: two conv blocks and an MLP (about 0.4M parameters at 32, 64 channels)."""
 
-    def __init__(self):
+    def __init__(self, channels=(32, 64)):
         super().__init__()
-        self.c1 = torch.nn.Conv2d(1, 32, 3, padding=1)
-        self.c2 = torch.nn.Conv2d(32, 64, 3, padding=1)
-        self.fc = torch.nn.Linear(64 * 7 * 7, 128)
+        self.c1 = torch.nn.Conv2d(1, channels[0], 3, padding=1)
+        self.c2 = torch.nn.Conv2d(channels[0], channels[1], 3, padding=1)
+        self.fc = torch.nn.Linear(channels[1] * 7 * 7, 128)
         self.out = torch.nn.Linear(128, 10)
 
     def hidden(self, x):
@@ -77,7 +82,13 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--channels", default="32,64", help="the two convolutions' widths")
+    ap.add_argument("--out", default=str(OUT), help="the ONNX file to write")
     args = ap.parse_args()
+    channels = tuple(int(c) for c in args.channels.split(","))
+    if len(channels) != 2 or min(channels) < 1:
+        ap.error(f"--channels takes two positive widths, got {args.channels!r}")
+    out = Path(args.out).resolve()
     torch.manual_seed(args.seed)
     g = torch.Generator().manual_seed(args.seed)
     xtr, ytr = load_fmnist("train")
@@ -85,7 +96,7 @@ def main():
     to_x = lambda u8: torch.tensor(np.asarray(u8), dtype=torch.float32).unsqueeze(-1) / 255.0  # noqa: E731
     xtr, xte = to_x(xtr), to_x(xte)
     ytr, yte = torch.tensor(ytr), torch.tensor(yte)
-    model = FidelityClassifier()
+    model = FidelityClassifier(channels)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     start = time.time()
     for epoch in range(args.epochs):
@@ -104,20 +115,20 @@ def main():
             acc = torch.cat([model(xte[i : i + 1000]).argmax(1) for i in range(0, len(xte), 1000)]).eq(yte).float().mean().item()
         print(f"epoch {epoch + 1}: train loss {total / len(xtr):.4f}, test accuracy {acc:.4f} ({time.time() - start:.0f} s)", flush=True)
     model.eval()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     probe = xte[:8]
     torch.onnx.export(
-        WithFeatures(model), probe, str(OUT), input_names=["x"], output_names=["logits", "features"],
+        WithFeatures(model), probe, str(out), input_names=["x"], output_names=["logits", "features"],
         dynamic_axes={"x": {0: "B"}, "logits": {0: "B"}, "features": {0: "B"}}, opset_version=13,
     )
     try:
         import onnxruntime as ort  # optional: the parity check
 
-        got = ort.InferenceSession(str(OUT)).run(["logits"], {"x": probe.numpy()})[0]
+        got = ort.InferenceSession(str(out)).run(["logits"], {"x": probe.numpy()})[0]
         print(f"ONNX parity: max |Δ logits| = {np.abs(got - model(probe).detach().numpy()).max():.2e}")
     except ImportError:
         print("onnxruntime not installed: ONNX parity not checked here (packages/zoo's tests run the model)")
-    print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size} bytes); test accuracy {acc:.4f}")
+    print(f"wrote {out} ({out.stat().st_size} bytes); test accuracy {acc:.4f}")
 
 
 if __name__ == "__main__":
