@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { featureStatistics } from "@adagen/metrics";
-import { classSums, descendAssignment, unionStatistics } from "../tooling/bench/class-union.js";
+import { classSums, descendAssignment, ownBest, unionStatistics } from "../tooling/bench/class-union.js";
 
 describe("the class oracle's arithmetic (bench:class-oracle)", () => {
   it("the union of per-class sums has the statistics of the rows themselves", () => {
@@ -45,5 +45,16 @@ describe("the class oracle's arithmetic (bench:class-oracle)", () => {
     const cost = (a: readonly number[]) => (a[0] === 1 && a[1] === 1 ? 0 : a[1] === 1 ? 1 : a[0] === 1 ? 3 : 2);
     expect(descendAssignment(2, 2, cost, 1)).toEqual({ assignment: [0, 1], cost: 1 });
     expect(descendAssignment(2, 2, cost, 2)).toEqual({ assignment: [1, 1], cost: 0 });
+  });
+
+  it("a separable cost gives each class its own lowest, candidate 0 on a tie", () => {
+    const table = [
+      [2, 1, 1],
+      [0, 0, 3],
+      [4, 5, 3],
+    ];
+    expect(ownBest(3, 3, (c, k) => table[c][k])).toEqual([1, 0, 2]);
+    // The descent over the summed cost agrees with it where the cost separates.
+    expect(descendAssignment(3, 3, (a) => a.reduce((s, k, c) => s + table[c][k], 0), 2).assignment).toEqual([1, 0, 2]);
   });
 });

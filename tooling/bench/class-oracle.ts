@@ -59,7 +59,7 @@ import {
 } from "@adagen/core";
 import { ProgressBar, featureStatistics, frechetDistance, readStatistics } from "@adagen/metrics";
 import { benchArgs } from "./bench-command.js";
-import { classSums, descendAssignment, unionStatistics, type ClassSums } from "./class-union.js";
+import { classSums, descendAssignment, ownBest, unionStatistics, type ClassSums } from "./class-union.js";
 import { MOVE_KEYS, movesAround, parseVary, type MoveKey, type Vary } from "./moves.js";
 import { zooModel } from "./zoo-model.js";
 
@@ -163,10 +163,8 @@ try {
     const realUnion = unionStatistics(realSums[i]);
     const unionOf = (assignment: readonly number[]) => frechetDistance(unionStatistics(assignment.map((k, c) => spaceSums[i][k][c])), realUnion).fid;
     spaceOracles[`${spec} union`] = descendAssignment(classes, usable.length, unionOf, args.sweeps).assignment;
-    spaceOracles[`${spec} per class`] = Array.from({ length: classes }, (_, c) => {
-      const own = usable.map((_, k) => frechetDistance(unionStatistics([spaceSums[i][k][c]]), unionStatistics([realSums[i][c]])).fid);
-      return own.indexOf(Math.min(...own));
-    });
+    const own = Array.from({ length: classes }, (_, c) => usable.map((_, k) => frechetDistance(unionStatistics([spaceSums[i][k][c]]), unionStatistics([realSums[i][c]])).fid));
+    spaceOracles[`${spec} per class`] = ownBest(classes, usable.length, (c, k) => own[c][k]);
   }
 
   // 3. Evaluation: each class from the best, from the selection seed's best single candidate, from the oracle's

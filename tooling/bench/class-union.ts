@@ -69,3 +69,15 @@ export function descendAssignment(classes: number, candidates: number, cost: (as
   }
   return { assignment, cost: current };
 }
+
+/**
+ * Class → candidate for a separable cost (each class scored on its own, `cost(c, k)`, lower is better): every class
+ * takes its lowest, the lower index on a tie (so candidate 0, the best, stands unless beaten).
+ */
+export function ownBest(classes: number, candidates: number, cost: (c: number, k: number) => number): number[] {
+  return Array.from({ length: classes }, (_, c) => {
+    let best = 0;
+    for (let k = 1; k < candidates; k++) if (cost(c, k) < cost(c, best)) best = k;
+    return best;
+  });
+}
