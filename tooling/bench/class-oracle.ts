@@ -163,7 +163,10 @@ try {
     const realUnion = unionStatistics(realSums[i]);
     const unionOf = (assignment: readonly number[]) => frechetDistance(unionStatistics(assignment.map((k, c) => spaceSums[i][k][c])), realUnion).fid;
     spaceOracles[`${spec} union`] = descendAssignment(classes, usable.length, unionOf, args.sweeps).assignment;
-    const own = Array.from({ length: classes }, (_, c) => usable.map((_, k) => frechetDistance(unionStatistics([spaceSums[i][k][c]]), unionStatistics([realSums[i][c]])).fid));
+    const own = Array.from({ length: classes }, (_, c) => {
+      const realClass = unionStatistics([realSums[i][c]]);
+      return usable.map((_, k) => frechetDistance(unionStatistics([spaceSums[i][k][c]]), realClass).fid);
+    });
     spaceOracles[`${spec} per class`] = ownBest(classes, usable.length, (c, k) => own[c][k]);
   }
 
