@@ -5,8 +5,7 @@ reward ablations of §9). Trained on the 60,000 training images only, and a sepa
 
     /usr/bin/python3 tooling/zoo/fidelity_classifier.py --epochs 3
 
-A longer-trained variant (a candidate reward feature space, screened in packages/zoo/policies/README.md; `--channels`
-widens the convolutions):
+A longer-trained variant (a candidate reward feature space, screened in packages/zoo/policies/README.md):
 
     /usr/bin/python3 tooling/zoo/fidelity_classifier.py --epochs 10 --out packages/zoo/models/fmnist-fidelity-10ep.onnx
 
@@ -32,13 +31,13 @@ OUT = ROOT / "packages/zoo/models/fmnist-fidelity.onnx"
 
 
 class FidelityClassifier(torch.nn.Module):
-    """[B,28,28,1] in [0,1] → logits [B,10]: two conv blocks and an MLP (about 0.4M parameters at 32, 64 channels)."""
+    """[B,28,28,1] in [0,1] → logits [B,10]: two conv blocks and an MLP (about 0.4M parameters)."""
 
-    def __init__(self, channels=(32, 64)):
+    def __init__(self):
         super().__init__()
-        self.c1 = torch.nn.Conv2d(1, channels[0], 3, padding=1)
-        self.c2 = torch.nn.Conv2d(channels[0], channels[1], 3, padding=1)
-        self.fc = torch.nn.Linear(channels[1] * 7 * 7, 128)
+        self.c1 = torch.nn.Conv2d(1, 32, 3, padding=1)
+        self.c2 = torch.nn.Conv2d(32, 64, 3, padding=1)
+        self.fc = torch.nn.Linear(64 * 7 * 7, 128)
         self.out = torch.nn.Linear(128, 10)
 
     def hidden(self, x):
@@ -82,12 +81,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--channels", default="32,64", help="the two convolutions' widths")
     ap.add_argument("--out", default=str(OUT), help="the ONNX file to write")
     args = ap.parse_args()
-    channels = tuple(int(c) for c in args.channels.split(","))
-    if len(channels) != 2 or min(channels) < 1:
-        ap.error(f"--channels takes two positive widths, got {args.channels!r}")
     out = Path(args.out).resolve()
     torch.manual_seed(args.seed)
     g = torch.Generator().manual_seed(args.seed)
@@ -96,7 +91,7 @@ def main():
     to_x = lambda u8: torch.tensor(np.asarray(u8), dtype=torch.float32).unsqueeze(-1) / 255.0  # noqa: E731
     xtr, xte = to_x(xtr), to_x(xte)
     ytr, yte = torch.tensor(ytr), torch.tensor(yte)
-    model = FidelityClassifier(channels)
+    model = FidelityClassifier()
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     start = time.time()
     for epoch in range(args.epochs):
