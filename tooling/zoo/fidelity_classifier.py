@@ -8,6 +8,7 @@ reward ablations of §9). Trained on the 60,000 training images only, and a sepa
 A longer-trained variant (a candidate reward feature space, screened in packages/zoo/policies/README.md):
 
     /usr/bin/python3 tooling/zoo/fidelity_classifier.py --epochs 10 --out packages/zoo/models/fmnist-fidelity-10ep.onnx
+    /usr/bin/python3 tooling/zoo/fidelity_classifier.py --epochs 20 --lr-schedule cosine --out packages/zoo/models/fmnist-fidelity-20ep-cos.onnx
 
 Writes packages/zoo/models/fmnist-fidelity.onnx (or `--out`): input `x` float32 [B,28,28,1] in [0,1] (the rendered images the
 envs give rewards), outputs `logits` float32 [B,10] and `features` float32 [B,128] (the last hidden layer); prints the test accuracy and the ONNX/PyTorch parity.
@@ -81,6 +82,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant",
+                    help="cosine: decay the learning rate to 0 over the run (per batch); constant keeps the shipped file's recipe")
     ap.add_argument("--out", default=str(OUT), help="the ONNX file to write")
     args = ap.parse_args()
     out = Path(args.out).resolve()
@@ -93,6 +96,8 @@ def main():
     ytr, yte = torch.tensor(ytr), torch.tensor(yte)
     model = FidelityClassifier()
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    batches = args.epochs * ((len(xtr) + args.batch - 1) // args.batch)
+    decay = torch.optim.lr_scheduler.CosineAnnealingLR(opt, batches) if args.lr_schedule == "cosine" else None
     start = time.time()
     for epoch in range(args.epochs):
         model.train()
@@ -104,6 +109,8 @@ def main():
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if decay is not None:
+                decay.step()
             total += loss.item() * len(idx)
         model.eval()
         with torch.no_grad():
