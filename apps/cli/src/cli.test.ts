@@ -470,6 +470,20 @@ describe("pnpm start (the main job), shrunk: 2 steps, 1 iteration, 16 samples", 
     expect(plot.height).toBeGreaterThan(4 * 240);
   });
 
+  it("runs var-tiny at its 6 scales without --steps (the default 4 is not imposed) and refuses another count", () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/start.ts", "--", "--model", "var-tiny", ...args],
+        { cwd: ROOT, encoding: "utf8" });
+    const out = join(tmp, "report-var");
+    const r = run("--out", out, "--iterations", "1", "--n", "16", "--trajectories", "8", "--batch", "8", "--eval-n", "16", "--d-warmup", "2", "--quiet");
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "comparison.json"), "utf8"));
+    expect(report).toMatchObject({ model: "var-tiny", steps: 6, samples: 16, schedulePlot: ["guidanceScale", "topK", "topP", "sampleTemperature"] });
+    const bad = run("--out", join(tmp, "never"), "--steps", "4");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe("adagen start: var-tiny takes one decision per scale: --steps must be 6 (or left out), got 4");
+  });
+
   it("--help tells the options; bad flags are one line and exit 2", () => {
     const run = (...args: string[]) =>
       spawnSync(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/start.ts", ...args], { cwd: ROOT, encoding: "utf8" });

@@ -36,7 +36,7 @@ import {
 import { writeFileAtomic } from "@adagen/metrics";
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { compareStep, type CompareRow } from "./compare.js";
-import { UsageError, getModel, openModel, type ModelEntry, type ScheduleRequest } from "./models.js";
+import { UsageError, getModel, openModel, stepListOf, type ModelEntry, type ScheduleRequest } from "./models.js";
 import { lineChart, stackVertically, textRaster, type Rgb, type Series } from "./plot.js";
 import { encodePng, imageGrid, sideBySide } from "./png.js";
 import { ProgressBar, formatDuration } from "@adagen/metrics";
@@ -77,8 +77,8 @@ per-sample actions: time points and guidance, or MaskGIT's mask ratio, temperatu
   --iterations N    training iterations (default ${START_DEFAULTS.iterations})
   --n N             samples per sampler for FID (default ${START_DEFAULTS.n})
   --seed S          FID sampling seed (default ${START_DEFAULTS.seed})
-  --model M         dit-tiny, sit-tiny, maskgit-tiny or a model card file (default ${START_DEFAULTS.model})
-  --steps T         guided evaluations per sample (default ${START_DEFAULTS.steps})
+  --model M         dit-tiny, sit-tiny, maskgit-tiny, var-tiny or a model card file (default ${START_DEFAULTS.model})
+  --steps T         guided evaluations per sample (default ${START_DEFAULTS.steps}; var-tiny: its 6 scales, the only value it takes)
   --quiet           no progress on stderr
   --batch, --trajectories, --eval-n, --d-warmup
                     passed to adagen train (see adagen train --help), e.g. for a quick trial run`;
@@ -120,10 +120,14 @@ export async function start(argv: string[]): Promise<Report | undefined> {
     n: flags.number("n") ?? START_DEFAULTS.n,
     seed: flags.number("seed") ?? START_DEFAULTS.seed,
     model: flags.string("model") ?? START_DEFAULTS.model,
-    steps: flags.number("steps") ?? START_DEFAULTS.steps,
     quiet: flags.bool("quiet"),
   };
   const entry = getModel(o.model);
+  const givenSteps = flags.number("steps");
+  // A model with a fixed step count (var-tiny: one decision per scale) takes it by default, not the 4 of the others.
+  const steps = entry.facts.fixedSteps === undefined
+    ? (givenSteps ?? START_DEFAULTS.steps)
+    : stepListOf(entry, givenSteps === undefined ? undefined : [givenSteps], "start")[0]!;
   const runDir = join(o.out, "run");
   const t0 = performance.now();
   try {
@@ -136,7 +140,7 @@ export async function start(argv: string[]): Promise<Report | undefined> {
   const resume = existsSync(join(runDir, "checkpoint.adagen"));
   const trainFlags = new Map<string, string | number | boolean>([
     ["model", entry.name],
-    ["steps", o.steps],
+    ["steps", steps],
     ["iterations", o.iterations],
     ["out", runDir],
   ]);
@@ -152,10 +156,10 @@ export async function start(argv: string[]): Promise<Report | undefined> {
   let heuristic: Report["heuristic"];
   const heuristic0: ScheduleRequest = heuristicSchedule(entry);
   try {
-    const bar = new ProgressBar(`evaluate ${entry.name} T=${o.steps}`, 3 * o.n, "images", !o.quiet);
-    row = await compareStep(entry, o.steps, { n: o.n, seed: o.seed, policyPath: trained.policy, scorer, onProgress: (d) => bar.update(d) });
+    const bar = new ProgressBar(`evaluate ${entry.name} T=${steps}`, 3 * o.n, "images", !o.quiet);
+    row = await compareStep(entry, steps, { n: o.n, seed: o.seed, policyPath: trained.policy, scorer, onProgress: (d) => bar.update(d) });
     if (!row.adagen) throw new Error(`the trained policy ${trained.policy} was not found`);
-    const model = await openModel(entry, o.steps);
+    const model = await openModel(entry, steps);
     try {
       const images = await generateImages(model, { kind: "schedule", schedule: heuristic0 }, o.n, o.seed, (d) => bar.update(2 * o.n + d));
       heuristic = { ...(await scorer.score(images)), sampler: `${describeSchedule(heuristic0)} (the paper's heuristic)` };
@@ -168,12 +172,12 @@ export async function start(argv: string[]): Promise<Report | undefined> {
   }
 
   // 3. Pictures: sample grids and the learned schedules.
-  const schedulePlot = await writePictures(entry, o.steps, trained.policy, row.baseline.sampler, o.out);
+  const schedulePlot = await writePictures(entry, steps, trained.policy, row.baseline.sampler, o.out);
   const t2 = performance.now();
 
   const report: Report = {
     model: entry.name,
-    steps: o.steps,
+    steps: steps,
     samples: o.n,
     seed: o.seed,
     reference: displayPath(entry.card.evaluation!.testStats!),
