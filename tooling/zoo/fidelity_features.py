@@ -40,9 +40,8 @@ def has_output(model, name):
     return any(o.name == name for o in model.graph.output)
 
 
-def add_output(model, name, tensor, width):
+def add_output(model, name, width):
     model.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["B", width]))
-    return tensor
 
 
 def main():
@@ -56,18 +55,18 @@ def main():
     if not has_output(model, "features"):
         hidden = only_node(model, "Gemm", HIDDEN_INPUT_OF).input[0]
         graph.node.append(helper.make_node("Identity", [hidden], ["features"], name="features"))
-        add_output(model, "features", "features", width)
+        add_output(model, "features", width)
     if args.candidate_spaces:
         if not has_output(model, "prerelu"):
             pre = only_node(model, "Gemm", "fc.weight").output[0]
             graph.node.append(helper.make_node("Identity", [pre], ["prerelu"], name="prerelu"))
-            add_output(model, "prerelu", "prerelu", width)
+            add_output(model, "prerelu", width)
         if not has_output(model, "conv2mean"):
             conv = only_node(model, "Conv", "c2.weight")
             channels = next(i for i in graph.initializer if i.name == "c2.weight").dims[0]
             graph.node.append(helper.make_node("GlobalAveragePool", [conv.output[0]], ["conv2pool"], name="conv2pool"))
             graph.node.append(helper.make_node("Flatten", ["conv2pool"], ["conv2mean"], name="conv2mean", axis=1))
-            add_output(model, "conv2mean", "conv2mean", channels)
+            add_output(model, "conv2mean", channels)
     onnx.checker.check_model(model)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(args.out))
