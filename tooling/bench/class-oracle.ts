@@ -52,7 +52,6 @@ import {
   generateImages,
   initTensorflow,
   openModel,
-  scheduleKey,
   topCandidates,
   type GeneratedImages,
   type ScheduleRequest,
@@ -60,7 +59,7 @@ import {
 import { ProgressBar, featureStatistics, frechetDistance, readStatistics } from "@adagen/metrics";
 import { benchArgs } from "./bench-command.js";
 import { classSums, descendAssignment, ownBest, unionStatistics, type ClassSums } from "./class-union.js";
-import { MOVE_KEYS, movesAround, parseVary, type MoveKey, type Vary } from "./moves.js";
+import { MOVE_KEYS, oracleCandidates, parseVary, type Vary } from "./moves.js";
 import { zooModel } from "./zoo-model.js";
 
 interface Args {
@@ -106,12 +105,7 @@ const entry = zooModel(args.model);
 const search = bestBaseline(entry, args.steps);
 if (!search) throw new Error(`${args.model} has no searched baseline at ${args.steps} steps (adagen baselines writes one)`);
 const best = search.best.schedule;
-const vary: Vary[] = args.vary.length
-  ? args.vary
-  : ([["guidance", [-0.5, -0.25, 0.25, 0.5]], ["guidanceEnd", [-1, -0.5, 0.5, 1]]] as [MoveKey, number[]][]).filter(([k]) => best[k] !== undefined);
-const candidates: ScheduleRequest[] = [];
-for (const s of [best, ...movesAround(best, vary).map((m) => m.schedule), ...topCandidates(search.grid, args.top).map((r) => r.schedule)])
-  if (!candidates.some((c) => scheduleKey(c) === scheduleKey(s))) candidates.push(s);
+const candidates = oracleCandidates(best, args.vary, topCandidates(search.grid, args.top).map((r) => r.schedule));
 
 await initTensorflow();
 const opened = await openModel(entry, args.steps);

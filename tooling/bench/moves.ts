@@ -1,8 +1,9 @@
 /**
  * One-knob moves around a base schedule, as the benches take them: `--vary KEY:D1,D2,…` adds each D to the base's KEY
- * (one new schedule per D, every other field kept). Shared by bench:paired-alignment and bench:class-oracle.
+ * (one new schedule per D, every other field kept). Shared by bench:paired-alignment, bench:class-oracle and
+ * bench:cluster-oracle.
  */
-import { describeSchedule, type ScheduleRequest } from "@adagen/core";
+import { describeSchedule, scheduleKey, type ScheduleRequest } from "@adagen/core";
 
 export const MOVE_KEYS = ["guidance", "guidanceEnd", "start", "maskTemperature", "sampleTemperature", "topK", "topP"] as const;
 export type MoveKey = (typeof MOVE_KEYS)[number];
@@ -26,4 +27,19 @@ export function movesAround(base: ScheduleRequest, vary: readonly Vary[]): { key
     for (const delta of deltas) moves.push({ key, delta, schedule: { ...base, [key]: Number((value + delta).toPrecision(6)) } });
   }
   return moves;
+}
+
+/**
+ * The oracles' candidates: the base (first, index 0), its moves (`vary`; empty: guidance ±0.25, ±0.5 and its end
+ * ±0.5, ±1, where the base sets them), then `extra` (the grid's best rows); each schedule once.
+ */
+export function oracleCandidates(base: ScheduleRequest, vary: readonly Vary[], extra: readonly ScheduleRequest[]): ScheduleRequest[] {
+  const defaults: Vary[] = [
+    ["guidance", [-0.5, -0.25, 0.25, 0.5]],
+    ["guidanceEnd", [-1, -0.5, 0.5, 1]],
+  ];
+  const moves = vary.length ? vary : defaults.filter(([key]) => base[key] !== undefined);
+  const out: ScheduleRequest[] = [];
+  for (const s of [base, ...movesAround(base, moves).map((m) => m.schedule), ...extra]) if (!out.some((c) => scheduleKey(c) === scheduleKey(s))) out.push(s);
+  return out;
 }
