@@ -50,4 +50,13 @@ describe("tooling benches' command line", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe("training-alignment.ts: no run directory (expected RUN_DIR [RUN_DIR ...]) (--help lists the flags)");
   });
+
+  it("cluster-oracle refuses a token sampler (its samples are not paired across schedules) before any work", () => {
+    const r = runBench("cluster-oracle.ts", ["--model", "maskgit-tiny", "--steps", "4"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim()).toBe(
+      "cluster-oracle.ts: --model maskgit-tiny is a maskgit model: its samples are not paired across schedules (diffusion and flow only) (--help lists the flags)",
+    );
+  });
 });

@@ -46,7 +46,6 @@ import {
   loadRealImages,
   openFeatureSpace,
   type FeatureSpace,
-  Scorer,
   bestBaseline,
   describeSchedule,
   generateImages,
@@ -56,45 +55,24 @@ import {
   type GeneratedImages,
   type ScheduleRequest,
 } from "@adagen/core";
-import { ProgressBar, featureStatistics, frechetDistance, readStatistics } from "@adagen/metrics";
+import { ProgressBar, frechetDistance } from "@adagen/metrics";
 import { benchArgs } from "./bench-command.js";
 import { classSums, descendAssignment, ownBest, unionStatistics, type ClassSums } from "./class-union.js";
-import { MOVE_KEYS, oracleCandidates, parseVary, type Vary } from "./moves.js";
+import { oracleCandidates } from "./moves.js";
+import { ORACLE_FLAGS, fidFeatures, fidOfParts, openOracleScorers, readOracleFlag, type OracleArgs } from "./oracle-run.js";
 import { zooModel } from "./zoo-model.js";
 
-interface Args {
-  model: string;
-  steps: number;
-  vary: Vary[];
-  top: number;
-  n: number;
-  seed: number;
-  evalN: number;
-  evalSeeds: number[];
-  sweeps: number;
+interface Args extends OracleArgs {
   selectSpaces: string[];
 }
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { model: "", steps: 0, vary: [], top: 6, n: 2000, seed: 7919, evalN: 500, evalSeeds: [0, 1], sweeps: 2, selectSpaces: [] };
-  const count = (v: number, min: number) => Number.isInteger(v) && v >= min;
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    const num = Number(value);
-    if (flag === "--model" && value) out.model = value;
-    else if (flag === "--steps" && count(num, 1)) out.steps = num;
-    else if (flag === "--vary" && value?.includes(":")) out.vary.push(parseVary(value));
-    else if (flag === "--top" && count(num, 0)) out.top = num;
-    else if (flag === "--n" && count(num, 20)) out.n = num;
-    else if (flag === "--seed" && count(num, 0) && num <= 0xffffffff) out.seed = num;
-    else if (flag === "--eval-n" && count(num, 2)) out.evalN = num;
-    else if (flag === "--eval-seeds" && value && value.split(",").every((s) => count(Number(s), 0))) out.evalSeeds = value.split(",").map(Number);
-    else if (flag === "--sweeps" && count(num, 1)) out.sweeps = num;
-    else if (flag === "--select-space" && value) out.selectSpaces.push(value);
-    else
-      throw new Error(
-        `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --vary KEY:D1,D2 with KEY one of ${MOVE_KEYS.join(", ")}, --top K ≥ 0, --n N ≥ 20, --seed S, --eval-n N ≥ 2, --eval-seeds S1,S2, --sweeps K ≥ 1, --select-space SPEC)`,
-      );
+    if (readOracleFlag(out, flag, value)) continue;
+    if (flag === "--select-space" && value) out.selectSpaces.push(value);
+    else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected ${ORACLE_FLAGS}, --select-space SPEC)`);
   }
   if (!out.model || !out.steps) throw new Error("--model and --steps are required");
   return out;
@@ -110,11 +88,8 @@ const candidates = oracleCandidates(best, args.vary, topCandidates(search.grid, 
 await initTensorflow();
 const opened = await openModel(entry, args.steps);
 const classes = opened.env.numClasses;
-const selectScorer = await Scorer.create(entry.card, "train");
-const evalScorer = await Scorer.create(entry.card, "test");
-const trainStats = readStatistics(selectScorer.statsFile);
-const testStats = readStatistics(evalScorer.statsFile);
-const features = async (scorer: Scorer, images: GeneratedImages) => (await scorer.extract(images)).features;
+const scorers = await openOracleScorers(entry);
+const { select: selectScorer, evaluate: evalScorer, trainStats, testStats } = scorers;
 const spaces: FeatureSpace[] = [];
 try {
   for (const spec of args.selectSpaces) spaces.push(await openFeatureSpace(spec, entry.card.image.shape));
@@ -139,7 +114,7 @@ try {
       console.log(`skipped ${describeSchedule(schedule)}: ${(err as Error).message}`);
       continue;
     }
-    sums.push(classSums(await features(selectScorer, images), images.labels, classes));
+    sums.push(classSums(await fidFeatures(selectScorer, images), images.labels, classes));
     if (spaces.length) {
       const floats = { data: Float32Array.from(images.images, (v) => v / 255), shape: images.shape }; // the zoo's u8 / 255
       for (const [i, space] of spaces.entries()) spaceSums[i].push(classSums(await space.features(floats), images.labels, classes));
@@ -190,17 +165,11 @@ try {
       for (const k of perClass(c)) {
         const images = await generateImages(opened, { kind: "schedule", schedule: usable[k] }, args.evalN, classSeed, (d) => evalBar.update(done + d), labels);
         done += args.evalN;
-        drawn.set(k, (await features(evalScorer, images)).data);
+        drawn.set(k, (await fidFeatures(evalScorer, images)).data);
       }
       for (const [name, plan] of Object.entries(plans)) rows[name].push(drawn.get(plan[c]) as Float32Array);
     }
-    const fid = (parts: Float32Array[]) => {
-      const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-      parts.reduce((offset, p) => (data.set(p, offset), offset + p.length), 0);
-      const dims = testStats.mu.length;
-      return frechetDistance(featureStatistics({ data, rows: data.length / dims, dims }), testStats).fid;
-    };
-    evaluations.push({ seed, ...Object.fromEntries(Object.entries(rows).map(([name, parts]) => [name, fid(parts)])) });
+    evaluations.push({ seed, ...Object.fromEntries(Object.entries(rows).map(([name, parts]) => [name, fidOfParts(parts, testStats)])) });
   }
   evalBar.done(`${args.evalSeeds.length} seeds`);
 
@@ -241,7 +210,6 @@ try {
   );
 } finally {
   for (const space of spaces) await space.dispose();
-  await selectScorer.dispose();
-  await evalScorer.dispose();
+  await scorers.dispose();
   await opened.dispose();
 }

@@ -33,7 +33,6 @@
 import {
   Random,
   openFeatureSpace,
-  Scorer,
   bestBaseline,
   describeSchedule,
   generateImages,
@@ -42,25 +41,17 @@ import {
   topCandidates,
   type GeneratedImages,
 } from "@adagen/core";
-import { ProgressBar, featureStatistics, frechetDistance, readStatistics } from "@adagen/metrics";
+import { ProgressBar, frechetDistance } from "@adagen/metrics";
 import { benchArgs } from "./bench-command.js";
 import { classSums, descendAssignment, unionStatistics, type ClassSums } from "./class-union.js";
 import { kMeans, nearestCluster, type Clusters } from "./clusters.js";
-import { MOVE_KEYS, oracleCandidates, parseVary, type Vary } from "./moves.js";
+import { oracleCandidates } from "./moves.js";
+import { ORACLE_FLAGS, fidFeatures, fidOfParts, isCount, openOracleScorers, readOracleFlag, type OracleArgs } from "./oracle-run.js";
 import { zooModel } from "./zoo-model.js";
 
-interface Args {
-  model: string;
-  steps: number;
+interface Args extends OracleArgs {
   clusters: number;
   clusterSpace: string;
-  vary: Vary[];
-  top: number;
-  n: number;
-  seed: number;
-  evalN: number;
-  evalSeeds: number[];
-  sweeps: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -77,34 +68,22 @@ function parseArgs(argv: string[]): Args {
     evalSeeds: [0, 1],
     sweeps: 2,
   };
-  const count = (v: number, min: number) => Number.isInteger(v) && v >= min;
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    const num = Number(value);
-    if (flag === "--model" && value) out.model = value;
-    else if (flag === "--steps" && count(num, 1)) out.steps = num;
-    else if (flag === "--clusters" && count(num, 2)) out.clusters = num;
+    if (readOracleFlag(out, flag, value)) continue;
+    if (flag === "--clusters" && isCount(Number(value), 2)) out.clusters = Number(value);
     else if (flag === "--cluster-space" && value) out.clusterSpace = value;
-    else if (flag === "--vary" && value?.includes(":")) out.vary.push(parseVary(value));
-    else if (flag === "--top" && count(num, 0)) out.top = num;
-    else if (flag === "--n" && count(num, 20)) out.n = num;
-    else if (flag === "--seed" && count(num, 0) && num <= 0xffffffff) out.seed = num;
-    else if (flag === "--eval-n" && count(num, 2)) out.evalN = num;
-    else if (flag === "--eval-seeds" && value && value.split(",").every((s) => count(Number(s), 0))) out.evalSeeds = value.split(",").map(Number);
-    else if (flag === "--sweeps" && count(num, 1)) out.sweeps = num;
-    else
-      throw new Error(
-        `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --clusters K ≥ 2, --cluster-space SPEC, --vary KEY:D1,D2 with KEY one of ${MOVE_KEYS.join(", ")}, --top K ≥ 0, --n N ≥ 20, --seed S, --eval-n N ≥ 2, --eval-seeds S1,S2, --sweeps K ≥ 1)`,
-      );
+    else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected ${ORACLE_FLAGS}, --clusters K ≥ 2, --cluster-space SPEC)`);
   }
   if (!out.model || !out.steps) throw new Error("--model and --steps are required");
+  // Refused here, before any work, so that the error is one line.
+  const { card } = zooModel(out.model);
+  if (card.paradigm !== "diffusion" && card.paradigm !== "flow") throw new Error(`--model ${out.model} is a ${card.paradigm} model: its samples are not paired across schedules (diffusion and flow only)`);
   return out;
 }
 
 const args = benchArgs(import.meta.url, parseArgs);
 const entry = zooModel(args.model);
-if (entry.card.paradigm !== "diffusion" && entry.card.paradigm !== "flow")
-  throw new Error(`${args.model} is a ${entry.card.paradigm} model: its samples are not paired across schedules (diffusion and flow only)`);
 const search = bestBaseline(entry, args.steps);
 if (!search) throw new Error(`${args.model} has no searched baseline at ${args.steps} steps (adagen baselines writes one)`);
 const best = search.best.schedule;
@@ -114,12 +93,9 @@ const K = args.clusters;
 await initTensorflow();
 const opened = await openModel(entry, args.steps);
 const classes = opened.env.numClasses;
-const selectScorer = await Scorer.create(entry.card, "train");
-const evalScorer = await Scorer.create(entry.card, "test");
-const trainStats = readStatistics(selectScorer.statsFile);
-const testStats = readStatistics(evalScorer.statsFile);
+const scorers = await openOracleScorers(entry);
+const { select: selectScorer, evaluate: evalScorer, trainStats, testStats } = scorers;
 const space = await openFeatureSpace(args.clusterSpace, entry.card.image.shape);
-const fidFeatures = async (scorer: Scorer, images: GeneratedImages) => (await scorer.extract(images)).features;
 const spaceFeatures = async (images: GeneratedImages) => (await space.features({ data: Float32Array.from(images.images, (v) => v / 255), shape: images.shape })).data; // the zoo's u8 / 255
 /** The rows of `data` (`rows × dims`) listed in `rows`. */
 const pick = (data: Float32Array, dims: number, rows: number[]) => {
@@ -218,12 +194,7 @@ try {
         rows[name].push(out);
       }
     }
-    const fid = (parts: Float32Array[]) => {
-      const data = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-      parts.reduce((offset, p) => (data.set(p, offset), offset + p.length), 0);
-      return frechetDistance(featureStatistics({ data, rows: data.length / dims, dims }), testStats).fid;
-    };
-    evaluations.push({ seed, ...Object.fromEntries(Object.entries(rows).map(([name, parts]) => [name, fid(parts)])) });
+    evaluations.push({ seed, ...Object.fromEntries(Object.entries(rows).map(([name, parts]) => [name, fidOfParts(parts, testStats)])) });
   }
   evalBar.done(`${args.evalSeeds.length} seeds`);
 
@@ -255,7 +226,6 @@ try {
   );
 } finally {
   await space.dispose();
-  await selectScorer.dispose();
-  await evalScorer.dispose();
+  await scorers.dispose();
   await opened.dispose();
 }
