@@ -1,8 +1,10 @@
 /**
  * Is there room finer than the class? bench:class-oracle showed that a sampler knowing only each image's class would
  * be 9-13 % better than the searched best on the time-point models, short of the issues' 4-step targets; a policy
- * would need per-sample adaptation beyond the class. This bench measures an upper bound on that part: each class is
- * split into `--clusters` K clusters of what its image turns out to be, and each cluster gets its own fixed schedule.
+ * would need per-sample adaptation beyond the class. This bench measures one such finer part: each class is split
+ * into `--clusters` K clusters of what its image turns out to be, and each cluster gets its own fixed schedule
+ * (generous about the information, which a policy only gathers along its trajectory; narrow about its use, one
+ * partition of many).
  *
  * 1. Candidates: as bench:class-oracle (the searched best, one-knob moves `--vary`, the grid's `--top` rows).
  * 2. Clusters (validation seed): the best's `--n` class-balanced images, in `--cluster-space` (default the fidelity
