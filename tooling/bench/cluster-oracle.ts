@@ -10,7 +10,9 @@
  * 2. Clusters (validation seed): the best's `--n` class-balanced images, in `--cluster-space` (default the fidelity
  *    classifier's features; never the FID extractor), k-means per class (k-means++ start, Random(seed)). A sample's
  *    cluster is the nearest centroid of its class to the best's image from the same noise: an oracle's knowledge
- *    (the outcome), which a policy only approaches as its trajectory reveals the image.
+ *    (the outcome), which a policy only approaches as its trajectory reveals the image. `--cluster-on first-look`
+ *    clusters instead on what a policy sees at its first per-sample decision: the generator's features at the start
+ *    state (decision 1; decision 0 only picks the start time), averaged over tokens.
  * 3. Selection (the same images of every candidate, training statistics): coordinate descent on the FID of the
  *    union, (a) over classes (the class oracle, for a paired comparison), (b) over the class × cluster groups (the
  *    cluster oracle), (c) over class × random groups of the same count (a control: as many free choices as (b), blind
@@ -27,12 +29,14 @@
  *   node --conditions=adagen-source --import tsx tooling/bench/cluster-oracle.ts --model dit-tiny --steps 4
  *        [--clusters 4]          clusters per class
  *        [--cluster-space SPEC]  default packages/zoo/models/fmnist-fidelity.onnx
+ *        [--cluster-on outcome]  outcome (the best's image in the cluster space) or first-look (the policy's first view)
  *        [--vary KEY:D1,D2,…] [--top 4] [--n 5000] [--seed 7919] [--eval-n 500] [--eval-seeds 0,1] [--sweeps 2]
  *   (or: pnpm -s bench:cluster-oracle --model dit-tiny --steps 4)
  *
  * The first line echoes the command; the last is one JSON object with every figure.
  */
 import {
+  CHUNK,
   Random,
   openFeatureSpace,
   bestBaseline,
@@ -54,6 +58,7 @@ import { zooModel } from "./zoo-model.js";
 interface Args extends OracleArgs {
   clusters: number;
   clusterSpace: string;
+  clusterOn: "outcome" | "first-look";
 }
 
 function parseArgs(argv: string[]): Args {
@@ -62,6 +67,7 @@ function parseArgs(argv: string[]): Args {
     steps: 0,
     clusters: 4,
     clusterSpace: "packages/zoo/models/fmnist-fidelity.onnx",
+    clusterOn: "outcome",
     vary: [],
     top: 4,
     n: 5000,
@@ -75,7 +81,8 @@ function parseArgs(argv: string[]): Args {
     if (readOracleFlag(out, flag, value)) continue;
     if (flag === "--clusters" && isCount(Number(value), 2)) out.clusters = Number(value);
     else if (flag === "--cluster-space" && value) out.clusterSpace = value;
-    else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected ${ORACLE_FLAGS}, --clusters K ≥ 2, --cluster-space SPEC)`);
+    else if (flag === "--cluster-on" && (value === "outcome" || value === "first-look")) out.clusterOn = value;
+    else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected ${ORACLE_FLAGS}, --clusters K ≥ 2, --cluster-space SPEC, --cluster-on outcome|first-look)`);
   }
   if (!out.model || !out.steps) throw new Error("--model and --steps are required");
   // Refused here, before any work, so that the error is one line.
@@ -98,7 +105,35 @@ const classes = opened.env.numClasses;
 const scorers = await openOracleScorers(entry);
 const { select: selectScorer, evaluate: evalScorer, trainStats, testStats } = scorers;
 const space = await openFeatureSpace(args.clusterSpace, entry.card.image.shape);
-const spaceFeatures = async (images: GeneratedImages) => (await space.features({ data: Float32Array.from(images.images, (v) => v / 255), shape: images.shape })).data; // the zoo's u8 / 255
+/**
+ * The policy's view at its first per-sample decision: decision 0 of a time-point sampler sees no features and picks
+ * the start time (here the best's; its other outputs are unused), decision 1 sees the generator's features at the
+ * start state, averaged here over tokens. Chunked and seeded as generateImages, so row r is the sample that
+ * generateImages(…, labels, seed) draws as row r (the same initial noise; checked to the bit against a fixed
+ * schedule's images).
+ */
+const firstLook = async (labels: Int32Array, seed: number): Promise<Float32Array> => {
+  const env = opened.env;
+  const start = opened.scheduleTimes(best)[0];
+  const row = env.actionSpec.keys.map((key, j) => (key.name === "nextTime" ? start : env.actionSpec.heuristic[0][j]));
+  const [tokens, dims] = env.featureShape;
+  const out = new Float32Array(labels.length * dims);
+  const rng = new Random(seed);
+  for (let start = 0; start < labels.length; start += CHUNK) {
+    const chunk = labels.slice(start, Math.min(labels.length, start + CHUNK));
+    await env.reset(chunk, rng.nextUint32());
+    await env.observe(); // decision 0 (all-zero features)
+    await env.step(Object.fromEntries(env.actionSpec.keys.map((key, j) => [key.name, new Float32Array(chunk.length).fill(row[j])])));
+    const { data } = (await env.observe()).features;
+    for (let b = 0; b < chunk.length; b++)
+      for (let t = 0; t < tokens; t++) for (let i = 0; i < dims; i++) out[(start + b) * dims + i] += data[(b * tokens + t) * dims + i] / tokens;
+  }
+  return out;
+};
+const clusterDims = args.clusterOn === "outcome" ? space.dims : opened.env.featureShape[1];
+/** What a sample is clustered on: the best's image in the cluster space, or (first-look) the policy's first view. */
+const clusterFeatures = async (images: GeneratedImages, labels: Int32Array, seed: number) =>
+  args.clusterOn === "outcome" ? (await space.features({ data: Float32Array.from(images.images, (v) => v / 255), shape: images.shape })).data : firstLook(labels, seed); // the zoo's u8 / 255
 /** The rows of `data` (`rows × dims`) listed in `rows`. */
 const pick = (data: Float32Array, dims: number, rows: number[]) => {
   const out = new Float32Array(rows.length * dims);
@@ -110,7 +145,7 @@ const clusterOf = (features: Float32Array, labels: Int32Array, perClass: Cluster
   const out = new Int32Array(labels.length);
   for (let c = 0; c < classes; c++) {
     const rows = [...labels.keys()].filter((r) => labels[r] === c);
-    if (rows.length) nearestCluster(perClass[c], pick(features, space.dims, rows)).forEach((j, i) => (out[rows[i]] = j));
+    if (rows.length) nearestCluster(perClass[c], pick(features, clusterDims, rows)).forEach((j, i) => (out[rows[i]] = j));
   }
   return out;
 };
@@ -134,11 +169,11 @@ try {
     }
     if (!groups) {
       // The best comes first: its images fix the clusters and the random control's groups.
-      const features = await spaceFeatures(images);
+      const features = await clusterFeatures(images, images.labels, args.seed);
       const labels = images.labels;
       perClass = Array.from({ length: classes }, (_, c) => {
         const rows = [...labels.keys()].filter((r) => labels[r] === c);
-        return kMeans(pick(features, space.dims, rows), space.dims, K, clusterRng);
+        return kMeans(pick(features, clusterDims, rows), clusterDims, K, clusterRng);
       });
       const cluster = clusterOf(features, labels, perClass);
       groups = { cluster: cluster.map((j, r) => labels[r] * K + j), random: labels.map((c) => c * K + clusterRng.int(K)) };
@@ -183,7 +218,7 @@ try {
       for (const k of used(c)) {
         const images = await generateImages(opened, { kind: "schedule", schedule: usable[k] }, args.evalN, classSeed, (d) => evalBar.update(done + d), labels);
         done += args.evalN;
-        if (k === 0) cluster = clusterOf(await spaceFeatures(images), labels, perClass);
+        if (k === 0) cluster = clusterOf(await clusterFeatures(images, labels, classSeed), labels, perClass);
         drawn.set(k, (await fidFeatures(evalScorer, images)).data);
       }
       const random = Int32Array.from({ length: args.evalN }, () => rng.int(K));
@@ -201,7 +236,7 @@ try {
   evalBar.done(`${args.evalSeeds.length} seeds`);
 
   console.log(`\n${entry.name}, ${args.steps} steps; the searched best: ${describeSchedule(best)}`);
-  console.log(`selection: ${usable.length} candidates × ${args.n} images, seed ${args.seed}, training statistics; ${K} clusters per class in ${args.clusterSpace}`);
+  console.log(`selection: ${usable.length} candidates × ${args.n} images, seed ${args.seed}, training statistics; ${K} clusters per class in ${args.clusterOn === "outcome" ? args.clusterSpace : "the policy's first view"}`);
   usable.forEach((s, k) => console.log(`  ${String(k).padStart(2)}  FID ${fidOf(sums.byClass)(Array(classes).fill(k)).toFixed(3)}  ${describeSchedule(s)}`));
   for (let c = 0; c < classes; c++)
     console.log(
@@ -219,7 +254,7 @@ try {
       model: entry.name,
       steps: args.steps,
       clusters: K,
-      clusterSpace: args.clusterSpace,
+      clusterOn: args.clusterOn === "outcome" ? args.clusterSpace : "first-look",
       best: describeSchedule(best),
       candidates: usable.map((s) => describeSchedule(s)),
       selection: { n: args.n, seed: args.seed, bestFid, classOracle: byClass, clusterOracle: byCluster, randomGroups: byRandom, clusterSizes },
