@@ -114,8 +114,8 @@ const space = await openFeatureSpace(args.clusterSpace, entry.card.image.shape);
  */
 const firstLook = async (labels: Int32Array, seed: number): Promise<Float32Array> => {
   const env = opened.env;
-  const start = opened.scheduleTimes(best)[0];
-  const row = env.actionSpec.keys.map((key, j) => (key.name === "nextTime" ? start : env.actionSpec.heuristic[0][j]));
+  const startTime = opened.scheduleTimes(best)[0];
+  const row = env.actionSpec.keys.map((key, j) => (key.name === "nextTime" ? startTime : env.actionSpec.heuristic[0][j]));
   const [tokens, dims] = env.featureShape;
   const out = new Float32Array(labels.length * dims);
   const rng = new Random(seed);
