@@ -46,21 +46,16 @@ import {
   loadRealImages,
   openFeatureSpace,
   type FeatureSpace,
-  bestBaseline,
   describeSchedule,
   generateImages,
   initTensorflow,
   openModel,
-  topCandidates,
-  type GeneratedImages,
   type ScheduleRequest,
 } from "@adagen/core";
 import { ProgressBar, frechetDistance } from "@adagen/metrics";
 import { benchArgs } from "./bench-command.js";
 import { classSums, descendAssignment, ownBest, unionStatistics, type ClassSums } from "./class-union.js";
-import { oracleCandidates } from "./moves.js";
-import { ORACLE_FLAGS, fidFeatures, fidOfParts, openOracleScorers, readOracleFlag, type OracleArgs } from "./oracle-run.js";
-import { zooModel } from "./zoo-model.js";
+import { ORACLE_FLAGS, candidateImages, fidFeatures, fidOfParts, openOracleScorers, oracleSetup, readOracleFlag, type OracleArgs } from "./oracle-run.js";
 
 interface Args extends OracleArgs {
   selectSpaces: string[];
@@ -79,11 +74,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 const args = benchArgs(import.meta.url, parseArgs);
-const entry = zooModel(args.model);
-const search = bestBaseline(entry, args.steps);
-if (!search) throw new Error(`${args.model} has no searched baseline at ${args.steps} steps (adagen baselines writes one)`);
-const best = search.best.schedule;
-const candidates = oracleCandidates(best, args.vary, topCandidates(search.grid, args.top).map((r) => r.schedule));
+const { entry, best, candidates } = oracleSetup(args);
 
 await initTensorflow();
 const opened = await openModel(entry, args.steps);
@@ -106,14 +97,8 @@ try {
   const spaceSums: ClassSums[][][] = spaces.map(() => []); // [space][candidate][class]
   const usable: ScheduleRequest[] = [];
   for (const schedule of candidates) {
-    let images: GeneratedImages;
-    try {
-      images = await generateImages(opened, { kind: "schedule", schedule }, args.n, args.seed, (d) => selectBar.update(usable.length * args.n + d));
-    } catch (err) {
-      if (schedule === best) throw err;
-      console.log(`skipped ${describeSchedule(schedule)}: ${(err as Error).message}`);
-      continue;
-    }
+    const images = await candidateImages(opened, schedule, schedule === best, args.n, args.seed, (d) => selectBar.update(usable.length * args.n + d));
+    if (!images) continue;
     sums.push(classSums(await fidFeatures(selectScorer, images), images.labels, classes));
     if (spaces.length) {
       const floats = { data: Float32Array.from(images.images, (v) => v / 255), shape: images.shape }; // the zoo's u8 / 255

@@ -39,20 +39,17 @@ import {
   CHUNK,
   Random,
   openFeatureSpace,
-  bestBaseline,
   describeSchedule,
   generateImages,
   initTensorflow,
   openModel,
-  topCandidates,
   type GeneratedImages,
 } from "@adagen/core";
 import { ProgressBar, frechetDistance } from "@adagen/metrics";
 import { benchArgs } from "./bench-command.js";
 import { classSums, descendAssignment, unionStatistics, type ClassSums } from "./class-union.js";
 import { kMeans, nearestCluster, type Clusters } from "./clusters.js";
-import { oracleCandidates } from "./moves.js";
-import { ORACLE_FLAGS, fidFeatures, fidOfParts, isCount, openOracleScorers, readOracleFlag, type OracleArgs } from "./oracle-run.js";
+import { ORACLE_FLAGS, candidateImages, fidFeatures, fidOfParts, isCount, openOracleScorers, oracleSetup, readOracleFlag, type OracleArgs } from "./oracle-run.js";
 import { zooModel } from "./zoo-model.js";
 
 interface Args extends OracleArgs {
@@ -92,11 +89,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 const args = benchArgs(import.meta.url, parseArgs);
-const entry = zooModel(args.model);
-const search = bestBaseline(entry, args.steps);
-if (!search) throw new Error(`${args.model} has no searched baseline at ${args.steps} steps (adagen baselines writes one)`);
-const best = search.best.schedule;
-const candidates = oracleCandidates(best, args.vary, topCandidates(search.grid, args.top).map((r) => r.schedule));
+const { entry, best, candidates } = oracleSetup(args);
 const K = args.clusters;
 
 await initTensorflow();
@@ -159,14 +152,8 @@ try {
   let perClass: Clusters[] = [];
   const clusterRng = new Random(args.seed);
   for (const schedule of candidates) {
-    let images: GeneratedImages;
-    try {
-      images = await generateImages(opened, { kind: "schedule", schedule }, args.n, args.seed, (d) => selectBar.update(usable.length * args.n + d));
-    } catch (err) {
-      if (schedule === best) throw err;
-      console.log(`skipped ${describeSchedule(schedule)}: ${(err as Error).message}`);
-      continue;
-    }
+    const images = await candidateImages(opened, schedule, schedule === best, args.n, args.seed, (d) => selectBar.update(usable.length * args.n + d));
+    if (!images) continue;
     if (!groups) {
       // The best comes first: its images fix the clusters and the random control's groups.
       const features = await clusterFeatures(images, images.labels, args.seed);

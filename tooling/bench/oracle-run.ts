@@ -1,10 +1,22 @@
 /**
- * What bench:class-oracle and bench:cluster-oracle share: their common flags, the two scorers (selection on the
- * training statistics, evaluation on the test statistics), and the FID of a row assembled from parts.
+ * What bench:class-oracle and bench:cluster-oracle share: their common flags, the model and its candidates, the two
+ * scorers (selection on the training statistics, evaluation on the test statistics), a candidate's selection images,
+ * and the FID of a row assembled from parts.
  */
-import { Scorer, type AdaGenModel, type GeneratedImages } from "@adagen/core";
+import {
+  Scorer,
+  bestBaseline,
+  describeSchedule,
+  generateImages,
+  topCandidates,
+  type AdaGenModel,
+  type GeneratedImages,
+  type OpenedGenerator,
+  type ScheduleRequest,
+} from "@adagen/core";
 import { featureStatistics, frechetDistance, readStatistics, type FeatureStatistics } from "@adagen/metrics";
-import { MOVE_KEYS, parseVary, type Vary } from "./moves.js";
+import { MOVE_KEYS, oracleCandidates, parseVary, type Vary } from "./moves.js";
+import { zooModel } from "./zoo-model.js";
 
 export interface OracleArgs {
   model: string;
@@ -37,6 +49,36 @@ export function readOracleFlag(out: OracleArgs, flag: string, value: string | un
   else if (flag === "--sweeps" && isCount(num, 1)) out.sweeps = num;
   else return false;
   return true;
+}
+
+/** The zoo model, its searched best at `args.steps` and the candidates around it (the best first). */
+export function oracleSetup(args: OracleArgs): { entry: AdaGenModel; best: ScheduleRequest; candidates: ScheduleRequest[] } {
+  const entry = zooModel(args.model);
+  const search = bestBaseline(entry, args.steps);
+  if (!search) throw new Error(`${args.model} has no searched baseline at ${args.steps} steps (adagen baselines writes one)`);
+  const best = search.best.schedule;
+  return { entry, best, candidates: oracleCandidates(best, args.vary, topCandidates(search.grid, args.top).map((r) => r.schedule)) };
+}
+
+/**
+ * A candidate's selection images; undefined (with a line saying why) when its schedule cannot run at this step
+ * count, except for the best, whose failure is the bench's.
+ */
+export async function candidateImages(
+  opened: OpenedGenerator,
+  schedule: ScheduleRequest,
+  isBest: boolean,
+  n: number,
+  seed: number,
+  onProgress: (done: number) => void,
+): Promise<GeneratedImages | undefined> {
+  try {
+    return await generateImages(opened, { kind: "schedule", schedule }, n, seed, onProgress);
+  } catch (err) {
+    if (isBest) throw err;
+    console.log(`skipped ${describeSchedule(schedule)}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 export interface OracleScorers {
