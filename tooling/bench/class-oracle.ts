@@ -30,7 +30,9 @@
  *
  *   node --conditions=adagen-source --import tsx tooling/bench/class-oracle.ts --model dit-tiny --steps 4
  *        [--vary KEY:D1,D2,…]   additive one-knob moves around the best; repeatable. KEY: guidance, guidanceEnd,
- *                               start, maskTemperature, sampleTemperature, topK, topP. Default: guidance:-0.5,-0.25,0.25,0.5
+ *                               start, maskTemperature, sampleTemperature, topK, topP, or timeI (time-point samplers:
+ *                               interior time point I moved by a fraction of its gap, > 0 towards the noisier
+ *                               neighbour; tooling/bench/moves.ts). Default: guidance:-0.5,-0.25,0.25,0.5
  *                               and guidanceEnd:-1,-0.5,0.5,1 where the best sets them
  *        [--top 6]              the grid's lowest-FID rows added as candidates (0: none)
  *        [--n 2000] [--seed 7919]          selection images per candidate and their seed
@@ -48,8 +50,6 @@ import {
   type FeatureSpace,
   describeSchedule,
   generateImages,
-  initTensorflow,
-  openModel,
   type ScheduleRequest,
 } from "@adagen/core";
 import { ProgressBar, frechetDistance } from "@adagen/metrics";
@@ -74,10 +74,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 const args = benchArgs(import.meta.url, parseArgs);
-const { entry, best, candidates } = oracleSetup(args);
+const { entry, opened, best, candidates } = await oracleSetup(args);
 
-await initTensorflow();
-const opened = await openModel(entry, args.steps);
 const classes = opened.env.numClasses;
 const scorers = await openOracleScorers(entry);
 const { select: selectScorer, evaluate: evalScorer, trainStats, testStats } = scorers;

@@ -41,8 +41,6 @@ import {
   openFeatureSpace,
   describeSchedule,
   generateImages,
-  initTensorflow,
-  openModel,
   type GeneratedImages,
 } from "@adagen/core";
 import { ProgressBar, frechetDistance } from "@adagen/metrics";
@@ -89,11 +87,9 @@ function parseArgs(argv: string[]): Args {
 }
 
 const args = benchArgs(import.meta.url, parseArgs);
-const { entry, best, candidates } = oracleSetup(args);
+const { entry, opened, best, candidates } = await oracleSetup(args);
 const K = args.clusters;
 
-await initTensorflow();
-const opened = await openModel(entry, args.steps);
 const classes = opened.env.numClasses;
 const scorers = await openOracleScorers(entry);
 const { select: selectScorer, evaluate: evalScorer, trainStats, testStats } = scorers;

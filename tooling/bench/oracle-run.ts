@@ -8,6 +8,8 @@ import {
   bestBaseline,
   describeSchedule,
   generateImages,
+  initTensorflow,
+  openModel,
   topCandidates,
   type AdaGenModel,
   type GeneratedImages,
@@ -31,7 +33,7 @@ export interface OracleArgs {
 }
 
 /** The shared flags, as the usage error lists them. */
-export const ORACLE_FLAGS = `--model M, --steps T, --vary KEY:D1,D2 with KEY one of ${MOVE_KEYS.join(", ")}, --top K ≥ 0, --n N ≥ 20, --seed S, --eval-n N ≥ 2, --eval-seeds S1,S2, --sweeps K ≥ 1`;
+export const ORACLE_FLAGS = `--model M, --steps T, --vary KEY:D1,D2 with KEY one of ${MOVE_KEYS.join(", ")} or timeI, --top K ≥ 0, --n N ≥ 20, --seed S, --eval-n N ≥ 2, --eval-seeds S1,S2, --sweeps K ≥ 1`;
 
 export const isCount = (v: number, min: number) => Number.isInteger(v) && v >= min;
 
@@ -51,13 +53,20 @@ export function readOracleFlag(out: OracleArgs, flag: string, value: string | un
   return true;
 }
 
-/** The zoo model, its searched best at `args.steps` and the candidates around it (the best first). */
-export function oracleSetup(args: OracleArgs): { entry: AdaGenModel; best: ScheduleRequest; candidates: ScheduleRequest[] } {
+/** The zoo model opened at `args.steps`, its searched best and the candidates around it (the best first). */
+export async function oracleSetup(args: OracleArgs): Promise<{ entry: AdaGenModel; opened: OpenedGenerator; best: ScheduleRequest; candidates: ScheduleRequest[] }> {
   const entry = zooModel(args.model);
   const search = bestBaseline(entry, args.steps);
   if (!search) throw new Error(`${args.model} has no searched baseline at ${args.steps} steps (adagen baselines writes one)`);
   const best = search.best.schedule;
-  return { entry, best, candidates: oracleCandidates(best, args.vary, topCandidates(search.grid, args.top).map((r) => r.schedule)) };
+  await initTensorflow();
+  const opened = await openModel(entry, args.steps);
+  try {
+    return { entry, opened, best, candidates: oracleCandidates(best, args.vary, topCandidates(search.grid, args.top).map((r) => r.schedule), opened.scheduleTimes) };
+  } catch (err) {
+    await opened.dispose();
+    throw err;
+  }
 }
 
 /**

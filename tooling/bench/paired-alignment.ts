@@ -98,7 +98,7 @@ import { ProgressBar, featureStatistics, frechetDistance, readStatistics, spearm
 import { policyFileOf } from "./checkpoint-policy.js";
 import { zooModel } from "./zoo-model.js";
 import { benchArgs } from "./bench-command.js";
-import { movesAround, parseVary, type MoveKey, type Vary } from "./moves.js";
+import { movesAround, parseVary, type Vary } from "./moves.js";
 
 
 interface Args {
@@ -283,13 +283,13 @@ const judgePath = args.judge === undefined || args.judge === "influence" ? shipp
 const { schedule: base } = baselineFor(entry, args.steps);
 const vary: Vary[] = args.vary.length
   ? args.vary
-  : ([["guidance", [-0.5, -0.25, 0.25, 0.5]], ["start", [-0.1, -0.05, 0.05, 0.1]]] as [MoveKey, number[]][]).filter(([k]) => base[k] !== undefined);
-const moves = movesAround(base, vary);
+  : ([["guidance", [-0.5, -0.25, 0.25, 0.5]], ["start", [-0.1, -0.05, 0.05, 0.1]]] as ["guidance" | "start", number[]][]).filter(([k]) => base[k] !== undefined);
 
 await initTensorflow();
 // A policy's env must be opened with its starting schedule (its action table); fixed schedules do not use it.
 const policyFile = args.policy ? (await policyFileOf(args.policy, entry.name, args.steps)).file : undefined;
 const opened = await openModel(entry, args.steps, policyFile ? await policyInitOf(policyFile, entry, args.steps) : undefined);
+const moves = movesAround(base, vary, opened.scheduleTimes);
 const policySource = policyFile ? await openPolicy(policyFile, entry, args.steps, opened) : undefined;
 const f = args.fresh;
 const freshOne = fresh ? await freshJudge(entry, opened, f.fakes === "moves" ? [base, ...moves.map((m) => m.schedule)] : [base], f) : undefined;

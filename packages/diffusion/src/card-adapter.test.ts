@@ -33,6 +33,15 @@ describe("diffusionAdapter", () => {
       const wantLogsnr = statesToImages(await sampleDiffusionSchedule(direct, { times, guidance: 2, conditions: labels, seed: 5 }));
       expect(Array.from(logsnr.data)).toEqual(Array.from(wantLogsnr.data));
       expect(() => opened.scheduleTimes({ name: "shifted" })).toThrow(/schedule "shifted" is not one of dit-tiny's \(uniform, logsnr, karras\)/);
+      // Explicit time points replace the named grid; they are checked like a policy's starting schedule.
+      const own = [0.75, 0.3, 0.01];
+      expect(Array.from(opened.scheduleTimes({ name: "logsnr", start: 0.8, times: own }))).toEqual(own);
+      const explicit = await opened.sampleSchedule({ name: "logsnr", guidance: 2, times: own }, labels, 5);
+      const wantExplicit = statesToImages(await sampleDiffusionSchedule(direct, { times: own, guidance: 2, conditions: labels, seed: 5 }));
+      expect(Array.from(explicit.data)).toEqual(Array.from(wantExplicit.data));
+      expect(Array.from(explicit.data)).not.toEqual(Array.from(logsnr.data));
+      expect(() => opened.scheduleTimes({ name: "logsnr", times: [0.8, 0.01] })).toThrow(/schedule needs 3 time points \(steps \+ 1\), got 2/);
+      expect(() => opened.scheduleTimes({ name: "logsnr", times: [0.8, 0.85, 0.01] })).toThrow(/schedule time 1 is 0.85; it must be at most the previous 0.8/);
     } finally {
       await opened.dispose();
       await direct.dispose();

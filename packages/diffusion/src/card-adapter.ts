@@ -15,7 +15,7 @@
  */
 import { CardFields, openOdeCard, scheduleGuidance, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
 import { karrasGrid, logSnrUniformGrid, sampleDiffusionSchedule, timeUniformGrid } from "./baselines.js";
-import { SOLVER_NAMES, type SolverName } from "./dpm-solver-scheduler.js";
+import { DpmSolverScheduler, SOLVER_NAMES, type SolverName } from "./dpm-solver-scheduler.js";
 import { DiffusionEnv } from "./env.js";
 import { noiseSchedule, type NoiseSchedule, type ScheduleName } from "./schedules.js";
 
@@ -87,8 +87,12 @@ export const diffusionAdapter: GeneratorAdapter = {
         guidedChannels,
         renderTransform: render,
       });
-      const scheduleTimes = (s: { name: string; start?: number }) => {
+      const scheduleTimes = (s: { name: string; start?: number; times?: number[] }) => {
         const start = s.start ?? h.start;
+        if (s.times) {
+          new DpmSolverScheduler(vp, solver).checkTimes(s.times, steps, "schedule");
+          return Float64Array.from(s.times);
+        }
         if (!sampler.schedules.includes(s.name))
           throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${sampler.schedules.join(", ")})`);
         return Float64Array.from(

@@ -50,14 +50,14 @@ export class DpmSolverScheduler implements OdeSolver {
     return Math.max(Math.min(proposed, tau - MIN_TIME_GAP), MIN_TIME);
   }
 
-  checkTimes(times: readonly number[], steps: number): void {
-    if (times.length !== steps + 1) throw new RangeError(`heuristic needs ${steps + 1} time points (steps + 1), got ${times.length}`);
+  checkTimes(times: readonly number[], steps: number, what = "heuristic"): void {
+    if (times.length !== steps + 1) throw new RangeError(`${what} needs ${steps + 1} time points (steps + 1), got ${times.length}`);
     if (!(times[0] <= this.schedule.tauMax && times[0] < 1))
-      throw new RangeError(`heuristic start time ${times[0]} exceeds the schedule's maximum ${this.schedule.tauMax} (and must be < 1)`);
+      throw new RangeError(`${what} start time ${times[0]} exceeds the schedule's maximum ${this.schedule.tauMax} (and must be < 1)`);
     times.forEach((t, k) => {
-      if (!(t >= MIN_TIME)) throw new RangeError(`heuristic time ${k} is ${t}, below the floor ${MIN_TIME}`);
+      if (!(t >= MIN_TIME)) throw new RangeError(`${what} time ${k} is ${t}, below the floor ${MIN_TIME}`);
       if (k > 0 && !(t <= times[k - 1] - MIN_TIME_GAP + 1e-12))
-        throw new RangeError(`heuristic time ${k} is ${t}; it must be at most the previous ${times[k - 1]} minus ${MIN_TIME_GAP}`);
+        throw new RangeError(`${what} time ${k} is ${t}; it must be at most the previous ${times[k - 1]} minus ${MIN_TIME_GAP}`);
     });
   }
 

@@ -24,6 +24,13 @@ describe("flowAdapter", () => {
       const shifted = await opened.sampleSchedule({ name: "shifted", shift: 3, guidance: 1 }, labels, 2);
       const wantShifted = await sampleFlowSchedule(direct, { times: shiftedGrid(3, 3), guidance: 1, conditions: labels, seed: 2, renderTransform: statesToImages });
       expect(Array.from(shifted.data)).toEqual(Array.from(wantShifted.data));
+      // Explicit time points replace the named grid; they are checked like a policy's starting schedule.
+      const own = [0.05, 0.4, 0.8, 0.99];
+      expect(Array.from(opened.scheduleTimes({ name: "uniform", times: own }))).toEqual(own);
+      const explicit = await opened.sampleSchedule({ name: "uniform", guidance: 1, times: own }, labels, 2);
+      const wantExplicit = await sampleFlowSchedule(direct, { times: own, guidance: 1, conditions: labels, seed: 2, renderTransform: statesToImages });
+      expect(Array.from(explicit.data)).toEqual(Array.from(wantExplicit.data));
+      expect(() => opened.scheduleTimes({ name: "uniform", times: [0.05, 0.5, 0.45, 0.99] })).toThrow(/schedule time 2 is 0.45; it must be at least the previous 0.5/);
     } finally {
       await opened.dispose();
       await direct.dispose();

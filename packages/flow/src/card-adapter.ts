@@ -15,7 +15,7 @@
 import { CardFields, openOdeCard, scheduleGuidance, type GeneratorAdapter, type ModelCard, type OpenedGenerator, type SamplerFacts } from "@adagen/core";
 import { sampleFlowSchedule, shiftedGrid, timeUniformGrid } from "./baselines.js";
 import { FlowEnv } from "./env.js";
-import { FLOW_SOLVER_NAMES, MAX_TIME, type FlowSolverName } from "./flow-solver-scheduler.js";
+import { FLOW_SOLVER_NAMES, FlowSolverScheduler, MAX_TIME, type FlowSolverName } from "./flow-solver-scheduler.js";
 
 export const FLOW_SCHEDULES = ["uniform", "shifted"] as const;
 /** Time shift of the "shifted" schedule when a request gives none: s > 1 puts finer steps near data. */
@@ -76,8 +76,12 @@ export const flowAdapter: GeneratorAdapter = {
         smoothing: h.smoothing,
         renderTransform: render,
       });
-      const scheduleTimes = (s: { name: string; start?: number; shift?: number }) => {
+      const scheduleTimes = (s: { name: string; start?: number; shift?: number; times?: number[] }) => {
         const start = s.start ?? h.start;
+        if (s.times) {
+          new FlowSolverScheduler(solver).checkTimes(s.times, steps, "schedule");
+          return Float64Array.from(s.times);
+        }
         if (!sampler.schedules.includes(s.name))
           throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${sampler.schedules.join(", ")})`);
         return Float64Array.from(s.name === "shifted" ? shiftedGrid(steps, s.shift ?? DEFAULT_SHIFT, start, h.end) : timeUniformGrid(steps, start, h.end));

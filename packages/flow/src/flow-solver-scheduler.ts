@@ -51,13 +51,13 @@ export class FlowSolverScheduler implements OdeSolver {
     return Math.min(Math.max(proposed, tau + MIN_TIME_GAP), MAX_TIME);
   }
 
-  checkTimes(times: readonly number[], steps: number): void {
-    if (times.length !== steps + 1) throw new RangeError(`heuristic needs ${steps + 1} time points (steps + 1), got ${times.length}`);
+  checkTimes(times: readonly number[], steps: number, what = "heuristic"): void {
+    if (times.length !== steps + 1) throw new RangeError(`${what} needs ${steps + 1} time points (steps + 1), got ${times.length}`);
     times.forEach((t, k) => {
-      if (!(t > 0 && t <= MAX_TIME)) throw new RangeError(`heuristic time ${k} is ${t}; it must be in (0, ${MAX_TIME}]`);
+      if (!(t > 0 && t <= MAX_TIME)) throw new RangeError(`${what} time ${k} is ${t}; it must be in (0, ${MAX_TIME}]`);
       // The ceiling wins over the gap, so a last point of exactly 0.99 may follow one above 0.98.
       if (k > 0 && !(t >= times[k - 1] + MIN_TIME_GAP - 1e-12 || (t === MAX_TIME && t > times[k - 1])))
-        throw new RangeError(`heuristic time ${k} is ${t}; it must be at least the previous ${times[k - 1]} plus ${MIN_TIME_GAP}`);
+        throw new RangeError(`${what} time ${k} is ${t}; it must be at least the previous ${times[k - 1]} plus ${MIN_TIME_GAP}`);
     });
   }
 

@@ -36,7 +36,7 @@ describe("maskgitAdapter", () => {
       expect(() => opened.scheduleActions!({ name: "cosine", sampleTemperatureEnd: 0.8 })).toThrow(
         /a sampling temperature ramp to 0.8 needs its first temperature \(sampleTemperature\)/,
       );
-      expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time or shift/);
+      expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time, shift or time points/);
       expect(() => opened.scheduleTimes({ name: "karras" })).toThrow(/not one of maskgit-tiny's \(cosine, linear, square\)/);
     } finally {
       await opened.dispose();

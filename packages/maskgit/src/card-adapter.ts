@@ -118,8 +118,8 @@ export const maskgitAdapter: GeneratorAdapter = {
     const g = card.generator;
     const rowsOf = (s: ScheduleRequest) => {
       if (!sampler.schedules.includes(s.name)) throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${sampler.schedules.join(", ")})`);
-      if (s.start !== undefined || s.shift !== undefined)
-        throw new RangeError(`schedule "${s.name}" of a maskgit model takes no start time or shift`);
+      if (s.start !== undefined || s.shift !== undefined || s.times !== undefined)
+        throw new RangeError(`schedule "${s.name}" of a maskgit model takes no start time, shift or time points`);
       if (s.sampleTemperatureEnd !== undefined && s.sampleTemperature === undefined)
         throw new RangeError(`a sampling temperature ramp to ${s.sampleTemperatureEnd} needs its first temperature (sampleTemperature)`);
       return maskGitSchedule(steps, {

@@ -21,6 +21,12 @@ export interface ScheduleRequest {
   shift?: number;
   /** Start time; the heuristic's when omitted. */
   start?: number;
+  /**
+   * Time-point samplers: the T+1 time points themselves, from the start towards the data end, in place of the named
+   * schedule's grid and `start` (which then only say where they came from). The sampler checks them as it checks a
+   * policy's starting schedule (steps + 1 points, each at least its gap past the previous).
+   */
+  times?: number[];
   /** MaskGIT: the masking (Gumbel) temperature's starting value (it falls to 0); the heuristic's when omitted. */
   maskTemperature?: number;
   /** MaskGIT, VAR: the constant sampling temperature; the heuristic's when omitted. With `sampleTemperatureEnd`, the first step's. */

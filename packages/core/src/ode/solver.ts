@@ -14,8 +14,11 @@ export interface OdeSolver {
   startTime(proposed: number): number;
   /** Clamp of the next time proposed at current time `tau` (moves toward data by at least the solver's gap). */
   nextTime(proposed: number, tau: number): number;
-  /** Throws a RangeError naming the point when `steps + 1` time points would not survive the clamps unchanged. */
-  checkTimes(times: readonly number[], steps: number): void;
+  /**
+   * Throws a RangeError naming the point when `steps + 1` time points would not survive the clamps unchanged; `what`
+   * names the points in the message (default "heuristic").
+   */
+  checkTimes(times: readonly number[], steps: number, what?: string): void;
   /** Starts a trajectory of `steps` model evaluations: clears the memory of the previous one. */
   begin(steps: number): void;
   /**

@@ -6,6 +6,7 @@ describe("describeSchedule", () => {
     expect(describeSchedule({ name: "uniform", guidance: 1.5 })).toBe("uniform, w = 1.5");
     expect(describeSchedule({ name: "shifted", shift: 3, start: 0.05, guidance: 2 })).toBe("shifted (shift 3) from 0.05, w = 2");
     expect(describeSchedule({ name: "karras", start: 0.8, guidance: 0.5, guidanceEnd: 1.5 })).toBe("karras from 0.8, w = 0.5 → 1.5");
+    expect(describeSchedule({ name: "logsnr", start: 0.7, times: [0.7, 0.3014372, 0.01], guidance: 1 })).toBe("logsnr from 0.7 at times 0.7, 0.3014, 0.01, w = 1");
     expect(describeSchedule({ name: "cosine" })).toBe("cosine, heuristic guidance");
     expect(describeSchedule({ name: "cosine", guidance: 1, guidanceEnd: 3, maskTemperature: 15, sampleTemperature: 0.9 })).toBe(
       "cosine, w = 1 → 3, mask temperature 15, sampling temperature 0.9",

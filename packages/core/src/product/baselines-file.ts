@@ -48,13 +48,15 @@ export interface BaselinesFile {
 
 /**
  * `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one) / `karras
- * from 0.8, w = 0.5 → 1.5` (a linear guidance ramp over the model evaluations); a request
+ * from 0.8, w = 0.5 → 1.5` (a linear guidance ramp over the model evaluations) / `logsnr from 0.7 at times 0.7, 0.3,
+ * 0.01, w = 1` (explicit time points, to 4 digits); a request
  * without a guidance weight keeps the heuristic's (MaskGIT's ramp): `cosine, heuristic guidance`.
  */
 export function describeSchedule(s: ScheduleRequest): string {
   const ramp = s.guidanceEnd === undefined ? "" : ` → ${s.guidanceEnd}`;
   const w = s.guidance === undefined ? "heuristic guidance" : `w = ${s.guidance}${ramp}`;
-  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}, ${w}${describeSearchKeys(s)}`;
+  const times = s.times ? ` at times ${s.times.map((t) => Number(t.toPrecision(4))).join(", ")}` : "";
+  return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}${times}, ${w}${describeSearchKeys(s)}`;
 }
 
 /** The request's token-sampler settings it sets (`SEARCH_KEYS`), e.g. `, mask temperature 15, sampling temperature 0.9`; "" for none. */
