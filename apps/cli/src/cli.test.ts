@@ -158,7 +158,22 @@ describe("adagen usage errors: one line, exit 2, nothing written", () => {
       await inProcess("sample", "--model", "dit-tiny", "--steps", "16", "--schedule", "logsnr", "--n", "4", "--seed", "0", "--out", join(tmp, "x.npz")),
       /the logsnr schedule cannot run: heuristic time 16 is 0\.01; it must be at most the previous 0\.0177\d* minus 0\.01/,
     );
+    // --times: the T+1 points themselves, checked before and by the sampler, every message naming the value.
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "uniform", "--times", "0.8,0.01"), /--times needs 3 time points for --steps 2 \(steps \+ 1\), got 2/);
+    expectUsageError(
+      await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "uniform", "--times", "0.8,0.85,0.01"),
+      /the uniform schedule cannot run: schedule time 1 is 0\.85; it must be at most the previous 0\.8 minus 0\.01/,
+    );
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "uniform", "--times", "0.8,0.3,0.01", "--start", "0.8"), /--times gives every time point, the start among them: drop --start/);
+    expectUsageError(await inProcess("sample", "--model", "dit-tiny", ...base, "--schedule", "best", "--times", "0.8,0.3,0.01"), /--times applies to a named --schedule, not to --schedule best/);
+    expectUsageError(
+      await inProcess("sample", "--model", "maskgit-tiny", ...base, "--schedule", "cosine", "--times", "0.8,0.3,0.01"),
+      /--times applies to time-point samplers \(diffusion, flow\), not to maskgit-tiny/,
+    );
     expect(existsSync(join(tmp, "x.npz"))).toBe(false);
+    const own = await inProcess("sample", "--model", "sit-tiny", "--steps", "2", "--schedule", "uniform", "--times", "0.1,0.6,0.99", "--n", "2", "--seed", "0", "--out", join(tmp, "own.npz"), "--json");
+    expect(own.code, own.stderr).toBe(0);
+    expect(JSON.parse(own.stdout).sampler).toBe("uniform schedule, w = 1.5, times 0.1, 0.6, 0.99");
     // --schedule best names every setting it runs, MaskGIT's temperatures too.
     const best = await inProcess("sample", "--model", "maskgit-tiny", "--steps", "4", "--schedule", "best", "--n", "2", "--seed", "0", "--out", join(tmp, "mg.npz"), "--json");
     expect(best.code, best.stderr).toBe(0);

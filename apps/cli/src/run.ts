@@ -61,6 +61,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "guidance-end": { kind: "number", min: 0 },
     shift: { kind: "number", min: 1e-6 },
     start: { kind: "number", min: 0 },
+    times: { kind: "numberList", min: 0 },
     n: { kind: "int", min: 1 },
     seed: { kind: "seed" },
     out: { kind: "string" },
@@ -276,6 +277,9 @@ The same --seed gives the same labels and initial noise whatever the sampler.
                        VAR: the multiplier of its built-in ramp, scale) to W at the last (default: constant)
   --shift S            time shift of --schedule shifted (default ${DEFAULT_SHIFT}; S > 1 puts finer steps near data)
   --start T            start time of --schedule (default the heuristic's: ${perZooModel((m) => String(m.start))})
+  --times T0,T1,…      diffusion, flow: the T+1 time points of --schedule themselves, from the start to the data
+                       end (e.g. 0.7,0.35,0.15,0.04,0.01 for dit-tiny at 4 steps), in place of its grid and --start;
+                       each must be at least 0.01 past the previous
   --n N                number of samples
   --seed S             sampling seed, 0..4294967295
   --out FILE.npz       output file; its folder is created if missing

@@ -62,7 +62,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   const scheduleName = flags.string("schedule");
   if ((policy === undefined) === (scheduleName === undefined)) throw new UsageError("sample needs exactly one of --policy PATH or --schedule NAME");
   if (policy !== undefined || scheduleName === "best")
-    for (const f of ["guidance", "guidance-end", "shift", "start"])
+    for (const f of ["guidance", "guidance-end", "shift", "start", "times"])
       if (flags.has(f)) throw new UsageError(`--${f} applies to a named --schedule, not to ${policy !== undefined ? "--policy" : "--schedule best"}`);
   const policyPath = policy === "default" ? shippedPolicy(entry, steps) : policy;
   const schedule: ScheduleRequest | undefined =
@@ -76,8 +76,14 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
             guidanceEnd: flags.number("guidance-end"),
             shift: flags.number("shift"),
             start: flags.number("start"),
+            times: flags.list("times"),
           };
   if (flags.has("start") && !hasTimePoints(entry)) throw new UsageError(`--start applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
+  if (flags.has("times") && !hasTimePoints(entry)) throw new UsageError(`--times applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
+  if (flags.has("times") && (flags.has("start") || flags.has("shift")))
+    throw new UsageError(`--times gives every time point, the start among them: drop --${flags.has("start") ? "start" : "shift"}`);
+  const times = flags.list("times");
+  if (times && times.length !== steps + 1) throw new UsageError(`--times needs ${steps + 1} time points for --steps ${steps} (steps + 1), got ${times.length}`);
   if (flags.has("guidance-end") && !hasGuidanceRamps(entry))
     throw new UsageError(`--guidance-end applies to samplers whose fixed schedules take a guidance ramp, which ${entry.name}'s do not`);
   if (flags.has("shift") && schedule?.name !== "shifted") throw new UsageError("--shift applies to --schedule shifted only");
@@ -114,7 +120,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
         ? `policy ${policyPath}${lambda !== undefined ? `, dial λ = ${lambda}` : ""}${lookahead > 1 ? `, lookahead ${lookahead} by its critic` : ""}${bestOf > 0 ? `, best of ${bestOf + 1} by its discriminator` : ""}`
         : `${schedule.name} schedule, ${schedule.guidance !== undefined || entry.facts.heuristicSchedule === undefined ? `w = ${schedule.guidance ?? entry.guidance}${schedule.guidanceEnd === undefined ? "" : ` → ${schedule.guidanceEnd}`}` : "heuristic guidance"}` +
           (schedule.name === "shifted" ? `, shift ${schedule.shift ?? DEFAULT_SHIFT}` : "") +
-          (timePoints ? `, start ${schedule.start ?? entry.start}` : "") +
+          (schedule.times ? `, times ${schedule.times.join(", ")}` : timePoints ? `, start ${schedule.start ?? entry.start}` : "") +
           describeSearchKeys(schedule);
     return { output, model: entry.name, steps, samples: n, seed, sampler: described };
   } finally {
