@@ -16,11 +16,13 @@
  * 3. Selection (the same images of every candidate, training statistics): coordinate descent on the FID of the
  *    union, (a) over classes (the class oracle, for a paired comparison), (b) over the class × cluster groups (the
  *    cluster oracle), (c) over class × random groups of the same count (a control: as many free choices as (b), blind
- *    to the image; what it gains held out is the descent's noise, not the clusters').
+ *    to the image; what it gains held out is not the clusters'), (d) over K random groups blind to the class too (the
+ *    mixture: each sample draws one of K schedules at random, with weights the descent picks; what it gains is a
+ *    mixture's, docs/method.md §14 item 23).
  * 4. Evaluation (held-out seeds, test statistics, `--eval-n` images per class): each sample takes its group's
  *    candidate; rows best, class oracle, cluster oracle, the cluster oracle rotated by one cluster within each class
- *    (the same schedules per class, given to the wrong clusters), and the random-group oracle. FID of each row's
- *    union, and its ratio to the best.
+ *    (the same schedules per class, given to the wrong clusters), the random-group oracle and the mixture. FID of
+ *    each row's union, and its ratio to the best.
  *
  * Only the time-point samplers (diffusion, flow) are paired per sample: a seed gives every candidate the same
  * initial noise, so "the best's image from the same noise" names the same sample under every candidate. The token
@@ -143,8 +145,8 @@ try {
   // 2-3. Selection: the best's images define the clusters; every candidate's images are kept as per-group sums.
   const selectBar = new ProgressBar(`cluster oracle ${entry.name} T=${args.steps}: selection`, candidates.length * args.n, "images", true);
   const usable: typeof candidates = [];
-  const sums = { byClass: [] as ClassSums[][], byCluster: [] as ClassSums[][], byRandom: [] as ClassSums[][] };
-  let groups: { cluster: Int32Array; random: Int32Array } | undefined;
+  const sums = { byClass: [] as ClassSums[][], byCluster: [] as ClassSums[][], byRandom: [] as ClassSums[][], byMixture: [] as ClassSums[][] };
+  let groups: { cluster: Int32Array; random: Int32Array; mixture: Int32Array } | undefined;
   let perClass: Clusters[] = [];
   const clusterRng = new Random(args.seed);
   for (const schedule of candidates) {
@@ -159,12 +161,14 @@ try {
         return kMeans(pick(features, clusterDims, rows), clusterDims, K, clusterRng);
       });
       const cluster = clusterOf(features, labels, perClass);
-      groups = { cluster: cluster.map((j, r) => labels[r] * K + j), random: labels.map((c) => c * K + clusterRng.int(K)) };
+      const random = labels.map((c) => c * K + clusterRng.int(K));
+      groups = { cluster: cluster.map((j, r) => labels[r] * K + j), random, mixture: labels.map(() => clusterRng.int(K)) };
     }
     const fid = await fidFeatures(selectScorer, images);
     sums.byClass.push(classSums(fid, images.labels, classes));
     sums.byCluster.push(classSums(fid, groups.cluster, classes * K));
     sums.byRandom.push(classSums(fid, groups.random, classes * K));
+    sums.byMixture.push(classSums(fid, groups.mixture, K));
     usable.push(schedule);
   }
   selectBar.done(`${usable.length} candidates`);
@@ -174,6 +178,7 @@ try {
   const byClass = descendAssignment(classes, usable.length, fidOf(sums.byClass), args.sweeps);
   const byCluster = descendAssignment(classes * K, usable.length, fidOf(sums.byCluster), args.sweeps);
   const byRandom = descendAssignment(classes * K, usable.length, fidOf(sums.byRandom), args.sweeps);
+  const byMixture = descendAssignment(K, usable.length, fidOf(sums.byMixture), args.sweeps);
   const bestFid = fidOf(sums.byClass)(Array(classes).fill(0));
 
   // 4. Evaluation: per class, every candidate some row uses, on the same held-out noise; each sample takes its group's.
@@ -183,8 +188,10 @@ try {
     clusterOracle: (c, j) => byCluster.assignment[c * K + j],
     rotated: (c, j) => byCluster.assignment[c * K + ((j + 1) % K)],
     randomGroups: (c, _j, random) => byRandom.assignment[c * K + random],
+    mixture: (_c, _j, random) => byMixture.assignment[random],
   };
-  const used = (c: number) => new Set([0, byClass.assignment[c], ...Array.from({ length: K }, (_, j) => [byCluster.assignment[c * K + j], byRandom.assignment[c * K + j]]).flat()]);
+  const used = (c: number) =>
+    new Set([0, byClass.assignment[c], ...byMixture.assignment, ...Array.from({ length: K }, (_, j) => [byCluster.assignment[c * K + j], byRandom.assignment[c * K + j]]).flat()]);
   const evalImages = args.evalSeeds.length * args.evalN * Array.from({ length: classes }, (_, c) => used(c).size).reduce((a, b) => a + b, 0);
   const evalBar = new ProgressBar(`cluster oracle ${entry.name} T=${args.steps}: evaluation`, evalImages, "images", true);
   let done = 0;
@@ -225,7 +232,10 @@ try {
     console.log(
       `  class ${c}: class oracle ${byClass.assignment[c]}; clusters (images ${clusterSizes.slice(c * K, (c + 1) * K).join(" ")}) → ${byCluster.assignment.slice(c * K, (c + 1) * K).join(" ")}; random groups → ${byRandom.assignment.slice(c * K, (c + 1) * K).join(" ")}`,
     );
-  console.log(`in sample: best ${bestFid.toFixed(3)}, class oracle ${byClass.cost.toFixed(3)}, cluster oracle ${byCluster.cost.toFixed(3)}, random groups ${byRandom.cost.toFixed(3)}`);
+  console.log(`mixture (K groups blind to class and image) → ${byMixture.assignment.join(" ")}`);
+  console.log(
+    `in sample: best ${bestFid.toFixed(3)}, class oracle ${byClass.cost.toFixed(3)}, cluster oracle ${byCluster.cost.toFixed(3)}, random groups ${byRandom.cost.toFixed(3)}, mixture ${byMixture.cost.toFixed(3)}`,
+  );
   console.log(`held out: ${args.evalN} images per class (${classes * args.evalN} per FID), test statistics; ratios to the best`);
   const names = Object.keys(plans).filter((name) => name !== "best");
   const ratio = (e: Record<string, number>, name: string) => e[name] / e.best;
@@ -240,7 +250,7 @@ try {
       clusterOn: args.clusterOn === "outcome" ? args.clusterSpace : "first-look",
       best: describeSchedule(best),
       candidates: usable.map((s) => describeSchedule(s)),
-      selection: { n: args.n, seed: args.seed, bestFid, classOracle: byClass, clusterOracle: byCluster, randomGroups: byRandom, clusterSizes },
+      selection: { n: args.n, seed: args.seed, bestFid, classOracle: byClass, clusterOracle: byCluster, randomGroups: byRandom, mixture: byMixture, clusterSizes },
       evaluation: { perClass: args.evalN, seeds: evaluations, meanRatio: Object.fromEntries(names.map((name) => [name, meanRatio(name)])) },
     }),
   );
