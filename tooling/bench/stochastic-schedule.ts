@@ -16,7 +16,7 @@
  *   (or: pnpm -s bench:stochastic-schedule --model dit-tiny --steps 4)
  *
  * FID against the test statistics; the ratio is to σ = 0 on the same seed. The executed actions' spread across
- * samples (each decision's standard deviation, averaged over decisions) is printed per σ, so a reader sees how far
+ * samples (each decision's standard deviation, averaged over decisions; on the last seed) is printed per σ, so a reader sees how far
  * the noise moved the time points and guidance. The first line echoes the command; the last is one JSON object.
  */
 import {

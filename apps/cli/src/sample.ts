@@ -82,7 +82,7 @@ export async function sample(flags: Flags, quiet: boolean): Promise<SampleResult
   if (flags.has("times") && !hasTimePoints(entry)) throw new UsageError(`--times applies to time-point samplers (diffusion, flow), not to ${entry.name}`);
   if (flags.has("times") && (flags.has("start") || flags.has("shift")))
     throw new UsageError(`--times gives every time point, the start among them: drop --${flags.has("start") ? "start" : "shift"}`);
-  const times = flags.list("times");
+  const times = schedule?.times;
   if (times && times.length !== steps + 1) throw new UsageError(`--times needs ${steps + 1} time points for --steps ${steps} (steps + 1), got ${times.length}`);
   if (flags.has("guidance-end") && !hasGuidanceRamps(entry))
     throw new UsageError(`--guidance-end applies to samplers whose fixed schedules take a guidance ramp, which ${entry.name}'s do not`);
