@@ -14,6 +14,7 @@ export { smoothSequence, unsmoothSequence } from "./actions/smoothing.js";
 export {
   ActionDecoder,
   residualTable,
+  residualOffsets,
   validateActionSpec,
   type ActionKeySpec,
   type ActionSpec,

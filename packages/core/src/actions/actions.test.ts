@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { activate, inverseActivate, inverseSoftplus, logit, sigmoid, softplus } from "./activations.js";
 import { smoothSequence, unsmoothSequence } from "./smoothing.js";
-import { ActionDecoder, residualTable, type ActionSpec } from "./spec.js";
+import { ActionDecoder, residualOffsets, residualTable, type ActionSpec } from "./spec.js";
 
 const close = (a: number[], b: number[], tol: number) =>
   a.forEach((v, i) => expect(Math.abs(v - b[i]), `index ${i}: ${v} vs ${b[i]}`).toBeLessThan(tol));
@@ -104,6 +104,42 @@ describe("residual table (docs/method.md §16)", () => {
     const h = residualTable(sitSpec).map((r) => r[0]);
     close(h.slice(0, 4), [-4.59512, 5.54226, 0.87541, 0.38701], 2e-5);
     close([h[16]], [12.70502], 2e-4);
+  });
+});
+
+describe("residualOffsets", () => {
+  const spec = (times: number[], guidance: number[]): ActionSpec => ({
+    keys: [
+      { name: "nextTime", activation: "sigmoid" },
+      { name: "guidanceScale", activation: "softplus" },
+    ],
+    heuristic: times.map((t, k) => [t, guidance[k]]),
+    smoothing: 0.4,
+  });
+  const from = spec([0.7, 0.47, 0.2, 0.05, 0.01], [0.001, 0.001, 1.5, 3, 4.5]);
+  const to = spec([0.7, 0.36, 0.2, 0.11, 0.01], [2, 2, 2.5, 3, 4]);
+  const decodeAll = (s: ActionSpec, raw: number[][]) => {
+    const decoder = new ActionDecoder(s);
+    decoder.reset(1);
+    return raw.map((row, k) => decoder.decode(Float32Array.from(row), k));
+  };
+
+  it("makes a policy around one schedule execute another from decision 1 on", () => {
+    const offsets = residualOffsets(from, to);
+    expect(offsets[0]).toEqual([0, 0]);
+    const executed = decodeAll(from, offsets);
+    for (let k = 1; k < 5; k++) {
+      expect(executed[k].nextTime[0]).toBeCloseTo(to.heuristic[k][0], 5);
+      expect(executed[k].guidanceScale[0]).toBeCloseTo(to.heuristic[k][1], 4);
+    }
+    // Decision 0 keeps the first schedule's row (here its guidance differs from the second's).
+    expect(executed[0].guidanceScale[0]).toBeCloseTo(0.001, 6);
+  });
+
+  it("is zero for the same schedule, and refuses specs of another shape", () => {
+    residualOffsets(from, from).forEach((row) => expect(row).toEqual([0, 0]));
+    expect(() => residualOffsets(from, { ...to, smoothing: 0 })).toThrow(/differ/);
+    expect(() => residualOffsets(from, { ...to, heuristic: to.heuristic.slice(1) })).toThrow(/differ/);
   });
 });
 

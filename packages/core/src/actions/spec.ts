@@ -48,6 +48,20 @@ export function residualTable(spec: ActionSpec): number[][] {
 }
 
 /**
+ * The raw outputs, `[decision][key]`, with which a policy whose residual is `from`'s heuristic executes `to`'s
+ * (same keys and smoothing): `to`'s residual table minus `from`'s. Decision 0 stays at `from`'s (offset 0): on the
+ * samplers where it sees no features (docs/method.md §5.3) it cannot depend on the sample, and with smoothing its
+ * value carries into decision 1, so decision 1's offset absorbs the difference.
+ */
+export function residualOffsets(from: ActionSpec, to: ActionSpec): number[][] {
+  if (JSON.stringify(from.keys) !== JSON.stringify(to.keys) || from.smoothing !== to.smoothing || from.heuristic.length !== to.heuristic.length)
+    throw new RangeError("residualOffsets: the two action specs differ in keys, smoothing or decisions");
+  const base = residualTable(from);
+  const target = residualTable({ ...to, heuristic: to.heuristic.map((row, k) => (k === 0 ? [...from.heuristic[0]] : row)) });
+  return target.map((row, k) => row.map((v, j) => v - base[k][j]));
+}
+
+/**
  * Turns raw policy outputs into executed actions, step by step, for a batch of trajectories:
  * u = raw + h_k, v = EMA(u) per sample (the memory is reset per generation), a = clamp(g(v)).
  */

@@ -25,5 +25,5 @@ export { attachToPolicy, carriedDiscriminatorPart, carriedDiscriminatorWeights, 
 export { MAX_BEST_OF, MAX_LOOKAHEAD, createSampler, type Sampler, type SamplerOptions, type SampleRequest } from "./sampler.js";
 export { AUGMENTS, PRESETS, preset, type Augment, type PresetName, type Recipe, type TrainingPreset, type Validation } from "./recipes.js";
 export { DISCRIMINATORS, discriminatorFor, makeDiscriminator, type DiscriminatorChoice, type DiscriminatorName } from "./discriminators.js";
-export { REWARDS, INIT_NAMES, train, policyInit, type InitName, type RewardName, type TrainEvent, type TrainResult, type TrainRunOptions } from "./train-run.js";
+export { REWARDS, INIT_NAMES, train, policyInit, scheduleInit, type InitName, type RewardName, type TrainEvent, type TrainResult, type TrainRunOptions } from "./train-run.js";
 export { bindAdapter, type BoundProduct } from "./bind.js";

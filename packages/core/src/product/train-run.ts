@@ -24,7 +24,7 @@ import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } f
 import { appendFile, mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "@adagen/metrics";
-import type { PolicyInit } from "../card/adapter.js";
+import type { PolicyInit, ScheduleRequest } from "../card/adapter.js";
 import type { ModelCard } from "../card/model-card.js";
 import type { GeneratorAdapter, OpenedGenerator } from "../card/adapter.js";
 import { nonAdaptive, sharedFeaturesOf, type SharedFeatures } from "../non-adaptive.js";
@@ -393,14 +393,23 @@ export async function policyInit(model: AdaGenModel, steps: number, name: string
       return { name, times: [], guidance: model.facts.guidance, heuristic };
     }
     if (!best) return { name: "heuristic", times: spec.heuristic.map((row) => row[t]), guidance: model.facts.guidance };
-    return {
-      name: `best: ${describeSchedule(best.best.schedule)}`,
-      times: Array.from(opened.scheduleTimes(best.best.schedule)),
-      guidance: startingGuidance(scheduleGuidance(best.best.schedule, steps, model.facts.guidance)),
-    };
+    return scheduleInit(opened, model, steps, best.best.schedule, "best");
   } finally {
     await opened.dispose();
   }
+}
+
+/**
+ * A time-point sampler's fixed schedule as a policy's starting schedule: its T+1 time points and its guidance per
+ * evaluation (a searched weight of 0 raised to `MIN_START_GUIDANCE`). `opened` is the model at `steps`; `label`
+ * prefixes the name (e.g. "best").
+ */
+export function scheduleInit(opened: OpenedGenerator, model: AdaGenModel, steps: number, schedule: ScheduleRequest, label: string): PolicyInit {
+  return {
+    name: `${label}: ${describeSchedule(schedule)}`,
+    times: Array.from(opened.scheduleTimes(schedule)),
+    guidance: startingGuidance(scheduleGuidance(schedule, steps, model.facts.guidance)),
+  };
 }
 
 /**
