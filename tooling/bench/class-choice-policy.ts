@@ -12,6 +12,10 @@
  * 2. Selection (no FID, nothing fit on the test set): `--n` class-balanced images of every candidate on `--seed`; each
  *    class takes the candidate whose images of that class are nearest, by Fréchet distance in `--space`, to 10,000
  *    training images of the class (Random(0), as the influence reward's data side).
+ *    With `--rounds R` > 1, R − 1 more rounds class by class: the same moves (`--vary`) around the class's current
+ *    choice, on that class's images alone (`--n` / classes per candidate, a fresh seed each round, the current
+ *    choice redrawn beside its moves), and the nearest stays; rounds stop early when no class moves. A coordinate
+ *    descent of each class's distance, so it can walk as far from the best as the space leads it.
  * 3. Targets: the policy's raw outputs that turn the best's schedule (its residual, the policy's `init`) into the
  *    class's candidate: the candidate's residual table minus the best's (docs/method.md §4.4), with decision 0 kept at
  *    the best's. With zero raw outputs the policy is the best; with a class's targets, that class's candidate.
@@ -29,6 +33,7 @@
  *        [--top 0]              the grid's lowest-FID rows added as candidates
  *        [--n 2000] [--seed 7919]           selection images per candidate and their seed
  *        [--fit-n 200] [--fit-seed 1]       trajectories per class for the fit, and their seed
+ *        [--rounds 1]           selection rounds (round 2 on: per class, moves around its choice)
  *        [--epochs 60] [--learning-rate 0.001]
  *   (or: pnpm -s bench:class-choice-policy --model dit-tiny --steps 4 --space S --out F)
  *
@@ -43,6 +48,7 @@ import {
   PolicyNetwork,
   Random,
   describeSchedule,
+  generateImages,
   loadRealImages,
   openFeatureSpace,
   openModel,
@@ -59,6 +65,7 @@ import {
 import { ProgressBar, frechetDistance } from "@adagen/metrics";
 import { benchArgs } from "./bench-command.js";
 import { classSums, ownBest, unionStatistics, type ClassSums } from "./class-union.js";
+import { oracleCandidates } from "./moves.js";
 import { ORACLE_FLAGS, candidateImages, isCount, oracleSetup, readOracleFlag, type OracleArgs } from "./oracle-run.js";
 
 interface Args extends OracleArgs {
@@ -68,10 +75,11 @@ interface Args extends OracleArgs {
   fitSeed: number;
   epochs: number;
   learningRate: number;
+  rounds: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { model: "", steps: 0, vary: [], top: 0, n: 2000, seed: 7919, evalN: 2, evalSeeds: [], sweeps: 1, space: "", out: "", fitN: 200, fitSeed: 1, epochs: 60, learningRate: 1e-3 };
+  const out: Args = { model: "", steps: 0, vary: [], top: 0, n: 2000, seed: 7919, evalN: 2, evalSeeds: [], sweeps: 1, space: "", out: "", fitN: 200, fitSeed: 1, epochs: 60, learningRate: 1e-3, rounds: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const num = Number(value);
@@ -83,7 +91,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--fit-seed" && isCount(num, 0) && num < 0xffffffff) out.fitSeed = num;
     else if (flag === "--epochs" && isCount(num, 1)) out.epochs = num;
     else if (flag === "--learning-rate" && num > 0 && Number.isFinite(num)) out.learningRate = num;
-    else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected ${ORACLE_FLAGS}, --space SPEC, --out FILE, --fit-n N ≥ 1, --fit-seed S, --epochs E ≥ 1, --learning-rate R > 0)`);
+    else if (flag === "--rounds" && isCount(num, 1)) out.rounds = num;
+    else throw new Error(`unknown flag or bad value: ${flag} ${value ?? ""} (expected ${ORACLE_FLAGS}, --space SPEC, --out FILE, --fit-n N ≥ 1, --fit-seed S, --epochs E ≥ 1, --learning-rate R > 0, --rounds R ≥ 1)`);
   }
   if (!out.model || !out.steps) throw new Error("--model and --steps are required");
   if (!out.space) throw new Error("--space is required (the reward space whose per-class choice the policy learns)");
@@ -124,18 +133,24 @@ const base = await openModel(entry, args.steps, init);
 try {
   if (!base.env.actionSpec.keys.some((k) => k.name === "nextTime")) throw new Error(`${entry.name}: a time-point sampler is needed (diffusion or flow)`);
   // 1. Candidates and their raw offsets from the best (the policy's residual).
-  const usable: { schedule: ScheduleRequest; offsets: number[][] }[] = [];
-  for (const schedule of candidates) {
+  const offsetsKnown = new Map<string, number[][] | undefined>();
+  const offsetsOf = async (schedule: ScheduleRequest): Promise<number[][] | undefined> => {
+    const key = describeSchedule(schedule);
+    if (offsetsKnown.has(key)) return offsetsKnown.get(key);
     const own = await openModel(entry, args.steps, scheduleInit(opened, entry, args.steps, schedule, "candidate"));
     try {
-      if (own.env.actionSpec.heuristic[0][0] !== base.env.actionSpec.heuristic[0][0]) {
-        console.log(`dropped ${describeSchedule(schedule)}: its start time is not the best's (decision 0 cannot depend on the class)`);
-        continue;
-      }
-      usable.push({ schedule, offsets: residualOffsets(base.env.actionSpec, own.env.actionSpec) });
+      const startMoved = own.env.actionSpec.heuristic[0][0] !== base.env.actionSpec.heuristic[0][0];
+      if (startMoved) console.log(`dropped ${key}: its start time is not the best's (decision 0 cannot depend on the class)`);
+      offsetsKnown.set(key, startMoved ? undefined : residualOffsets(base.env.actionSpec, own.env.actionSpec));
+      return offsetsKnown.get(key);
     } finally {
       await own.dispose();
     }
+  };
+  const usable: { schedule: ScheduleRequest; offsets: number[][] }[] = [];
+  for (const schedule of candidates) {
+    const offsets = await offsetsOf(schedule);
+    if (offsets) usable.push({ schedule, offsets });
   }
 
   // 2. Selection in the space, class by class.
@@ -157,6 +172,45 @@ try {
   usable.forEach(({ schedule }, k) => console.log(`  candidate ${String(k).padStart(2)}  ${describeSchedule(schedule)}`));
   for (let c = 0; c < classes; c++)
     console.log(`  class ${c}: candidate ${choice[c]} (distance ${distance[c][choice[c]].toFixed(3)}; the best's ${distance[c][0].toFixed(3)})`);
+
+  // 2b. Further rounds, class by class: the moves around the class's choice, on that class's images alone (as many
+  // per candidate as round 1 had per class, on a fresh seed, the choice itself redrawn beside them); the nearest stays.
+  const perClass = Math.ceil(args.n / classes);
+  for (let round = 2; round <= args.rounds; round++) {
+    const rng = new Random(args.seed + round - 1);
+    const roundBar = new ProgressBar(`class choice ${entry.name} T=${args.steps}: round ${round}`, classes, "classes", true);
+    let moved = 0;
+    for (let c = 0; c < classes; c++) {
+      const classSeed = rng.nextUint32();
+      const labels = new Int32Array(perClass).fill(c);
+      const realClass = unionStatistics([realSums[c]]);
+      let [nearest, nearestDistance, currentDistance] = [usable[choice[c]].schedule, Infinity, Infinity];
+      for (const schedule of oracleCandidates(usable[choice[c]].schedule, args.vary, [], opened.scheduleTimes)) {
+        const isCurrent = schedule === usable[choice[c]].schedule;
+        if (!isCurrent && !(await offsetsOf(schedule))) continue;
+        let images;
+        try {
+          images = await generateImages(opened, { kind: "schedule", schedule }, perClass, classSeed, undefined, labels);
+        } catch (err) {
+          console.log(`skipped ${describeSchedule(schedule)}: ${(err as Error).message}`);
+          continue;
+        }
+        const floats = { data: Float32Array.from(images.images, (v) => v / 255), shape: images.shape };
+        const d = frechetDistance(unionStatistics(classSums(await space.features(floats), images.labels, classes).slice(c, c + 1)), realClass).fid;
+        if (isCurrent) currentDistance = d;
+        if (d < nearestDistance) [nearest, nearestDistance] = [schedule, d];
+      }
+      if (nearest !== usable[choice[c]].schedule) {
+        const known = usable.findIndex(({ schedule }) => describeSchedule(schedule) === describeSchedule(nearest));
+        choice[c] = known >= 0 ? known : usable.push({ schedule: nearest, offsets: (await offsetsOf(nearest))! }) - 1;
+        moved++;
+        console.log(`  round ${round}, class ${c}: candidate ${choice[c]} ${describeSchedule(nearest)} (distance ${nearestDistance.toFixed(3)}; its previous choice ${currentDistance.toFixed(3)})`);
+      }
+      roundBar.update(c + 1);
+    }
+    roundBar.done(`${moved} classes moved`);
+    if (moved === 0) break;
+  }
 
   // 3-4. The fit's data: every class's trajectories under its candidate's raw outputs.
   const env = base.env;
