@@ -29,7 +29,8 @@
  *   node --conditions=adagen-source --import tsx tooling/bench/class-choice-policy.ts --model dit-tiny --steps 4
  *        --space SPEC           the reward space (core's openFeatureSpace; e.g. packages/zoo/models/fmnist-fidelity.onnx)
  *        --out FILE             the policy file to write (e.g. runs/x/dit-tiny-4/policy.adagen, for compare --policy-dir runs/x)
- *        [--vary KEY:D1,D2,…]   one-knob moves around the best, repeatable (tooling/bench/moves.ts); default: none
+ *        [--vary KEY:D1,D2,…]   one-knob moves around the best, repeatable (tooling/bench/moves.ts); default, as
+ *                               bench:class-oracle's: guidance ±0.25, ±0.5 and guidanceEnd ±0.5, ±1 where the best sets them
  *        [--top 0]              the grid's lowest-FID rows added as candidates
  *        [--n 2000] [--seed 7919]           selection images per candidate and their seed
  *        [--fit-n 200] [--fit-seed 1]       trajectories per class for the fit, and their seed
