@@ -133,25 +133,27 @@ const init = await policyInit(entry, args.steps, "best");
 const base = await openModel(entry, args.steps, init);
 try {
   if (!base.env.actionSpec.keys.some((k) => k.name === "nextTime")) throw new Error(`${entry.name}: a time-point sampler is needed (diffusion or flow)`);
-  // 1. Candidates and their raw offsets from the best (the policy's residual).
-  const offsetsKnown = new Map<string, number[][] | undefined>();
-  const offsetsOf = async (schedule: ScheduleRequest): Promise<number[][] | undefined> => {
+  // 1. Candidates: their action tables and raw offsets from the best (the policy's residual).
+  type Executable = { offsets: number[][]; heuristic: number[][] };
+  const offsetsKnown = new Map<string, Executable | undefined>();
+  const offsetsOf = async (schedule: ScheduleRequest): Promise<Executable | undefined> => {
     const key = describeSchedule(schedule);
     if (offsetsKnown.has(key)) return offsetsKnown.get(key);
     const own = await openModel(entry, args.steps, scheduleInit(opened, entry, args.steps, schedule, "candidate"));
     try {
       const startMoved = own.env.actionSpec.heuristic[0][0] !== base.env.actionSpec.heuristic[0][0];
       if (startMoved) console.log(`dropped ${key}: its start time is not the best's (decision 0 cannot depend on the class)`);
-      offsetsKnown.set(key, startMoved ? undefined : residualOffsets(base.env.actionSpec, own.env.actionSpec));
+      const { heuristic } = own.env.actionSpec;
+      offsetsKnown.set(key, startMoved ? undefined : { offsets: residualOffsets(base.env.actionSpec, own.env.actionSpec), heuristic });
       return offsetsKnown.get(key);
     } finally {
       await own.dispose();
     }
   };
-  const usable: { schedule: ScheduleRequest; offsets: number[][] }[] = [];
+  const usable: ({ schedule: ScheduleRequest } & Executable)[] = [];
   for (const schedule of candidates) {
-    const offsets = await offsetsOf(schedule);
-    if (offsets) usable.push({ schedule, offsets });
+    const executable = await offsetsOf(schedule);
+    if (executable) usable.push({ schedule, ...executable });
   }
 
   // 2. Selection in the space, class by class.
@@ -203,7 +205,7 @@ try {
       }
       if (nearest !== usable[choice[c]].schedule) {
         const known = usable.findIndex(({ schedule }) => describeSchedule(schedule) === describeSchedule(nearest));
-        choice[c] = known >= 0 ? known : usable.push({ schedule: nearest, offsets: (await offsetsOf(nearest))! }) - 1;
+        choice[c] = known >= 0 ? known : usable.push({ schedule: nearest, ...(await offsetsOf(nearest))! }) - 1;
         moved++;
         console.log(`  round ${round}, class ${c}: candidate ${choice[c]} ${describeSchedule(nearest)} (distance ${nearestDistance.toFixed(3)}; its previous choice ${currentDistance.toFixed(3)})`);
       }
@@ -257,14 +259,13 @@ try {
   }
   fitBar.done(`loss ${lastLoss.toExponential(2)}`);
 
-  // The check: fresh trajectories, the policy as sampled; each class's largest error against its candidate.
+  // The check: fresh trajectories, the policy as sampled; each class's mean and largest error against its candidate.
   const checkN = 50;
   const checkLabels = Int32Array.from({ length: classes * checkN }, (_, i) => Math.floor(i / checkN));
   const { actions } = await rollout(env, actor, decoder, checkLabels, args.fitSeed + 1);
   const wanted = usable.map(({ schedule }) => schedule);
   const errors: Record<string, number>[] = [];
   for (let c = 0; c < classes; c++) {
-    const target = await openModel(entry, args.steps, scheduleInit(opened, entry, args.steps, wanted[choice[c]], "candidate"));
     const error: Record<string, number> = {};
     // The last decision's time is the data end whatever the policy says (docs/method.md §5.3), so it is not compared.
     decoder.spec.keys.forEach((key, j) => {
@@ -272,14 +273,13 @@ try {
       for (let k = 1; k < env.horizon; k++) {
         if (key.name === "nextTime" && k === env.horizon - 1) continue;
         for (let b = c * checkN; b < (c + 1) * checkN; b++) {
-          const e = Math.abs(actions[k][key.name][b] - target.env.actionSpec.heuristic[k][j]);
+          const e = Math.abs(actions[k][key.name][b] - usable[choice[c]].heuristic[k][j]);
           [sum, count, worst] = [sum + e, count + 1, Math.max(worst, e)];
         }
       }
       error[`${key.name} mean`] = sum / count;
       error[`${key.name} largest`] = worst;
     });
-    await target.dispose();
     errors.push(error);
     console.log(`  class ${c}: executed error ${Object.entries(error).map(([name, v]) => `${name} ${v.toFixed(4)}`).join(", ")}`);
   }
