@@ -7,7 +7,7 @@
  * T the data end) by a fraction F of its gap to a neighbour: F > 0 towards the previous (noisier) point, F < 0
  * towards the next one. The moved schedule carries its T+1 points as `times`, off the named grid.
  */
-import { describeSchedule, scheduleKey, type ScheduleRequest } from "@adagen/core";
+import { describeSchedule, moveTimePoint, scheduleKey, type ScheduleRequest } from "@adagen/core";
 
 export const MOVE_KEYS = ["guidance", "guidanceEnd", "start", "maskTemperature", "sampleTemperature", "topK", "topP"] as const;
 /** A knob, or `timeI`: the interior time point I. */
@@ -31,12 +31,6 @@ export function parseVary(value: string): Vary {
   return [key as MoveKey, deltas];
 }
 
-/** Point `i` of `times` moved by `fraction` of its gap to the previous point (> 0) or to the next (< 0). */
-function movedTimes(times: readonly number[], i: number, fraction: number): number[] {
-  const neighbour = fraction > 0 ? times[i - 1] : times[i + 1];
-  return times.map((t, k) => (k === i ? Number((t + Math.abs(fraction) * (neighbour - t)).toPrecision(6)) : t));
-}
-
 /**
  * The moved schedules, in the order given; a knob the base does not set cannot be moved (an error naming both).
  * Time-point moves need `timesOf` (the opened model's `scheduleTimes`) and an interior point.
@@ -54,7 +48,7 @@ export function movesAround(
       const times = Array.from(timesOf(base));
       const i = Number(point[1]);
       if (i >= times.length - 1) throw new Error(`${key}: the base schedule (${describeSchedule(base)}) has interior time points 1..${times.length - 2}`);
-      for (const delta of deltas) moves.push({ key, delta, schedule: { ...base, times: movedTimes(times, i, delta) } });
+      for (const delta of deltas) moves.push({ key, delta, schedule: { ...base, times: moveTimePoint(times, i, delta) } });
       continue;
     }
     const knob = key as (typeof MOVE_KEYS)[number];

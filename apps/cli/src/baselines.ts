@@ -161,6 +161,15 @@ export interface SearchResult {
   file: BaselinesFile;
 }
 
+/** The results file written atomically (a killed run leaves the previous file, never half of one). */
+export function writeBaselinesFile(out: string, file: BaselinesFile): void {
+  try {
+    writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
+  } catch (err) {
+    throw new UsageError(`--out ${out}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
 export async function searchBaselines(flags: Flags, quiet: boolean): Promise<SearchResult> {
   const entry = getModel(flags.require("model", flags.string, "baselines"));
   const stepList = stepListOf(entry, flags.list("steps"), "baselines");
@@ -186,6 +195,8 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const rescoreTop = flags.number("rescore");
   const rescoreN = flags.number("rescore-n") ?? BASELINE_DEFAULTS.rescoreN;
   if (flags.has("rescore-n") && rescoreTop === undefined) throw new UsageError("--rescore-n sets the samples of --rescore K: give --rescore too");
+  const stray = ["refine-sweeps", "refine-n"].find((f) => flags.has(f));
+  if (stray) throw new UsageError(`--${stray} sets a refinement of the time points: give --refine-times too`);
   const out = flags.string("out") ?? "runs/baselines.json";
   checkOutputFile(out);
   checkImageCount(n, entry.card.image.shape);
@@ -260,11 +271,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
         ...(rescored ? { rescored } : {}),
       };
       // Written after every step count, so a long search keeps what it found.
-      try {
-        writeFileAtomic(out, Buffer.from(JSON.stringify(file, null, 2) + "\n", "utf8"));
-      } catch (err) {
-        throw new UsageError(`--out ${out}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      }
+      writeBaselinesFile(out, file);
     }
   } finally {
     await scorer.dispose();

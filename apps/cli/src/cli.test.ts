@@ -420,6 +420,43 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(adagen(...args, "--guidance", "1", "--merge", "--rescore", "2", "--rescore-n", "30"), /--merge: .* rescored its 2-step search on 20 samples, not --rescore-n 30/);
   });
 
+  it("baselines --refine-times moves the winner's interior time points and keeps a move only when it lowers FID", () => {
+    const out = join(tmp, "refine.json");
+    const grid = ["baselines", "--model", "sit-tiny", "--steps", "3", "--n", "10", "--schedules", "uniform", "--starts", "0.05", "--out", out];
+    expect(adagen(...grid, "--guidance", "1,3", "--quiet").code).toBe(0);
+    const searched = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["3"];
+    const refine = ["baselines", "--model", "sit-tiny", "--steps", "3", "--refine-times", "0.4", "--refine-sweeps", "1", "--refine-n", "20", "--out", out];
+    const r = adagen(...refine);
+    expect(r.code, r.stderr).toBe(0);
+    type Row = { schedule: { times?: number[]; guidance: number }; fid: number };
+    const search = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["3"];
+    const { from, grid: moves } = search.refined as { from: Row; grid: Row[] };
+    // It starts from the grid's winner, scored on the refinement's 20 samples, and the grid itself is kept.
+    expect(from.schedule).toEqual(searched.best.schedule);
+    expect(search.grid).toEqual(searched.grid);
+    expect(search.refined).toMatchObject({ fractions: [0.4], sweeps: 1, samples: 20 });
+    // One pass: each of the 2 interior points (uniform from 0.05 over 3 steps: 0.05, 0.3633, 0.6767, 0.99) moved
+    // 0.4 of its gap towards the noise, then, unless that was taken, towards the data; the ends never move.
+    expect(moves.length).toBeGreaterThanOrEqual(2);
+    expect(moves.length).toBeLessThanOrEqual(4);
+    expect(moves[0].schedule.times!.map((t) => Number(t.toFixed(4)))).toEqual([0.05, 0.238, 0.6767, 0.99]);
+    for (const m of moves) expect([m.schedule.times![0], m.schedule.times![3]]).toEqual([0.05, 0.99]);
+    for (const m of moves) expect(m.schedule.guidance).toBe(from.schedule.guidance);
+    // The best is the start or a move that beats it by more than 0.5 %; compare's baseline is that schedule.
+    const lowest = [from, ...moves].reduce((a, b) => (b.fid < a.fid ? b : a));
+    if (lowest.fid < from.fid * 0.995) expect(search.best).toEqual(lowest);
+    else expect(search.best).toEqual(from);
+    expect(r.stdout.trim()).toBe(`sit-tiny T=3: ${describeSchedule(search.best.schedule)}, validation FID ${search.best.fid.toFixed(2)} on 20 samples`);
+    expect(r.stderr).toContain("time point 1 moved towards the noise by 0.4 of its gap: FID");
+    // Refining again starts from the grid's winner, not from the last refinement.
+    expect(adagen(...refine, "--quiet").code).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["3"].refined.from).toEqual(from);
+    expectUsageError(adagen(...refine, "--guidance", "1"), /--refine-times refines the search already in --out; it takes no grid flag \(--guidance\)/);
+    expectUsageError(adagen(...refine.map((a) => (a === "3" ? "5" : a))), /holds no 5-step search of sit-tiny; run adagen baselines --steps 5 first/);
+    expectUsageError(adagen(...grid, "--refine-n", "20"), /--refine-n sets a refinement of the time points: give --refine-times too/);
+    expectUsageError(adagen(...refine.map((a) => (a === "0.4" ? "1" : a))), /--refine-times: each move is a fraction of a gap strictly between 0 and 1, got 1/);
+  });
+
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {
     const r = adagen("compare", "--model", "dit-tiny", "--steps", "2,3", "--n", "16", "--policy-dir", POLICIES, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);

@@ -4,6 +4,7 @@
  */
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, searchBaselines } from "./baselines.js";
+import { REFINE_DEFAULTS, refineBaselines } from "./baseline-refine.js";
 import { compare, formatCompare } from "./compare.js";
 import { TRAIN_STATS } from "./scoring.js";
 import { InputError, MAX_BEST_OF, MAX_LOOKAHEAD, NonFiniteError, describeSchedule } from "@adagen/core";
@@ -86,6 +87,9 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     merge: { kind: "bool" },
     rescore: { kind: "int", min: 1 },
     "rescore-n": { kind: "int", min: 2 },
+    "refine-times": { kind: "numberList", min: 0, max: 1 },
+    "refine-sweeps": { kind: "int", min: 1 },
+    "refine-n": { kind: "int", min: 2 },
     out: { kind: "string" },
   },
   dial: {
@@ -324,6 +328,14 @@ over (run again with the remaining step counts).
                        the winner from those: on 1,000 samples neighbouring candidates differ by less than the
                        FID's noise (default off; a --merge keeps the file's K and reuses rows it already rescored)
   --rescore-n N        samples per rescored candidate (default ${BASELINE_DEFAULTS.rescoreN})
+  --refine-times LIST  instead of a grid search: refine the winner already in --out (diffusion, flow) by moving
+                       one interior time point at a time by each fraction of LIST of its gap to a neighbour
+                       (e.g. 0.4,0.2: coarse, then fine), both ways, taking a move that lowers FID by more than
+                       ${REFINE_DEFAULTS.minGain * 100} %; scored on the search's seed; its winner becomes the best (a policy places every
+                       time point, a named grid only the start). Takes no grid flag; a later grid search of that
+                       step count replaces the refinement
+  --refine-sweeps N    passes over the interior points per fraction (default ${REFINE_DEFAULTS.sweeps}; a pass without a move ends it)
+  --refine-n N         samples per refined candidate (default the search's rescore samples, else ${BASELINE_DEFAULTS.rescoreN})
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
   --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)
@@ -426,12 +438,12 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       }
       case "baselines": {
-        const r = await searchBaselines(flags, quiet);
+        const r = flags.has("refine-times") ? await refineBaselines(flags, quiet) : await searchBaselines(flags, quiet);
         if (json) out(JSON.stringify(r.file));
         else {
           for (const steps of r.steps) {
             const search = r.file.models[r.model][String(steps)];
-            const samples = search.rescored?.samples ?? search.samples;
+            const samples = search.refined?.samples ?? search.rescored?.samples ?? search.samples;
             out(`${r.model} T=${steps}: ${describeSchedule(search.best.schedule)}, validation FID ${search.best.fid.toFixed(2)} on ${samples} samples`);
           }
         }

@@ -125,6 +125,10 @@ export {
   guidancePerDecision,
   guidancePerEvaluation,
   scheduleGuidance,
+  descendTimePoints,
+  moveTimePoint,
+  type TimePointDescentOptions,
+  type TimePointTrial,
 } from "./ode/index.js";
 export {
   CardFields,

@@ -16,3 +16,4 @@ export {
   type MultiStepArgs,
 } from "./dpm-solver.js";
 export { batchDim, checkSameLength } from "./batch.js";
+export { descendTimePoints, moveTimePoint, type TimePointDescentOptions, type TimePointTrial } from "./time-point-descent.js";

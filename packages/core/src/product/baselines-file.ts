@@ -38,6 +38,23 @@ export interface BaselineSearch {
   reference: string;
   grid: BaselineResult[];
   rescored?: BaselineRescore;
+  /** The winner's interior time points tuned by `adagen baselines --refine-times` (then `best` is its result). */
+  refined?: BaselineRefinement;
+}
+
+/**
+ * A time-point search's winner refined by coordinate descent over its interior time points (core's
+ * `descendTimePoints`), on `samples` images of the search's seed; `grid` holds every move scored, in order.
+ */
+export interface BaselineRefinement {
+  /** The grid's winner, scored on these samples: where the descent started. */
+  from: BaselineResult;
+  fractions: number[];
+  sweeps: number;
+  minGain: number;
+  samples: number;
+  grid: BaselineResult[];
+  skipped?: { schedule: ScoredSchedule; reason: string }[];
 }
 
 export interface BaselinesFile {
@@ -115,7 +132,10 @@ export function bestConstantGuidance(search: BaselineSearch): BaselineResult {
 /** "The baseline": the searched best, or the model's heuristic when none was searched. */
 export function baselineFor(model: AdaGenModel, steps: number, file?: string): { schedule: ScheduleRequest; sampler: string } {
   const searched = bestBaseline(model, steps, file);
-  if (searched) return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched)` };
+  if (searched) {
+    const refined = searched.refined ? `, its time points refined over ${searched.refined.grid.length} moves` : "";
+    return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched${refined})` };
+  }
   const schedule = heuristicSchedule(model);
   return { schedule, sampler: `${describeSchedule(schedule)} (heuristic; no searched baseline)` };
 }

@@ -13,6 +13,7 @@ export {
   scheduleKey,
   topCandidates,
   type BaselineRescore,
+  type BaselineRefinement,
   type BaselineResult,
   type BaselineSearch,
   type BaselinesFile,
