@@ -13,6 +13,8 @@
 # maskgit-tiny:16:1 for the cores' time) is that run's iteration 1, within about 0.01 of its start in every action. Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
+# Since stop 41 dit-tiny's 4-step file is not this script's dit-tiny:4 run: it is bench:class-choice-policy's fit
+# followed by PPO (adagen train --warm-start), commands in packages/zoo/policies/README.md ("Stop 41").
 set -eu
 for spec in ${*:-dit-tiny:4:400 dit-tiny:8:200 dit-tiny:16:5 sit-tiny:4:5 sit-tiny:8:5 sit-tiny:16:5 maskgit-tiny:4:5 maskgit-tiny:8:5 maskgit-tiny:16:5 var-tiny:6:100}; do
   model=${spec%%:*}
