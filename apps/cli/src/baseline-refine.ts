@@ -11,9 +11,7 @@ import {
   checkImageCount,
   descendTimePoints,
   describeSchedule,
-  generateImages,
   initTensorflow,
-  InputError,
   readBaselines,
   scheduleKey,
   type BaselineResult,
@@ -22,7 +20,7 @@ import {
 } from "@adagen/core";
 import { ProgressBar } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
-import { BASELINE_DEFAULTS, writeBaselinesFile, type SearchResult } from "./baselines.js";
+import { BASELINE_DEFAULTS, scoreSchedule, writeBaselinesFile, type SearchResult } from "./baselines.js";
 import { UsageError, getModel, openModel, stepListOf } from "./models.js";
 
 export const REFINE_DEFAULTS = { sweeps: 2, minGain: 0.005 } as const;
@@ -60,16 +58,9 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
       const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, fractions.length * sweeps * (steps - 1) * 2 * samples, "images (at most)", !quiet);
       let done = 0;
       const score = async (schedule: ScoredSchedule): Promise<BaselineResult | { skipped: string }> => {
-        let images;
-        try {
-          images = await generateImages(model, { kind: "schedule", schedule }, samples, search.seed, (d) => bar.update(done + d));
-        } catch (err) {
-          if (!(err instanceof InputError)) throw err;
-          return { skipped: err.message };
-        } finally {
-          done += samples;
-        }
-        return { schedule, ...(await scorer.score(images)) };
+        const scored = await scoreSchedule(model, scorer, schedule, samples, search.seed, (d) => bar.update(done + d));
+        done += samples;
+        return scored;
       };
       const describeTrial = (trial: TimePointTrial, current: { times: number[]; score: number }) => {
         const what = `time point ${trial.point} moved ${trial.fraction > 0 ? "towards the noise" : "towards the data"} by ${Math.abs(trial.fraction)} of its gap`;

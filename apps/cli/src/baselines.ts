@@ -110,6 +110,28 @@ function mergeGrids(previous: BaselineSearch, results: BaselineResult[]): Baseli
   return [...previous.grid.filter((r) => !fresh.has(scheduleKey(r.schedule))), ...results];
 }
 
+/**
+ * One schedule's images on `n` samples of `seed`, scored, or the sampler's reason for refusing it (an input error);
+ * `onProgress` gets the images made so far.
+ */
+export async function scoreSchedule(
+  model: Awaited<ReturnType<typeof openModel>>,
+  scorer: Scorer,
+  schedule: ScoredSchedule,
+  n: number,
+  seed: number,
+  onProgress: (done: number) => void,
+): Promise<BaselineResult | { skipped: string }> {
+  let images;
+  try {
+    images = await generateImages(model, { kind: "schedule", schedule }, n, seed, onProgress);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return { skipped: err.message };
+  }
+  return { schedule, ...(await scorer.score(images)) };
+}
+
 /** Each schedule's images on `n` samples of `seed`, scored; those the sampler cannot run are listed with the reason. */
 async function scoreSchedules(
   model: Awaited<ReturnType<typeof openModel>>,
@@ -122,16 +144,12 @@ async function scoreSchedules(
   const results: BaselineResult[] = [];
   const skipped: NonNullable<BaselineSearch["skipped"]> = [];
   for (const [i, schedule] of schedules.entries()) {
-    let images;
-    try {
-      images = await generateImages(model, { kind: "schedule", schedule }, n, seed, (d) => bar.update(i * n + d));
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      skipped.push({ schedule, reason: err.message });
-      bar.line((i + 1) * n, `${describeSchedule(schedule)}: skipped (${err.message})`);
+    const scored = await scoreSchedule(model, scorer, schedule, n, seed, (d) => bar.update(i * n + d));
+    if ("skipped" in scored) {
+      skipped.push({ schedule, reason: scored.skipped });
+      bar.line((i + 1) * n, `${describeSchedule(schedule)}: skipped (${scored.skipped})`);
       continue;
     }
-    const scored = { schedule, ...(await scorer.score(images)) };
     results.push(scored);
     const best = lowestFid(results);
     bar.line((i + 1) * n, `${describeSchedule(schedule)}: FID ${scored.fid.toFixed(2)} | best ${describeSchedule(best.schedule)}: ${best.fid.toFixed(2)}`);
