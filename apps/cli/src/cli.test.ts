@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -455,6 +455,34 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(adagen(...refine.map((a) => (a === "3" ? "5" : a))), /holds no 5-step search of sit-tiny; run adagen baselines --steps 5 first/);
     expectUsageError(adagen(...grid, "--refine-n", "20"), /--refine-n sets a refinement of the time points: give --refine-times too/);
     expectUsageError(adagen(...refine.map((a) => (a === "0.4" ? "1" : a))), /--refine-times: each move is a fraction of a gap strictly between 0 and 1, got 1/);
+  });
+
+  it("baselines --refine-times refines maskgit's mask ratios (the first and last stay) and refuses var's scales", () => {
+    const out = join(tmp, "refine-maskgit.json");
+    const grid = ["baselines", "--model", "maskgit-tiny", "--steps", "3", "--n", "10", "--schedules", "cosine", "--guidance", "1", "--mask-temps", "1", "--sample-temps", "1", "--out", out];
+    expect(adagen(...grid, "--quiet").code).toBe(0);
+    const r = adagen("baselines", "--model", "maskgit-tiny", "--steps", "3", "--refine-times", "0.4", "--refine-sweeps", "1", "--refine-n", "20", "--out", out);
+    expect(r.code, r.stderr).toBe(0);
+    type Row = { schedule: { maskRatios?: number[]; guidance: number; name: string }; fid: number };
+    const search = JSON.parse(readFileSync(out, "utf8")).models["maskgit-tiny"]["3"];
+    const { from, grid: moves } = search.refined as { from: Row; grid: Row[] };
+    expect(from.schedule.maskRatios).toBeUndefined();
+    // The cosine's ratios after steps 1-3 (cos(π/2 · (k + 1 − 0.001)/3)); the first moved up by 0.4 of its gap to 1.
+    const cosine = [0, 1, 2].map((k) => Math.cos((Math.PI / 2) * ((k + 1 - 0.001) / 3)));
+    expect(moves.length).toBeGreaterThanOrEqual(2);
+    expect(moves.length).toBeLessThanOrEqual(4);
+    expect(moves[0].schedule.maskRatios!.map((m) => Number(m.toFixed(4)))).toEqual([cosine[0] + 0.4 * (1 - cosine[0]), cosine[1], cosine[2]].map((m) => Number(m.toFixed(4))));
+    for (const m of moves) expect(m.schedule.maskRatios![2]).toBeCloseTo(cosine[2], 6);
+    for (const m of moves) expect({ ...m.schedule, maskRatios: undefined }).toEqual({ ...from.schedule, maskRatios: undefined });
+    expect(r.stderr).toContain("mask ratio after step 1 moved up (more kept masked) by 0.4 of its gap: FID");
+    expect(r.stdout.trim()).toBe(`maskgit-tiny T=3: ${describeSchedule(search.best.schedule)}, validation FID ${search.best.fid.toFixed(2)} on 20 samples`);
+    const zoo = JSON.parse(readFileSync(join(ROOT, "packages/zoo/baselines.json"), "utf8"));
+    const varOnly = join(tmp, "refine-var.json");
+    writeFileSync(varOnly, JSON.stringify({ format: "adagen-baselines", models: { "var-tiny": { "6": zoo.models["var-tiny"]["6"] } } }));
+    expectUsageError(
+      adagen("baselines", "--model", "var-tiny", "--steps", "6", "--refine-times", "0.4", "--refine-n", "20", "--out", varOnly),
+      /--refine-times applies to samplers with time points \(diffusion, flow\) or mask ratios \(maskgit\); var-tiny's has neither/,
+    );
   });
 
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {

@@ -328,12 +328,12 @@ over (run again with the remaining step counts).
                        the winner from those: on 1,000 samples neighbouring candidates differ by less than the
                        FID's noise (default off; a --merge keeps the file's K and reuses rows it already rescored)
   --rescore-n N        samples per rescored candidate (default ${BASELINE_DEFAULTS.rescoreN})
-  --refine-times LIST  instead of a grid search: refine the winner already in --out (diffusion, flow) by moving
-                       one interior time point at a time by each fraction of LIST of its gap to a neighbour
-                       (e.g. 0.4,0.2: coarse, then fine), both ways, taking a move that lowers FID by more than
-                       ${REFINE_DEFAULTS.minGain * 100} %; scored on the search's seed; its winner becomes the best (a policy places every
-                       time point, a named grid only the start). Takes no grid flag; a later grid search of that
-                       step count replaces the refinement
+  --refine-times LIST  instead of a grid search: refine the winner already in --out by moving one interior time
+                       point (diffusion, flow; maskgit: the mask ratio after one step) at a time by each fraction
+                       of LIST of its gap to a neighbour (e.g. 0.4,0.2: coarse, then fine), both ways, taking a
+                       move that lowers FID by more than ${REFINE_DEFAULTS.minGain * 100} %; scored on the search's seed; its winner becomes
+                       the best (a policy places every time point, a named grid only the start). Takes no grid
+                       flag; a later grid search of that step count replaces the refinement
   --refine-sweeps N    passes over the interior points per fraction (default ${REFINE_DEFAULTS.sweeps}; a pass without a move ends it)
   --refine-n N         samples per refined candidate (default the search's rescore samples, else ${BASELINE_DEFAULTS.rescoreN})
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})

@@ -36,6 +36,14 @@ describe("maskgitAdapter", () => {
       expect(() => opened.scheduleActions!({ name: "cosine", sampleTemperatureEnd: 0.8 })).toThrow(
         /a sampling temperature ramp to 0.8 needs its first temperature \(sampleTemperature\)/,
       );
+      // Its own mask ratios replace the named schedule's column, the other columns untouched; bad ones are named.
+      const own = opened.scheduleActions!({ name: "cosine", guidance: 2, maskRatios: [0.8, 0.3, 0.01] });
+      expect(own.map((r) => r[0])).toEqual([0.8, 0.3, 0.01]);
+      expect(own.map((r) => r.slice(1))).toEqual(constant.map((r) => r.slice(1)));
+      expect(Array.from(opened.scheduleTimes({ name: "linear", maskRatios: [0.8, 0.3, 0.01] }))).toEqual([0.8, 0.3, 0.01]);
+      expect(() => opened.scheduleActions!({ name: "cosine", maskRatios: [0.8, 0.3] })).toThrow(/3 steps take 3 mask ratios, got 2/);
+      expect(() => opened.scheduleActions!({ name: "cosine", maskRatios: [0.8, 0.3, 0] })).toThrow(/mask ratio 2 must be in \(0, 1\) \(sigmoid range\), got 0/);
+      expect(() => opened.scheduleActions!({ name: "cosine", maskRatios: [0.8, 0.9, 0.01] })).toThrow(/mask ratio 1 \(0.9\) must be below the one before \(0.8\)/);
       expect(() => opened.scheduleTimes({ name: "cosine", start: 0.5 })).toThrow(/takes no start time, shift or time points/);
       expect(() => opened.scheduleTimes({ name: "karras" })).toThrow(/not one of maskgit-tiny's \(cosine, linear, square\)/);
     } finally {

@@ -128,6 +128,7 @@ export const maskgitAdapter: GeneratorAdapter = {
         samplingTemperature: s.sampleTemperature ?? h.samplingTemperature,
         samplingTemperatureEnd: s.sampleTemperatureEnd,
         maskSchedule: s.name as MaskScheduleName,
+        maskRatios: s.maskRatios,
         constantGuidance: s.guidance,
         guidanceEnd: s.guidanceEnd,
       });

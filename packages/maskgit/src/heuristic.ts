@@ -44,8 +44,17 @@ export interface FixedGuidance {
   guidanceEnd?: number;
 }
 
+/** A fixed schedule's own mask ratios instead of a named schedule's (a baseline refined point by point). */
+export interface FixedMaskRatios {
+  /** The T mask ratios, each in (0, 1) and below the one before; the named `maskSchedule` is then ignored. */
+  maskRatios?: readonly number[];
+}
+
 /** T rows [maskRatio, maskTemperature, sampleTemperature, guidanceScale] of a fixed schedule (the heuristic by default). */
-export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & FixedGuidance & { maskSchedule?: MaskScheduleName } = {}): number[][] {
+export function maskGitSchedule(
+  T: number,
+  options: MaskGitHeuristicOptions & FixedGuidance & FixedMaskRatios & { maskSchedule?: MaskScheduleName } = {},
+): number[][] {
   if (!(Number.isInteger(T) && T >= 1)) throw new RangeError(`steps must be a positive integer, got ${T}`);
   const tempInit = options.tempInit ?? 1;
   const cfgInit = options.cfgInit ?? 1;
@@ -55,6 +64,14 @@ export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & Fi
     if (!(v > 0 && Number.isFinite(v))) throw new RangeError(`${name} must be > 0 (softplus range), got ${v}`);
   const ratio = MASK_SCHEDULES[options.maskSchedule ?? "cosine"];
   if (!ratio) throw new RangeError(`mask schedule must be one of ${Object.keys(MASK_SCHEDULES).join(", ")}, got "${String(options.maskSchedule)}"`);
+  const ratios = options.maskRatios;
+  if (ratios !== undefined) {
+    if (ratios.length !== T) throw new RangeError(`${T} steps take ${T} mask ratios, got ${ratios.length}`);
+    ratios.forEach((m, k) => {
+      if (!(m > 0 && m < 1)) throw new RangeError(`mask ratio ${k} must be in (0, 1) (sigmoid range), got ${m}`);
+      if (k > 0 && !(m < ratios[k - 1])) throw new RangeError(`mask ratio ${k} (${m}) must be below the one before (${ratios[k - 1]}): each step reveals tokens`);
+    });
+  }
   const w = options.constantGuidance;
   if (w !== undefined && !(w > 0)) throw new RangeError(`constant guidance must be > 0 (softplus range), got ${w}`);
   const end = options.guidanceEnd;
@@ -66,7 +83,7 @@ export function maskGitSchedule(T: number, options: MaskGitHeuristicOptions & Fi
   const sampling = linearRamp(T, samp, sampEnd);
   return Array.from({ length: T }, (_, k) => {
     const r = (k + 1 - 0.001) / T;
-    return [ratio(r), tempInit * (1 - r), sampling[k], fixed ? fixed[k] : (cfgInit * (k + 0.001)) / T];
+    return [ratios ? ratios[k] : ratio(r), tempInit * (1 - r), sampling[k], fixed ? fixed[k] : (cfgInit * (k + 0.001)) / T];
   });
 }
 

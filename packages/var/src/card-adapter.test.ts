@@ -30,7 +30,8 @@ describe("varAdapter", () => {
       const fixed = await opened.sampleSchedule({ name: "constant" }, labels, 5);
       expect(Array.from(fixed.data)).toEqual(Array.from(samples.data));
       expect(opened.scheduleActions!({ name: "constant", topK: 20, guidance: 3 })).toEqual(varSchedule(6, { ...DEFAULTS, topK: 20, cfg: 3 }));
-      expect(() => opened.scheduleActions!({ name: "constant", maskTemperature: 2 })).toThrow(/takes no start time, shift, time points or masking temperature/);
+      expect(() => opened.scheduleActions!({ name: "constant", maskTemperature: 2 })).toThrow(/takes no start time, shift, time points, mask ratios or masking temperature/);
+      expect(() => opened.scheduleActions!({ name: "constant", maskRatios: [0.5] })).toThrow(/takes no start time, shift, time points, mask ratios or masking temperature/);
       // A multiplier ramp: 1 at scale 0 to 3 at scale 5, the other columns untouched.
       const ramp = opened.scheduleActions!({ name: "constant", guidance: 1, guidanceEnd: 3 });
       expect(ramp.map((row) => row[0])).toEqual([1, 1.4, 1.8, 2.2, 2.6, 3].map((w, k) => (k === 0 || k === 5 ? w : expect.closeTo(w, 12))));

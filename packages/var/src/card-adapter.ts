@@ -106,8 +106,8 @@ export const varAdapter: GeneratorAdapter = {
     const g = card.generator;
     const rowsOf = (s: ScheduleRequest) => {
       if (s.name !== "constant") throw new RangeError(`schedule "${s.name}" is not one of ${card.name}'s (${VAR_SCHEDULES.join(", ")})`);
-      if (s.start !== undefined || s.shift !== undefined || s.times !== undefined || s.maskTemperature !== undefined)
-        throw new RangeError(`schedule "${s.name}" of a var model takes no start time, shift, time points or masking temperature`);
+      if (s.start !== undefined || s.shift !== undefined || s.times !== undefined || s.maskRatios !== undefined || s.maskTemperature !== undefined)
+        throw new RangeError(`schedule "${s.name}" of a var model takes no start time, shift, time points, mask ratios or masking temperature`);
       if (s.guidanceEnd !== undefined && s.guidance === undefined)
         throw new RangeError(`a guidance ramp to ${s.guidanceEnd} needs its first weight (guidance)`);
       if (s.sampleTemperatureEnd !== undefined && s.sampleTemperature === undefined)

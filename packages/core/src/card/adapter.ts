@@ -27,6 +27,11 @@ export interface ScheduleRequest {
    * policy's starting schedule (steps + 1 points, each at least its gap past the previous).
    */
   times?: number[];
+  /**
+   * MaskGIT: the T mask ratios themselves (the share of tokens still masked after each step), in place of the named
+   * schedule's (which then only says where they came from); each in (0, 1), falling step to step.
+   */
+  maskRatios?: number[];
   /** MaskGIT: the masking (Gumbel) temperature's starting value (it falls to 0); the heuristic's when omitted. */
   maskTemperature?: number;
   /** MaskGIT, VAR: the constant sampling temperature; the heuristic's when omitted. With `sampleTemperatureEnd`, the first step's. */

@@ -38,12 +38,12 @@ export interface BaselineSearch {
   reference: string;
   grid: BaselineResult[];
   rescored?: BaselineRescore;
-  /** The winner's interior time points tuned by `adagen baselines --refine-times` (then `best` is its result). */
+  /** The winner's interior time points (MaskGIT: mask ratios) tuned by `adagen baselines --refine-times` (then `best` is its result). */
   refined?: BaselineRefinement;
 }
 
 /**
- * A time-point search's winner refined by coordinate descent over its interior time points (core's
+ * A search's winner refined by coordinate descent over its interior time points (MaskGIT: its mask ratios; core's
  * `descendTimePoints`), on `samples` images of the search's seed; `grid` holds every move scored, in order.
  */
 export interface BaselineRefinement {
@@ -66,13 +66,14 @@ export interface BaselinesFile {
 /**
  * `uniform, w = 1.5` / `shifted (shift 3) from 0.05, w = 2` (the start is named when the request sets one) / `karras
  * from 0.8, w = 0.5 → 1.5` (a linear guidance ramp over the model evaluations) / `logsnr from 0.7 at times 0.7, 0.3,
- * 0.01, w = 1` (explicit time points, to 4 digits); a request
+ * 0.01, w = 1` (explicit time points, to 4 digits; MaskGIT's mask ratios likewise, `cosine at mask ratios 0.92, …`); a request
  * without a guidance weight keeps the heuristic's (MaskGIT's ramp): `cosine, heuristic guidance`.
  */
 export function describeSchedule(s: ScheduleRequest): string {
   const ramp = s.guidanceEnd === undefined ? "" : ` → ${s.guidanceEnd}`;
   const w = s.guidance === undefined ? "heuristic guidance" : `w = ${s.guidance}${ramp}`;
-  const times = s.times ? ` at times ${s.times.map((t) => Number(t.toPrecision(4))).join(", ")}` : "";
+  const points = (label: string, values?: number[]) => (values ? ` at ${label} ${values.map((t) => Number(t.toPrecision(4))).join(", ")}` : "");
+  const times = points("times", s.times) + points("mask ratios", s.maskRatios);
   return `${s.name}${s.name === "shifted" ? ` (shift ${s.shift})` : ""}${s.start === undefined ? "" : ` from ${s.start}`}${times}, ${w}${describeSearchKeys(s)}`;
 }
 
