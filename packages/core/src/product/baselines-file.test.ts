@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bestConstantGuidance, describeSchedule, describeSearchKeys, lowestFid, scheduleKey, topCandidates } from "./baselines-file.js";
+import type { AdaGenModel } from "./model.js";
+import { baselineFor, bestConstantGuidance, describeSchedule, describeSearchKeys, lowestFid, scheduleKey, topCandidates } from "./baselines-file.js";
 
 describe("describeSchedule", () => {
   it("names the schedule, start, guidance (constant, ramp or the heuristic's) and the token samplers' settings", () => {
@@ -8,6 +12,7 @@ describe("describeSchedule", () => {
     expect(describeSchedule({ name: "karras", start: 0.8, guidance: 0.5, guidanceEnd: 1.5 })).toBe("karras from 0.8, w = 0.5 → 1.5");
     expect(describeSchedule({ name: "logsnr", start: 0.7, times: [0.7, 0.3014372, 0.01], guidance: 1 })).toBe("logsnr from 0.7 at times 0.7, 0.3014, 0.01, w = 1");
     expect(describeSchedule({ name: "cosine" })).toBe("cosine, heuristic guidance");
+    expect(describeSchedule({ name: "cosine", maskRatios: [0.9541, 0.70738, 0.0004], guidance: 1 })).toBe("cosine at mask ratios 0.9541, 0.7074, 0.0004, w = 1");
     expect(describeSchedule({ name: "cosine", guidance: 1, guidanceEnd: 3, maskTemperature: 15, sampleTemperature: 0.9 })).toBe(
       "cosine, w = 1 → 3, mask temperature 15, sampling temperature 0.9",
     );
@@ -45,5 +50,19 @@ describe("choosing from a search", () => {
     const rescored = { top: 2, samples: 5000, grid: [row(1, 4.1, 3), row(3, 4.3)] };
     expect(bestConstantGuidance({ ...search, rescored })).toBe(rescored.grid[1]);
     expect(bestConstantGuidance({ ...search, rescored: { ...rescored, grid: [rescored.grid[0]] } })).toBe(grid[3]);
+  });
+});
+
+describe("baselineFor", () => {
+  it("names a refined search's refinement by what it moved: time points, or a MaskGIT schedule's mask ratios", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "baselines-")), "baselines.json");
+    const from = { schedule: { name: "cosine", guidance: 1 }, fid: 5, classAccuracy: 0.9 };
+    const moved = { schedule: { name: "cosine", guidance: 1, maskRatios: [0.95, 0.3, 0.001] }, fid: 4.5, classAccuracy: 0.9 };
+    const search = { best: moved, samples: 10, seed: 7919, reference: "r", grid: [from], refined: { from, fractions: [0.4], sweeps: 1, minGain: 0.005, samples: 10, grid: [moved] } };
+    writeFileSync(file, JSON.stringify({ format: "adagen-baselines", models: { m: { "3": search } } }));
+    // The function reads only the model's name and its card's paradigm.
+    const model = (paradigm: string) => ({ name: "m", card: { paradigm } }) as unknown as AdaGenModel;
+    expect(baselineFor(model("maskgit"), 3, file)).toEqual({ schedule: moved.schedule, sampler: "cosine at mask ratios 0.95, 0.3, 0.001, w = 1 (best of 1 searched, its mask ratios refined over 1 moves)" });
+    expect(baselineFor(model("flow"), 3, file).sampler).toMatch(/its time points refined over 1 moves\)$/);
   });
 });

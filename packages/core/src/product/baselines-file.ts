@@ -134,7 +134,8 @@ export function bestConstantGuidance(search: BaselineSearch): BaselineResult {
 export function baselineFor(model: AdaGenModel, steps: number, file?: string): { schedule: ScheduleRequest; sampler: string } {
   const searched = bestBaseline(model, steps, file);
   if (searched) {
-    const refined = searched.refined ? `, its time points refined over ${searched.refined.grid.length} moves` : "";
+    const points = model.card.paradigm === "maskgit" ? "mask ratios" : "time points";
+    const refined = searched.refined ? `, its ${points} refined over ${searched.refined.grid.length} moves` : "";
     return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched${refined})` };
   }
   const schedule = heuristicSchedule(model);
