@@ -28,14 +28,10 @@ for spec in ${*:-dit-tiny:4:400 dit-tiny:8:40 dit-tiny:16:5 sit-tiny:4:5 sit-tin
   # ramps of ../baselines.json), hence --init best-constant; the others start from the searched best, ramp included.
   # A resumed run keeps its own reward and start (run.json).
   case "$model-$steps" in
-    dit-tiny-4)
+    dit-tiny-4 | dit-tiny-8)
       reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional"
-      init="--init best-constant"
-      ;;
-    dit-tiny-8)
-      # Since stop 43 from the searched best with its interior time points refined (it beats the stop-27 policy).
-      reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx --influence-unconditional"
-      init="--init best"
+      # Since stop 43 the 8-step run starts from its refined searched best, which the stop-27 policy no longer beat.
+      if [ "$steps" = 4 ]; then init="--init best-constant"; else init="--init best"; fi
       ;;
     var-tiny-6)
       reward="--reward influence --reward-backbone packages/zoo/models/fmnist-fidelity.onnx#logits"

@@ -3,8 +3,9 @@
  * mask ratios) tuned one at a time (core's `descendTimePoints`). A policy places every time point (sets every mask
  * ratio); the named grids place only the start (follow one named curve), so without this "the policy beats the best
  * fixed schedule" would compare against a weaker schedule than a fixed one can be (docs/method.md §14 item 25).
- * Scored like the rescore: FID on the search's seed against the training statistics, on `--refine-n` samples. The refinement is written into the search
- * (`refined`) and its winner becomes the search's `best`; a later grid search of that step count replaces it.
+ * Scored like the rescore: FID on the search's seed against the training statistics, on `--refine-n` samples. The
+ * refinement is written into the search (`refined`) and its winner becomes the search's `best`; a later grid search
+ * of that step count replaces it.
  */
 import {
   Scorer,
