@@ -5,7 +5,8 @@
  * fixed schedule" would compare against a weaker schedule than a fixed one can be (docs/method.md §14 item 25).
  * Scored like the rescore: FID on the search's seed against the training statistics, on `--refine-n` samples. The
  * refinement is written into the search (`refined`) and its winner becomes the search's `best`; a later grid search
- * of that step count replaces it.
+ * of that step count replaces it. `--refine-continue` starts a further pass from the refinement's best instead of the
+ * grid's winner, on the same samples, and does not score again a sampler an earlier pass scored.
  */
 import {
   Scorer,
@@ -19,10 +20,11 @@ import {
   type ScoredSchedule,
   type TimePointTrial,
 } from "@adagen/core";
+import { maskedCount } from "@adagen/maskgit";
 import { ProgressBar } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
 import { BASELINE_DEFAULTS, scoreSchedule, writeBaselinesFile, type SearchResult } from "./baselines.js";
-import { UsageError, getModel, openModel, stepListOf, type OpenedModel } from "./models.js";
+import { UsageError, getModel, openModel, stepListOf, type ModelEntry, type OpenedModel } from "./models.js";
 
 export const REFINE_DEFAULTS = { sweeps: 2, minGain: 0.005 } as const;
 
@@ -33,6 +35,8 @@ const GRID_FLAGS = ["n", "seed", "guidance", "guidance-ends", "schedules", "star
 interface RefinablePoints {
   points: number[];
   request(points: number[]): ScoredSchedule;
+  /** The sampler the points run: MaskGIT's ratios act only through the masked counts ⌊N·m⌋, so moves that keep them are one sampler. */
+  samplerKey(points: readonly number[]): string;
   describeMove(point: number, fraction: number): string;
 }
 
@@ -41,22 +45,24 @@ interface RefinablePoints {
  * 1, all masked before the first step (the last ratio reveals every token). A move towards the previous point is
  * towards the noise, or towards more tokens kept masked.
  */
-function refinablePoints(model: OpenedModel, schedule: ScoredSchedule, modelName: string): RefinablePoints {
+function refinablePoints(model: OpenedModel, schedule: ScoredSchedule, entry: ModelEntry): RefinablePoints {
   const keys = model.env.actionSpec.keys.map((key) => key.name);
   const by = (fraction: number) => `by ${Math.abs(fraction)} of its gap`;
   if (keys.includes("nextTime"))
     return {
       points: Array.from(model.scheduleTimes(schedule)),
       request: (times) => ({ ...schedule, times }),
+      samplerKey: (times) => JSON.stringify(times),
       describeMove: (point, fraction) => `time point ${point} moved ${fraction > 0 ? "towards the noise" : "towards the data"} ${by(fraction)}`,
     };
   if (keys.includes("maskRatio"))
     return {
       points: [1, ...model.scheduleTimes(schedule)],
       request: (points) => ({ ...schedule, maskRatios: points.slice(1) }),
+      samplerKey: (points) => points.map((m) => maskedCount(m, entry.card.generator.sampleShape[0])).join(","),
       describeMove: (point, fraction) => `mask ratio after step ${point} moved ${fraction > 0 ? "up (more kept masked)" : "down (more revealed)"} ${by(fraction)}`,
     };
-  throw new UsageError(`--refine-times applies to samplers with time points (diffusion, flow) or mask ratios (maskgit); ${modelName}'s has neither`);
+  throw new UsageError(`--refine-times applies to samplers with time points (diffusion, flow) or mask ratios (maskgit); ${entry.name}'s has neither`);
 }
 
 export async function refineBaselines(flags: Flags, quiet: boolean): Promise<SearchResult> {
@@ -65,6 +71,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const fractions = flags.list("refine-times") ?? [];
   for (const f of fractions) if (!(f > 0 && f < 1)) throw new UsageError(`--refine-times: each move is a fraction of a gap strictly between 0 and 1, got ${f}`);
   const sweeps = flags.number("refine-sweeps") ?? REFINE_DEFAULTS.sweeps;
+  const continuing = flags.bool("refine-continue");
   const given = GRID_FLAGS.find((f) => flags.has(f));
   if (given) throw new UsageError(`--refine-times refines the search already in --out; it takes no grid flag (--${given})`);
   const out = flags.string("out") ?? "runs/baselines.json";
@@ -73,6 +80,13 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const searches = stepList.map((steps) => {
     const search = file.models[entry.name]?.[String(steps)];
     if (!search) throw new UsageError(`--refine-times: ${out} holds no ${steps}-step search of ${entry.name}; run adagen baselines --steps ${steps} first`);
+    if (continuing) {
+      if (!search.refined) throw new UsageError(`--refine-continue: ${out}'s ${steps}-step search of ${entry.name} has no refinement to continue; run --refine-times without it first`);
+      const n = flags.number("refine-n");
+      // Scores on other samples would not compare with the earlier pass's.
+      if (n !== undefined && n !== search.refined.samples)
+        throw new UsageError(`--refine-n ${n}: the ${steps}-step refinement to continue was scored on ${search.refined.samples} samples; a further pass scores on the same ones`);
+    }
     return search;
   });
 
@@ -81,11 +95,12 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
   try {
     for (const [k, steps] of stepList.entries()) {
       const search = searches[k];
-      const samples = flags.number("refine-n") ?? search.rescored?.samples ?? BASELINE_DEFAULTS.rescoreN;
+      const earlier = continuing ? search.refined : undefined;
+      const samples = earlier?.samples ?? flags.number("refine-n") ?? search.rescored?.samples ?? BASELINE_DEFAULTS.rescoreN;
       checkImageCount(samples, entry.card.image.shape);
       const model = await openModel(entry, steps);
-      // The search's winner before any earlier refinement: refining again starts from the grid's result.
-      const from = search.refined?.from ?? search.best;
+      // A fresh refinement starts from the grid's winner (before any earlier refinement); a continued one from its best.
+      const from = earlier ? search.best : (search.refined?.from ?? search.best);
       const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, fractions.length * sweeps * (steps - 1) * 2 * samples, "images (at most)", !quiet);
       let done = 0;
       const score = async (schedule: ScoredSchedule): Promise<BaselineResult | { skipped: string }> => {
@@ -94,30 +109,41 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
         return scored;
       };
       let refinable: RefinablePoints | undefined;
+      // Every move scored, by sampler: an earlier pass's moves first, so a continued pass does not score them again.
+      const scored = new Map<string, BaselineResult>();
+      const earlierKeys = new Set<string>();
       const describeTrial = (trial: TimePointTrial, current: { times: number[]; score: number }) => {
         const what = refinable!.describeMove(trial.point, trial.fraction);
-        const outcome = "skipped" in trial ? `skipped (${trial.skipped})` : `FID ${trial.score.toFixed(3)}${current.times === trial.times ? ", taken" : ""}`;
+        const before = earlierKeys.has(refinable!.samplerKey(trial.times)) ? " (scored by an earlier pass)" : "";
+        const outcome = "skipped" in trial ? `skipped (${trial.skipped})` : `FID ${trial.score.toFixed(3)}${before}${current.times === trial.times ? ", taken" : ""}`;
         bar.line(done, `${what}: ${outcome} | current ${current.times.map((t) => Number(t.toPrecision(4))).join(", ")}: ${current.score.toFixed(3)}`);
       };
       try {
-        refinable = refinablePoints(model, from.schedule, entry.name);
-        const { points, request } = refinable;
-        // The winner's scores on these samples: the rescore's row when it was scored on them, else scored now.
-        const reuse = search.rescored?.samples === samples ? search.rescored.grid.find((r) => scheduleKey(r.schedule) === scheduleKey(from.schedule)) : undefined;
+        refinable = refinablePoints(model, from.schedule, entry);
+        const { points, request, samplerKey } = refinable;
+        for (const row of earlier?.grid ?? []) scored.set(samplerKey(refinablePoints(model, row.schedule, entry).points), row);
+        for (const key of scored.keys()) earlierKeys.add(key);
+        // The start's scores on these samples: the continued refinement's best, or the rescore's row when it was
+        // scored on them, else scored now.
+        const reuse = earlier ? from : search.rescored?.samples === samples ? search.rescored.grid.find((r) => scheduleKey(r.schedule) === scheduleKey(from.schedule)) : undefined;
         const start = reuse ?? (await score(from.schedule));
         if ("skipped" in start) throw new UsageError(`--refine-times: the search's best (${describeSchedule(from.schedule)}) cannot run: ${start.skipped}`);
-        const scored = new Map<string, BaselineResult>();
         const result = await descendTimePoints(points, start.fid, async (times) => {
+          const known = scored.get(samplerKey(times));
+          if (known) return known.fid;
           const row = await score(request(times));
           if ("skipped" in row) return row;
-          scored.set(JSON.stringify(times), row);
+          scored.set(samplerKey(times), row);
           return row.fid;
-        }, { fractions, sweeps, minGain: REFINE_DEFAULTS.minGain, onTrial: describeTrial });
+        }, { fractions, sweeps, minGain: REFINE_DEFAULTS.minGain, samplerKey, onTrial: describeTrial });
         const grid = [...scored.values()];
-        const best = scored.get(JSON.stringify(result.times)) ?? start;
-        const skipped = result.trials.flatMap((t) => ("skipped" in t ? [{ schedule: request(t.times), reason: t.skipped }] : []));
+        const best = scored.get(samplerKey(result.times)) ?? start;
+        const skipped = [...(earlier?.skipped ?? []), ...result.trials.flatMap((t) => ("skipped" in t ? [{ schedule: request(t.times), reason: t.skipped }] : []))];
+        const pass = { fractions, sweeps };
         search.best = best;
-        search.refined = { from: start, fractions, sweeps, minGain: REFINE_DEFAULTS.minGain, samples, grid, ...(skipped.length ? { skipped } : {}) };
+        search.refined = earlier
+          ? { ...earlier, grid, ...(skipped.length ? { skipped } : {}), continued: [...(earlier.continued ?? []), pass] }
+          : { from: start, ...pass, minGain: REFINE_DEFAULTS.minGain, samples, grid, ...(skipped.length ? { skipped } : {}) };
         bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)} on ${samples} samples (from ${start.fid.toFixed(2)}, ${grid.length} moves scored)`);
       } catch (err) {
         bar.abort();

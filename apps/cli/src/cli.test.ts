@@ -455,6 +455,32 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(adagen(...refine.map((a) => (a === "3" ? "5" : a))), /holds no 5-step search of sit-tiny; run adagen baselines --steps 5 first/);
     expectUsageError(adagen(...grid, "--refine-n", "20"), /--refine-n sets a refinement of the time points: give --refine-times too/);
     expectUsageError(adagen(...refine.map((a) => (a === "0.4" ? "1" : a))), /--refine-times: each move is a fraction of a gap strictly between 0 and 1, got 1/);
+
+    // --refine-continue: a further pass from the refinement's best, reusing what an earlier pass scored. The file is
+    // set to a first pass that tried only the first move and found it bad (FID 99), so the continued pass must
+    // start from the grid's winner, take that move's score from the file (not 99 when sampled again), and append.
+    const file = JSON.parse(readFileSync(out, "utf8"));
+    const firstPass = file.models["sit-tiny"]["3"];
+    const bad = { ...moves[0], fid: 99 };
+    Object.assign(firstPass, { best: from, refined: { ...firstPass.refined, grid: [bad] } });
+    writeFileSync(out, JSON.stringify(file));
+    const c = adagen(...refine, "--refine-continue");
+    expect(c.code, c.stderr).toBe(0);
+    const continued = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["3"].refined;
+    expect(c.stderr).toContain("time point 1 moved towards the noise by 0.4 of its gap: FID 99.000 (scored by an earlier pass)");
+    expect(continued).toMatchObject({ from, fractions: [0.4], sweeps: 1, samples: 20, continued: [{ fractions: [0.4], sweeps: 1 }] });
+    expect(continued.grid[0]).toEqual(bad);
+    expect(continued.grid.length).toBeGreaterThan(1);
+    const times = continued.grid.map((m: Row) => JSON.stringify(m.schedule.times));
+    expect(new Set(times).size).toBe(times.length);
+    expectUsageError(adagen(...refine.map((a) => (a === "20" ? "30" : a)), "--refine-continue"), /--refine-n 30: the 3-step refinement to continue was scored on 20 samples/);
+    expectUsageError(adagen(...grid, "--refine-continue"), /--refine-continue sets a refinement of the time points: give --refine-times too/);
+    const unrefined = join(tmp, "unrefined.json");
+    writeFileSync(unrefined, JSON.stringify({ format: "adagen-baselines", models: { "sit-tiny": { "3": searched } } }));
+    expectUsageError(
+      adagen(...refine.map((a) => (a === out ? unrefined : a)), "--refine-continue"),
+      /--refine-continue: .*unrefined\.json's 3-step search of sit-tiny has no refinement to continue; run --refine-times without it first/,
+    );
   });
 
   it("baselines --refine-times refines maskgit's mask ratios (the first and last stay) and refuses var's scales", () => {
@@ -476,6 +502,17 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     for (const m of moves) expect({ ...m.schedule, maskRatios: undefined }).toEqual({ ...from.schedule, maskRatios: undefined });
     expect(r.stderr).toContain("mask ratio after step 1 moved up (more kept masked) by 0.4 of its gap: FID");
     expect(r.stdout.trim()).toBe(`maskgit-tiny T=3: ${describeSchedule(search.best.schedule)}, validation FID ${search.best.fid.toFixed(2)} on 20 samples`);
+    // A ratio acts only through the masked count ⌊49·m⌋ (cosine: 42, 24, 0): continuing from the cosine with moves of
+    // 1 % of a gap keeps every count, so each move is the start's sampler and nothing is sampled or scored.
+    const file = JSON.parse(readFileSync(out, "utf8"));
+    Object.assign(file.models["maskgit-tiny"]["3"], { best: from, refined: { ...search.refined, grid: [] } });
+    writeFileSync(out, JSON.stringify(file));
+    const c = adagen("baselines", "--model", "maskgit-tiny", "--steps", "3", "--refine-times", "0.01", "--refine-sweeps", "1", "--refine-continue", "--out", out);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).not.toContain("moved");
+    const after = JSON.parse(readFileSync(out, "utf8")).models["maskgit-tiny"]["3"];
+    expect(after.refined).toMatchObject({ grid: [], continued: [{ fractions: [0.01], sweeps: 1 }] });
+    expect(after.best).toEqual(from);
     const zoo = JSON.parse(readFileSync(join(ROOT, "packages/zoo/baselines.json"), "utf8"));
     const varOnly = join(tmp, "refine-var.json");
     writeFileSync(varOnly, JSON.stringify({ format: "adagen-baselines", models: { "var-tiny": { "6": zoo.models["var-tiny"]["6"] } } }));

@@ -90,6 +90,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "refine-times": { kind: "numberList", min: 0, max: 1 },
     "refine-sweeps": { kind: "int", min: 1 },
     "refine-n": { kind: "int", min: 2 },
+    "refine-continue": { kind: "bool" },
     out: { kind: "string" },
   },
   dial: {
@@ -336,6 +337,9 @@ over (run again with the remaining step counts).
                        flag; a later grid search of that step count replaces the refinement
   --refine-sweeps N    passes over the interior points per fraction (default ${REFINE_DEFAULTS.sweeps}; a pass without a move ends it)
   --refine-n N         samples per refined candidate (default the search's rescore samples, else ${BASELINE_DEFAULTS.rescoreN})
+  --refine-continue    start from the refinement already in --out (its best, on its samples) instead of the grid's
+                       winner; a sampler an earlier pass scored is not scored again (e.g. a finer fraction after
+                       a coarse pass)
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
   --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)

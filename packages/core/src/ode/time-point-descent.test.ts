@@ -52,4 +52,25 @@ describe("descendTimePoints", () => {
     expect(near.times).toEqual(start);
     expect(near.score).toBe(1);
   });
+
+  it("scores each sampler once when several schedules run the same one (samplerKey)", async () => {
+    // A sampler that sees its points only to a tenth, like MaskGIT's masked counts (floor(N·m)).
+    const key = (t: readonly number[]) => t.map((x) => Math.floor(x * 10)).join(",");
+    const start = [1, 0.52, 0.15, 0];
+    const quantized = (t: number[]) => bowl(t.map((x) => Math.floor(x * 10) / 10));
+    const run = async (samplerKey?: typeof key) => {
+      const calls: string[] = [];
+      const r = await descendTimePoints(start, quantized(start), async (t) => (calls.push(key(t)), quantized(t)), { fractions: [0.4, 0.1, 0.05], sweeps: 4, minGain: 0, samplerKey });
+      return { r, calls };
+    };
+    const { r, calls } = await run(key);
+    // Every sampler scored is a new one: never the start's, never one scored before; every trial is recorded.
+    expect(new Set(calls).size).toBe(calls.length);
+    expect(calls).not.toContain(key(start));
+    expect(r.trials).toHaveLength(calls.length);
+    expect(r.score).toBeLessThan(quantized(start));
+    // Without the key, fine moves that stay on a sampler already scored (0.52 → 0.568 …) are scored again.
+    const plain = (await run()).calls;
+    expect(new Set(plain).size).toBeLessThan(plain.length);
+  });
 });

@@ -27,6 +27,11 @@ export interface TimePointDescentOptions {
   sweeps: number;
   /** A move is taken only when it lowers the score by more than this fraction of the current score. */
   minGain: number;
+  /**
+   * The sampler a schedule runs, when several schedules run the same one (MaskGIT: ratios that leave the same
+   * numbers of tokens masked); a move onto a sampler already scored is not scored again. Default: the points.
+   */
+  samplerKey?: (times: readonly number[]) => string;
   /** Called after each trial with the current schedule after it (the trial's when it was taken), e.g. for a log line. */
   onTrial?: (trial: TimePointTrial, current: { times: number[]; score: number }) => void;
 }
@@ -34,8 +39,9 @@ export interface TimePointDescentOptions {
 /**
  * Coordinate descent from `start` (whose score is `startScore`): for each fraction, pass over interior points 1..T−1,
  * try the point moved towards its noisier neighbour, then towards its cleaner one, and take the first move that
- * beats the current score by more than `minGain`. `score` returns undefined for a schedule the sampler refuses (its
- * reason in `skipped`). A schedule is scored at most once. Returns the best time points and every trial in order.
+ * beats the current score by more than `minGain`. `score` returns `{ skipped }` for a schedule the sampler refuses.
+ * A sampler is scored at most once: the current score only falls, so a move back onto one already tried would not
+ * be taken. Returns the best time points and every trial in order.
  */
 export async function descendTimePoints(
   start: readonly number[],
@@ -45,14 +51,15 @@ export async function descendTimePoints(
 ): Promise<{ times: number[]; score: number; trials: TimePointTrial[] }> {
   let current = { times: [...start], score: startScore };
   const trials: TimePointTrial[] = [];
-  const seen = new Set([JSON.stringify(current.times)]);
+  const samplerKey = options.samplerKey ?? ((times: readonly number[]) => JSON.stringify(times));
+  const seen = new Set([samplerKey(current.times)]);
   for (const fraction of options.fractions) {
     for (let sweep = 0; sweep < options.sweeps; sweep++) {
       let moved = false;
       for (let point = 1; point < current.times.length - 1; point++) {
         for (const signed of [fraction, -fraction]) {
           const times = moveTimePoint(current.times, point, signed);
-          const key = JSON.stringify(times);
+          const key = samplerKey(times);
           if (seen.has(key)) continue;
           seen.add(key);
           const result = await score(times);

@@ -55,6 +55,8 @@ export interface BaselineRefinement {
   samples: number;
   grid: BaselineResult[];
   skipped?: { schedule: ScoredSchedule; reason: string }[];
+  /** Later passes (`--refine-continue`), each from the best before it; their moves follow the first pass's in `grid`. */
+  continued?: { fractions: number[]; sweeps: number }[];
 }
 
 export interface BaselinesFile {
