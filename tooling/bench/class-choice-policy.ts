@@ -45,6 +45,7 @@ import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import {
   ActionDecoder,
+  InputError,
   PRESETS,
   PolicyNetwork,
   Random,
@@ -139,7 +140,16 @@ try {
   const offsetsOf = async (schedule: ScheduleRequest): Promise<Executable | undefined> => {
     const key = describeSchedule(schedule);
     if (offsetsKnown.has(key)) return offsetsKnown.get(key);
-    const own = await openModel(entry, args.steps, scheduleInit(opened, entry, args.steps, schedule, "candidate"));
+    let own;
+    try {
+      own = await openModel(entry, args.steps, scheduleInit(opened, entry, args.steps, schedule, "candidate"));
+    } catch (err) {
+      // A move the sampler refuses (e.g. a time point closer than its minimum gap to the next) is no candidate.
+      if (!(err instanceof RangeError || err instanceof InputError)) throw err;
+      console.log(`dropped ${key}: ${err.message}`);
+      offsetsKnown.set(key, undefined);
+      return undefined;
+    }
     try {
       const startMoved = own.env.actionSpec.heuristic[0][0] !== base.env.actionSpec.heuristic[0][0];
       if (startMoved) console.log(`dropped ${key}: its start time is not the best's (decision 0 cannot depend on the class)`);
