@@ -6,11 +6,13 @@
  * Scored like the rescore: FID on the search's seed against the training statistics, on `--refine-n` samples. The
  * refinement is written into the search (`refined`) and its winner becomes the search's `best`; a later grid search
  * of that step count replaces it. `--refine-continue` starts a further pass from the refinement's best instead of the
- * grid's winner, on the same samples, and does not score again a sampler an earlier pass scored.
+ * grid's winner, on the same samples, and does not score again a sampler an earlier pass scored. `--refine-knobs
+ * KEY:STEP,…` refines the scalar settings (guidance, temperatures, top-k, top-p) after the points, or alone (VAR).
  */
 import {
   Scorer,
   checkImageCount,
+  descendKnobs,
   descendTimePoints,
   describeSchedule,
   initTensorflow,
@@ -18,13 +20,13 @@ import {
   scheduleKey,
   type BaselineResult,
   type ScoredSchedule,
-  type TimePointTrial,
+  type Knobs,
 } from "@adagen/core";
 import { maskedCount } from "@adagen/maskgit";
 import { ProgressBar } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
 import { BASELINE_DEFAULTS, scoreSchedule, writeBaselinesFile, type SearchResult } from "./baselines.js";
-import { UsageError, getModel, openModel, stepListOf, type ModelEntry, type OpenedModel } from "./models.js";
+import { UsageError, getModel, hasGuidanceRamps, openModel, stepListOf, type ModelEntry, type OpenedModel } from "./models.js";
 
 export const REFINE_DEFAULTS = { sweeps: 2, minGain: 0.005 } as const;
 
@@ -42,10 +44,10 @@ interface RefinablePoints {
 
 /**
  * A time-point sampler's T+1 time points (the start is the grid's, the end the data's); MaskGIT's T mask ratios behind
- * 1, all masked before the first step (the last ratio reveals every token). A move towards the previous point is
- * towards the noise, or towards more tokens kept masked.
+ * 1, all masked before the first step (the last ratio reveals every token); undefined for a sampler without either
+ * (VAR). A move towards the previous point is towards the noise, or towards more tokens kept masked.
  */
-function refinablePoints(model: OpenedModel, schedule: ScoredSchedule, entry: ModelEntry): RefinablePoints {
+function refinablePoints(model: OpenedModel, schedule: ScoredSchedule, entry: ModelEntry): RefinablePoints | undefined {
   const keys = model.env.actionSpec.keys.map((key) => key.name);
   const by = (fraction: number) => `by ${Math.abs(fraction)} of its gap`;
   if (keys.includes("nextTime"))
@@ -62,7 +64,55 @@ function refinablePoints(model: OpenedModel, schedule: ScoredSchedule, entry: Mo
       samplerKey: (points) => points.map((m) => maskedCount(m, entry.card.generator.sampleShape[0])).join(","),
       describeMove: (point, fraction) => `mask ratio after step ${point} moved ${fraction > 0 ? "up (more kept masked)" : "down (more revealed)"} ${by(fraction)}`,
     };
-  throw new UsageError(`--refine-times applies to samplers with time points (diffusion, flow) or mask ratios (maskgit); ${entry.name}'s has neither`);
+  return undefined;
+}
+
+/**
+ * The scalar settings `--refine-knobs` moves: each one's range (a move outside it is skipped, not sampled) and
+ * whether the model's fixed schedules have it.
+ */
+const KNOBS: Record<string, { above?: number; atLeast?: number; atMost?: number; integer?: boolean; applies(entry: ModelEntry): boolean }> = {
+  guidance: { atLeast: 0, applies: () => true },
+  guidanceEnd: { atLeast: 0, applies: hasGuidanceRamps },
+  maskTemperature: { above: 0, applies: (e) => e.facts.searchSpace?.maskTemperature !== undefined },
+  sampleTemperature: { above: 0, applies: (e) => e.facts.searchSpace?.sampleTemperature !== undefined },
+  sampleTemperatureEnd: { above: 0, applies: (e) => e.facts.searchSpace?.sampleTemperature !== undefined },
+  topK: { atLeast: 1, integer: true, applies: (e) => e.facts.searchSpace?.topK !== undefined },
+  topP: { above: 0, atMost: 1, applies: (e) => e.facts.searchSpace?.topP !== undefined },
+};
+
+/** `--refine-knobs guidance:0.25,guidanceEnd:0.5` → each knob's step, checked against the model's settings. */
+function parseKnobSteps(text: string | undefined, entry: ModelEntry): Knobs {
+  const steps: Knobs = {};
+  for (const part of text?.split(",") ?? []) {
+    const [name, step, extra] = part.trim().split(":");
+    const value = Number(step);
+    if (!name || step === undefined || extra !== undefined || step.trim() === "" || !(Number.isFinite(value) && value > 0))
+      throw new UsageError(`--refine-knobs: each entry is KEY:STEP with a positive step (e.g. guidance:0.25), got "${part}"`);
+    const knob = KNOBS[name];
+    if (!knob) throw new UsageError(`--refine-knobs: unknown setting "${name}" (choose ${Object.keys(KNOBS).join(", ")})`);
+    if (!knob.applies(entry)) throw new UsageError(`--refine-knobs: ${name} does not apply to ${entry.name} (its fixed schedules have no ${name})`);
+    if (knob.integer && !Number.isInteger(value)) throw new UsageError(`--refine-knobs: ${name} is a count; its step must be a whole number, got ${step}`);
+    if (name in steps) throw new UsageError(`--refine-knobs lists ${name} twice`);
+    steps[name] = value;
+  }
+  return steps;
+}
+
+/** A knob's value in a schedule: a ramp's end defaults to its start (a constant); undefined when the schedule leaves it to the heuristic. */
+function knobValue(schedule: ScoredSchedule, name: string): number | undefined {
+  if (name === "guidanceEnd") return schedule.guidanceEnd ?? schedule.guidance;
+  if (name === "sampleTemperatureEnd") return schedule.sampleTemperatureEnd ?? schedule.sampleTemperature;
+  return (schedule as unknown as Record<string, number | undefined>)[name];
+}
+
+/** Why a knob value cannot run, or undefined when it can. */
+function outOfRange(name: string, value: number): string | undefined {
+  const k = KNOBS[name];
+  if (k.above !== undefined && !(value > k.above)) return `${name} ${value} is not above ${k.above}`;
+  if (k.atLeast !== undefined && value < k.atLeast) return `${name} ${value} is below ${k.atLeast}`;
+  if (k.atMost !== undefined && value > k.atMost) return `${name} ${value} is above ${k.atMost}`;
+  return undefined;
 }
 
 export async function refineBaselines(flags: Flags, quiet: boolean): Promise<SearchResult> {
@@ -70,23 +120,30 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const stepList = stepListOf(entry, flags.list("steps"), "baselines");
   const fractions = flags.list("refine-times") ?? [];
   for (const f of fractions) if (!(f > 0 && f < 1)) throw new UsageError(`--refine-times: each move is a fraction of a gap strictly between 0 and 1, got ${f}`);
+  const knobSteps = parseKnobSteps(flags.string("refine-knobs"), entry);
+  const knobNames = Object.keys(knobSteps);
   const sweeps = flags.number("refine-sweeps") ?? REFINE_DEFAULTS.sweeps;
   const continuing = flags.bool("refine-continue");
+  const refining = flags.has("refine-times") ? "--refine-times" : "--refine-knobs";
   const given = GRID_FLAGS.find((f) => flags.has(f));
-  if (given) throw new UsageError(`--refine-times refines the search already in --out; it takes no grid flag (--${given})`);
+  if (given) throw new UsageError(`${refining} refines the search already in --out; it takes no grid flag (--${given})`);
   const out = flags.string("out") ?? "runs/baselines.json";
   checkOutputFile(out);
   const file = readBaselines(out);
   const searches = stepList.map((steps) => {
     const search = file.models[entry.name]?.[String(steps)];
-    if (!search) throw new UsageError(`--refine-times: ${out} holds no ${steps}-step search of ${entry.name}; run adagen baselines --steps ${steps} first`);
+    if (!search) throw new UsageError(`${refining}: ${out} holds no ${steps}-step search of ${entry.name}; run adagen baselines --steps ${steps} first`);
     if (continuing) {
-      if (!search.refined) throw new UsageError(`--refine-continue: ${out}'s ${steps}-step search of ${entry.name} has no refinement to continue; run --refine-times without it first`);
+      if (!search.refined) throw new UsageError(`--refine-continue: ${out}'s ${steps}-step search of ${entry.name} has no refinement to continue; run --refine-times or --refine-knobs without it first`);
       const n = flags.number("refine-n");
       // Scores on other samples would not compare with the earlier pass's.
       if (n !== undefined && n !== search.refined.samples)
         throw new UsageError(`--refine-n ${n}: the ${steps}-step refinement to continue was scored on ${search.refined.samples} samples; a further pass scores on the same ones`);
     }
+    const from = continuing ? search.best : (search.refined?.from ?? search.best);
+    for (const name of knobNames)
+      if (knobValue(from.schedule, name) === undefined)
+        throw new UsageError(`--refine-knobs: the ${steps}-step schedule to refine (${describeSchedule(from.schedule)}) leaves ${name} to the heuristic; search it on the grid first`);
     return search;
   });
 
@@ -101,45 +158,87 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
       const model = await openModel(entry, steps);
       // A fresh refinement starts from the grid's winner (before any earlier refinement); a continued one from its best.
       const from = earlier ? search.best : (search.refined?.from ?? search.best);
-      const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, fractions.length * sweeps * (steps - 1) * 2 * samples, "images (at most)", !quiet);
+      const pointMoves = fractions.length * (steps - 1) * 2 + knobNames.length * 2;
+      const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, pointMoves * sweeps * samples, "images (at most)", !quiet);
       let done = 0;
       const score = async (schedule: ScoredSchedule): Promise<BaselineResult | { skipped: string }> => {
         const scored = await scoreSchedule(model, scorer, schedule, samples, search.seed, (d) => bar.update(done + d));
         done += samples;
         return scored;
       };
-      let refinable: RefinablePoints | undefined;
       // Every move scored, by sampler: an earlier pass's moves first, so a continued pass does not score them again.
       const scored = new Map<string, BaselineResult>();
       const earlierKeys = new Set<string>();
-      const describeTrial = (trial: TimePointTrial, current: { times: number[]; score: number }) => {
-        const what = refinable!.describeMove(trial.point, trial.fraction);
-        const before = earlierKeys.has(refinable!.samplerKey(trial.times)) ? " (scored by an earlier pass)" : "";
-        const outcome = "skipped" in trial ? `skipped (${trial.skipped})` : `FID ${trial.score.toFixed(3)}${before}${current.times === trial.times ? ", taken" : ""}`;
-        bar.line(done, `${what}: ${outcome} | current ${current.times.map((t) => Number(t.toPrecision(4))).join(", ")}: ${current.score.toFixed(3)}`);
-      };
+      const line = (what: string, outcome: string, current: ScoredSchedule, score: number) =>
+        bar.line(done, `${what}: ${outcome} | current ${describeSchedule(current)}: ${score.toFixed(3)}`);
+      const outcomeOf = (trial: { score: number } | { skipped: string }, key: string, taken: boolean) =>
+        "skipped" in trial ? `skipped (${trial.skipped})` : `FID ${trial.score.toFixed(3)}${earlierKeys.has(key) ? " (scored by an earlier pass)" : ""}${taken ? ", taken" : ""}`;
       try {
-        refinable = refinablePoints(model, from.schedule, entry);
-        const { points, request, samplerKey } = refinable;
-        for (const row of earlier?.grid ?? []) scored.set(samplerKey(refinablePoints(model, row.schedule, entry).points), row);
+        const refinable = refinablePoints(model, from.schedule, entry);
+        if (fractions.length && !refinable)
+          throw new UsageError(`--refine-times applies to samplers with time points (diffusion, flow) or mask ratios (maskgit); ${entry.name}'s has neither (--refine-knobs refines its settings)`);
+        // The sampler a schedule runs: its points as the sampler sees them, and every other setting.
+        const keyOf = (schedule: ScoredSchedule): string => {
+          const { times: _t, maskRatios: _m, ...rest } = schedule;
+          const settings: Record<string, unknown> = { ...rest, guidanceEnd: knobValue(schedule, "guidanceEnd"), sampleTemperatureEnd: knobValue(schedule, "sampleTemperatureEnd") };
+          const points = refinable ? refinable.samplerKey(refinablePoints(model, schedule, entry)!.points) : "";
+          return `${points}|${JSON.stringify(Object.keys(settings).sort().map((key) => [key, settings[key]]))}`;
+        };
+        for (const row of earlier?.grid ?? []) scored.set(keyOf(row.schedule), row);
         for (const key of scored.keys()) earlierKeys.add(key);
         // The start's scores on these samples: the continued refinement's best, or the rescore's row when it was
         // scored on them, else scored now.
         const reuse = earlier ? from : search.rescored?.samples === samples ? search.rescored.grid.find((r) => scheduleKey(r.schedule) === scheduleKey(from.schedule)) : undefined;
         const start = reuse ?? (await score(from.schedule));
-        if ("skipped" in start) throw new UsageError(`--refine-times: the search's best (${describeSchedule(from.schedule)}) cannot run: ${start.skipped}`);
-        const result = await descendTimePoints(points, start.fid, async (times) => {
-          const known = scored.get(samplerKey(times));
+        if ("skipped" in start) throw new UsageError(`${refining}: the search's best (${describeSchedule(from.schedule)}) cannot run: ${start.skipped}`);
+        const scoreRequest = async (schedule: ScoredSchedule): Promise<number | { skipped: string }> => {
+          const known = scored.get(keyOf(schedule));
           if (known) return known.fid;
-          const row = await score(request(times));
+          const row = await score(schedule);
           if ("skipped" in row) return row;
-          scored.set(samplerKey(times), row);
+          scored.set(keyOf(schedule), row);
           return row.fid;
-        }, { fractions, sweeps, minGain: REFINE_DEFAULTS.minGain, samplerKey, onTrial: describeTrial });
+        };
+        const skipped: { schedule: ScoredSchedule; reason: string }[] = [...(earlier?.skipped ?? [])];
+        let current = { schedule: from.schedule, score: start.fid };
+        // The time points (mask ratios) first, then the scalar settings from where the points ended.
+        if (refinable && fractions.length) {
+          const r = await descendTimePoints(refinable.points, current.score, (times) => scoreRequest(refinable.request(times)), {
+            fractions,
+            sweeps,
+            minGain: REFINE_DEFAULTS.minGain,
+            samplerKey: (times) => keyOf(refinable.request([...times])),
+            onTrial: (trial, now) => line(refinable.describeMove(trial.point, trial.fraction), outcomeOf(trial, keyOf(refinable.request(trial.times)), now.times === trial.times), refinable.request(now.times), now.score),
+          });
+          for (const t of r.trials) if ("skipped" in t) skipped.push({ schedule: refinable.request(t.times), reason: t.skipped });
+          current = { schedule: refinable.request(r.times), score: r.score };
+        }
+        if (knobNames.length) {
+          const base = current.schedule;
+          const withKnobs = (knobs: Knobs): ScoredSchedule => ({ ...base, ...knobs });
+          const startKnobs = Object.fromEntries(knobNames.map((name) => [name, knobValue(base, name)!]));
+          const r = await descendKnobs(
+            startKnobs,
+            current.score,
+            async (knobs) => {
+              const refused = knobNames.map((name) => outOfRange(name, knobs[name])).find((why) => why !== undefined);
+              return refused ? { skipped: refused } : scoreRequest(withKnobs(knobs));
+            },
+            {
+              steps: knobSteps,
+              sweeps,
+              minGain: REFINE_DEFAULTS.minGain,
+              key: (knobs) => keyOf(withKnobs(knobs)),
+              onTrial: (trial, now) =>
+                line(`${trial.knob} ${trial.delta > 0 ? "up" : "down"} by ${Math.abs(trial.delta)}`, outcomeOf(trial, keyOf(withKnobs(trial.knobs)), now.knobs === trial.knobs), withKnobs(now.knobs), now.score),
+            },
+          );
+          for (const t of r.trials) if ("skipped" in t) skipped.push({ schedule: withKnobs(t.knobs), reason: t.skipped });
+          current = { schedule: withKnobs(r.knobs), score: r.score };
+        }
         const grid = [...scored.values()];
-        const best = scored.get(samplerKey(result.times)) ?? start;
-        const skipped = [...(earlier?.skipped ?? []), ...result.trials.flatMap((t) => ("skipped" in t ? [{ schedule: request(t.times), reason: t.skipped }] : []))];
-        const pass = { fractions, sweeps };
+        const best = scored.get(keyOf(current.schedule)) ?? start;
+        const pass = { fractions, ...(knobNames.length ? { knobs: knobSteps } : {}), sweeps };
         search.best = best;
         search.refined = earlier
           ? { ...earlier, grid, ...(skipped.length ? { skipped } : {}), continued: [...(earlier.continued ?? []), pass] }

@@ -453,7 +453,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["3"].refined.from).toEqual(from);
     expectUsageError(adagen(...refine, "--guidance", "1"), /--refine-times refines the search already in --out; it takes no grid flag \(--guidance\)/);
     expectUsageError(adagen(...refine.map((a) => (a === "3" ? "5" : a))), /holds no 5-step search of sit-tiny; run adagen baselines --steps 5 first/);
-    expectUsageError(adagen(...grid, "--refine-n", "20"), /--refine-n sets a refinement of the time points: give --refine-times too/);
+    expectUsageError(adagen(...grid, "--refine-n", "20"), /--refine-n sets a refinement of the winner: give --refine-times or --refine-knobs too/);
     expectUsageError(adagen(...refine.map((a) => (a === "0.4" ? "1" : a))), /--refine-times: each move is a fraction of a gap strictly between 0 and 1, got 1/);
 
     // --refine-continue: a further pass from the refinement's best, reusing what an earlier pass scored. The file is
@@ -474,12 +474,12 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     const times = continued.grid.map((m: Row) => JSON.stringify(m.schedule.times));
     expect(new Set(times).size).toBe(times.length);
     expectUsageError(adagen(...refine.map((a) => (a === "20" ? "30" : a)), "--refine-continue"), /--refine-n 30: the 3-step refinement to continue was scored on 20 samples/);
-    expectUsageError(adagen(...grid, "--refine-continue"), /--refine-continue sets a refinement of the time points: give --refine-times too/);
+    expectUsageError(adagen(...grid, "--refine-continue"), /--refine-continue sets a refinement of the winner: give --refine-times or --refine-knobs too/);
     const unrefined = join(tmp, "unrefined.json");
     writeFileSync(unrefined, JSON.stringify({ format: "adagen-baselines", models: { "sit-tiny": { "3": searched } } }));
     expectUsageError(
       adagen(...refine.map((a) => (a === out ? unrefined : a)), "--refine-continue"),
-      /--refine-continue: .*unrefined\.json's 3-step search of sit-tiny has no refinement to continue; run --refine-times without it first/,
+      /--refine-continue: .*unrefined\.json's 3-step search of sit-tiny has no refinement to continue; run --refine-times or --refine-knobs without it first/,
     );
   });
 
@@ -520,6 +520,47 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
       adagen("baselines", "--model", "var-tiny", "--steps", "6", "--refine-times", "0.4", "--refine-n", "20", "--out", varOnly),
       /--refine-times applies to samplers with time points \(diffusion, flow\) or mask ratios \(maskgit\); var-tiny's has neither/,
     );
+  });
+
+  it("baselines --refine-knobs moves the winner's scalar settings one at a time by their steps, skipping values out of range", () => {
+    const zoo = JSON.parse(readFileSync(join(ROOT, "packages/zoo/baselines.json"), "utf8"));
+    const shipped = zoo.models["var-tiny"]["6"];
+    const out = join(tmp, "refine-knobs.json");
+    writeFileSync(out, JSON.stringify({ format: "adagen-baselines", models: { "var-tiny": { "6": { ...shipped, refined: undefined, rescored: undefined } } } }));
+    const refine = ["baselines", "--model", "var-tiny", "--refine-knobs", "guidance:0.5,topP:0.05,topK:8", "--refine-sweeps", "1", "--refine-n", "20", "--out", out];
+    const r = adagen(...refine);
+    expect(r.code, r.stderr).toBe(0);
+    type Row = { schedule: Record<string, number | string>; fid: number };
+    const search = JSON.parse(readFileSync(out, "utf8")).models["var-tiny"]["6"];
+    const { from, grid: moves, skipped } = search.refined as { from: Row; grid: Row[]; skipped: { schedule: Row["schedule"]; reason: string }[] };
+    expect(from.schedule).toEqual(shipped.best.schedule);
+    expect(search.refined).toMatchObject({ fractions: [], knobs: { guidance: 0.5, topP: 0.05, topK: 8 }, sweeps: 1, samples: 20 });
+    // The first move is guidance up by its step, every other setting kept.
+    expect(moves[0].schedule).toEqual({ ...from.schedule, guidance: Number(from.schedule.guidance) + 0.5 });
+    // top-p 0.96 + 0.05 is past 1: skipped with its reason, never sampled; each scored move changes one setting by its step.
+    expect(skipped).toEqual([expect.objectContaining({ reason: "topP 1.01 is above 1" })]);
+    expect(r.stderr).toContain("topP up by 0.05: skipped (topP 1.01 is above 1)");
+    expect(r.stderr).toContain("guidance up by 0.5: FID");
+    const steps: Record<string, number> = { guidance: 0.5, topP: 0.05, topK: 8 };
+    for (const m of moves) {
+      const changed = Object.keys(steps).filter((k) => m.schedule[k] !== search.best.schedule[k] && m.schedule[k] !== from.schedule[k]);
+      expect(changed.length).toBeLessThanOrEqual(1);
+    }
+    expect(moves.length).toBeGreaterThanOrEqual(3);
+    expect(moves.length).toBeLessThanOrEqual(5);
+    const lowest = [from, ...moves].reduce((a, b) => (b.fid < a.fid ? b : a));
+    expect(search.best).toEqual(lowest.fid < from.fid * 0.995 ? lowest : from);
+    expect(r.stdout.trim()).toBe(`var-tiny T=6: ${describeSchedule(search.best.schedule)}, validation FID ${search.best.fid.toFixed(2)} on 20 samples`);
+
+    expectUsageError(adagen(...refine.map((a) => (a.startsWith("guidance:") ? "maskTemperature:5" : a))), /--refine-knobs: maskTemperature does not apply to var-tiny/);
+    expectUsageError(adagen(...refine.map((a) => (a.startsWith("guidance:") ? "heat:1" : a))), /--refine-knobs: unknown setting "heat" \(choose guidance, guidanceEnd/);
+    expectUsageError(adagen(...refine.map((a) => (a.startsWith("guidance:") ? "guidance:-1" : a))), /--refine-knobs: each entry is KEY:STEP with a positive step \(e\.g\. guidance:0\.25\), got "guidance:-1"/);
+    expectUsageError(adagen(...refine.map((a) => (a.startsWith("guidance:") ? "topK:2.5" : a))), /--refine-knobs: topK is a count; its step must be a whole number, got 2\.5/);
+    expectUsageError(adagen(...refine.map((a) => (a.startsWith("guidance:") ? "topK:2,topK:4" : a))), /--refine-knobs lists topK twice/);
+    expectUsageError(adagen(...refine, "--top-ks", "8"), /--refine-knobs refines the search already in --out; it takes no grid flag \(--top-ks\)/);
+    const { topK: _k, ...heuristicTopK } = shipped.best.schedule;
+    writeFileSync(out, JSON.stringify({ format: "adagen-baselines", models: { "var-tiny": { "6": { ...shipped, refined: undefined, best: { ...shipped.best, schedule: heuristicTopK } } } } }));
+    expectUsageError(adagen(...refine), /--refine-knobs: the 6-step schedule to refine \(.*\) leaves topK to the heuristic; search it on the grid first/);
   });
 
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {

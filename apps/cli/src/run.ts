@@ -91,6 +91,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "refine-sweeps": { kind: "int", min: 1 },
     "refine-n": { kind: "int", min: 2 },
     "refine-continue": { kind: "bool" },
+    "refine-knobs": { kind: "string" },
     out: { kind: "string" },
   },
   dial: {
@@ -335,7 +336,13 @@ over (run again with the remaining step counts).
                        move that lowers FID by more than ${REFINE_DEFAULTS.minGain * 100} %; scored on the search's seed; its winner becomes
                        the best (a policy places every time point, a named grid only the start). Takes no grid
                        flag; a later grid search of that step count replaces the refinement
-  --refine-sweeps N    passes over the interior points per fraction (default ${REFINE_DEFAULTS.sweeps}; a pass without a move ends it)
+  --refine-knobs LIST  refine the winner's scalar settings too (or alone), after its time points: each KEY:STEP of
+                       LIST moves KEY up by STEP, then down, one setting at a time, e.g.
+                       guidance:0.25,guidanceEnd:0.5,maskTemperature:5 (keys: guidance, guidanceEnd; maskgit:
+                       maskTemperature; maskgit, var: sampleTemperature, sampleTemperatureEnd; var: topK, topP;
+                       a move out of a setting's range is skipped); the same takes, sweeps and samples as
+                       --refine-times
+  --refine-sweeps N    passes over the interior points per fraction, and over the knobs (default ${REFINE_DEFAULTS.sweeps}; a pass without a move ends it)
   --refine-n N         samples per refined candidate (default the search's rescore samples, else ${BASELINE_DEFAULTS.rescoreN})
   --refine-continue    start from the refinement already in --out (its best, on its samples) instead of the grid's
                        winner; a sampler an earlier pass scored is not scored again (e.g. a finer fraction after
@@ -442,7 +449,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       }
       case "baselines": {
-        const r = flags.has("refine-times") ? await refineBaselines(flags, quiet) : await searchBaselines(flags, quiet);
+        const r = flags.has("refine-times") || flags.has("refine-knobs") ? await refineBaselines(flags, quiet) : await searchBaselines(flags, quiet);
         if (json) out(JSON.stringify(r.file));
         else {
           for (const steps of r.steps) {

@@ -20,6 +20,17 @@ export {
   type ActionSpec,
 } from "./actions/spec.js";
 export { Random, branchStream, sampleStreams } from "./random.js";
+export {
+  coordinateDescent,
+  descendKnobs,
+  moveKnob,
+  type CoordinateDescentOptions,
+  type DescentStage,
+  type DescentTrial,
+  type KnobDescentOptions,
+  type KnobTrial,
+  type Knobs,
+} from "./coordinate-descent.js";
 export { initTensorflow, BACKEND_ENV_VAR, type TfBackendName } from "./runtime/backend.js";
 export { installFastWasmBatchMatMul } from "./runtime/wasm-matmul.js";
 export {

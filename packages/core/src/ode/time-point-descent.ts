@@ -4,6 +4,7 @@
  * start. The score is the caller's (the baselines score FID on held-out seeds); the search keeps the first and last
  * points (the start time is searched on the grid; the last is the data end).
  */
+import { coordinateDescent, type DescentStage, type DescentTrial } from "../coordinate-descent.js";
 
 /**
  * `times` with point `i` moved by `fraction` of its gap to a neighbour: towards the previous (noisier) point for
@@ -37,11 +38,10 @@ export interface TimePointDescentOptions {
 }
 
 /**
- * Coordinate descent from `start` (whose score is `startScore`): for each fraction, pass over interior points 1..T−1,
- * try the point moved towards its noisier neighbour, then towards its cleaner one, and take the first move that
- * beats the current score by more than `minGain`. `score` returns `{ skipped }` for a schedule the sampler refuses.
- * A sampler is scored at most once: the current score only falls, so a move back onto one already tried would not
- * be taken. Returns the best time points and every trial in order.
+ * Coordinate descent (core's `coordinateDescent`) from `start` (whose score is `startScore`): for each fraction, pass
+ * over interior points 1..T−1, try the point moved towards its noisier neighbour, then towards its cleaner one, and
+ * take the first move that beats the current score by more than `minGain`. `score` returns `{ skipped }` for a
+ * schedule the sampler refuses. A sampler is scored at most once. Returns the best time points and every trial in order.
  */
 export async function descendTimePoints(
   start: readonly number[],
@@ -49,33 +49,20 @@ export async function descendTimePoints(
   score: (times: number[]) => Promise<number | { skipped: string }>,
   options: TimePointDescentOptions,
 ): Promise<{ times: number[]; score: number; trials: TimePointTrial[] }> {
-  let current = { times: [...start], score: startScore };
-  const trials: TimePointTrial[] = [];
-  const samplerKey = options.samplerKey ?? ((times: readonly number[]) => JSON.stringify(times));
-  const seen = new Set([samplerKey(current.times)]);
-  for (const fraction of options.fractions) {
-    for (let sweep = 0; sweep < options.sweeps; sweep++) {
-      let moved = false;
-      for (let point = 1; point < current.times.length - 1; point++) {
-        for (const signed of [fraction, -fraction]) {
-          const times = moveTimePoint(current.times, point, signed);
-          const key = samplerKey(times);
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const result = await score(times);
-          const trial: TimePointTrial = typeof result === "number" ? { times, point, fraction: signed, score: result } : { times, point, fraction: signed, skipped: result.skipped };
-          trials.push(trial);
-          const taken = typeof result === "number" && result < current.score * (1 - options.minGain);
-          if (taken) current = { times, score: result };
-          options.onTrial?.(trial, current);
-          if (taken) {
-            moved = true;
-            break;
-          }
-        }
-      }
-      if (!moved) break;
-    }
-  }
-  return { ...current, trials };
+  type Move = { point: number; fraction: number };
+  const asTimeTrial = ({ value, move, ...outcome }: DescentTrial<number[], Move>): TimePointTrial => ({ times: value, ...move, ...outcome });
+  const stages = options.fractions.map(
+    (fraction): DescentStage<number[], Move> => ({
+      coordinates: start.length - 2,
+      moves: (current, c) => [fraction, -fraction].map((signed) => ({ value: moveTimePoint(current, c + 1, signed), move: { point: c + 1, fraction: signed } })),
+    }),
+  );
+  const result = await coordinateDescent([...start], startScore, score, {
+    stages,
+    sweeps: options.sweeps,
+    minGain: options.minGain,
+    key: options.samplerKey ?? ((times) => JSON.stringify(times)),
+    onTrial: options.onTrial && ((trial, current) => options.onTrial!(asTimeTrial(trial), { times: current.value, score: current.score })),
+  });
+  return { times: result.value, score: result.score, trials: result.trials.map(asTimeTrial) };
 }

@@ -64,5 +64,9 @@ describe("baselineFor", () => {
     const model = (paradigm: string) => ({ name: "m", card: { paradigm } }) as unknown as AdaGenModel;
     expect(baselineFor(model("maskgit"), 3, file)).toEqual({ schedule: moved.schedule, sampler: "cosine at mask ratios 0.95, 0.3, 0.001, w = 1 (best of 1 searched, its mask ratios refined over 1 moves)" });
     expect(baselineFor(model("flow"), 3, file).sampler).toMatch(/its time points refined over 1 moves\)$/);
+    // A later pass over scalar settings (--refine-knobs) is named too.
+    search.refined = { ...search.refined, continued: [{ fractions: [], knobs: { guidance: 0.25, guidanceEnd: 0.5 }, sweeps: 1 }] } as typeof search.refined;
+    writeFileSync(file, JSON.stringify({ format: "adagen-baselines", models: { m: { "3": search } } }));
+    expect(baselineFor(model("flow"), 3, file).sampler).toMatch(/its time points, guidance, guidanceEnd refined over 1 moves\)$/);
   });
 });

@@ -44,19 +44,22 @@ export interface BaselineSearch {
 
 /**
  * A search's winner refined by coordinate descent over its interior time points (MaskGIT: its mask ratios; core's
- * `descendTimePoints`), on `samples` images of the search's seed; `grid` holds every move scored, in order.
+ * `descendTimePoints`), then over its scalar settings (`descendKnobs`), on `samples` images of the search's seed; `grid` holds every move scored, in order.
  */
 export interface BaselineRefinement {
   /** The grid's winner, scored on these samples: where the descent started. */
   from: BaselineResult;
+  /** Time-point moves (fractions of a gap); empty when only `knobs` were refined. */
   fractions: number[];
+  /** Scalar settings refined after the points (`--refine-knobs`), each with its step. */
+  knobs?: Record<string, number>;
   sweeps: number;
   minGain: number;
   samples: number;
   grid: BaselineResult[];
   skipped?: { schedule: ScoredSchedule; reason: string }[];
   /** Later passes (`--refine-continue`), each from the best before it; their moves follow the first pass's in `grid`. */
-  continued?: { fractions: number[]; sweeps: number }[];
+  continued?: { fractions: number[]; knobs?: Record<string, number>; sweeps: number }[];
 }
 
 export interface BaselinesFile {
@@ -137,7 +140,9 @@ export function baselineFor(model: AdaGenModel, steps: number, file?: string): {
   const searched = bestBaseline(model, steps, file);
   if (searched) {
     const points = model.card.paradigm === "maskgit" ? "mask ratios" : "time points";
-    const refined = searched.refined ? `, its ${points} refined over ${searched.refined.grid.length} moves` : "";
+    const passes = searched.refined ? [searched.refined, ...(searched.refined.continued ?? [])] : [];
+    const moved = [...(passes.some((p) => p.fractions.length) ? [points] : []), ...new Set(passes.flatMap((p) => Object.keys(p.knobs ?? {})))];
+    const refined = searched.refined ? `, its ${moved.join(", ")} refined over ${searched.refined.grid.length} moves` : "";
     return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched${refined})` };
   }
   const schedule = heuristicSchedule(model);
