@@ -62,6 +62,17 @@ def augment(x: torch.Tensor) -> torch.Tensor:
     return torch.gather(xp, 3, cols)
 
 
+def train_step(net, opt, sched, x, y) -> torch.Tensor:
+    """One step of the extractor's recipe (also extractor_twin.py's): augmented batch, label-smoothed cross-entropy."""
+    lo, _ = net(augment(x))
+    loss = F.cross_entropy(lo, y, label_smoothing=0.05)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    sched.step()
+    return loss
+
+
 @torch.no_grad()
 def accuracy(net, x, y, device, bs=2000):
     net.eval()
@@ -123,12 +134,7 @@ def main():
             if step >= total:
                 break
             idx = perm[i * args.batch : (i + 1) * args.batch]
-            lo, _ = net(augment(xtr_d[idx]))
-            loss = F.cross_entropy(lo, ytr_d[idx], label_smoothing=0.05)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+            loss = train_step(net, opt, sched, xtr_d[idx], ytr_d[idx])
             step += 1
         C.log(f"classifier step {step}/{total} loss {loss.item():.4f}")
     train_s = time.time() - t0
