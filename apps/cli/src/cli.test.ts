@@ -524,7 +524,9 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
 
   it("baselines --refine-knobs moves the winner's scalar settings one at a time by their steps, skipping values out of range", () => {
     const zoo = JSON.parse(readFileSync(join(ROOT, "packages/zoo/baselines.json"), "utf8"));
-    const shipped = zoo.models["var-tiny"]["6"];
+    // The zoo's searched best with top-p 0.96, so a move up by 0.05 leaves top-p's range.
+    const searched = zoo.models["var-tiny"]["6"];
+    const shipped = { ...searched, best: { ...searched.best, schedule: { ...searched.best.schedule, topP: 0.96 } } };
     const out = join(tmp, "refine-knobs.json");
     writeFileSync(out, JSON.stringify({ format: "adagen-baselines", models: { "var-tiny": { "6": { ...shipped, refined: undefined, rescored: undefined } } } }));
     const refine = ["baselines", "--model", "var-tiny", "--refine-knobs", "guidance:0.5,topP:0.05,topK:8", "--refine-sweeps", "1", "--refine-n", "20", "--out", out];
