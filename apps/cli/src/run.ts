@@ -340,8 +340,8 @@ over (run again with the remaining step counts).
                        LIST moves KEY up by STEP, then down, one setting at a time, e.g.
                        guidance:0.25,guidanceEnd:0.5,maskTemperature:5 (keys: guidance, guidanceEnd; maskgit:
                        maskTemperature; maskgit, var: sampleTemperature, sampleTemperatureEnd; var: topK, topP;
-                       a move out of a setting's range is skipped); the same takes, sweeps and samples as
-                       --refine-times
+                       a move out of a setting's range is skipped); moves are taken, swept and scored as
+                       --refine-times's are
   --refine-sweeps N    passes over the interior points per fraction, and over the knobs (default ${REFINE_DEFAULTS.sweeps}; a pass without a move ends it)
   --refine-n N         samples per refined candidate (default the search's rescore samples, else ${BASELINE_DEFAULTS.rescoreN})
   --refine-continue    start from the refinement already in --out (its best, on its samples) instead of the grid's
