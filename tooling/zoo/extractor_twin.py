@@ -5,7 +5,7 @@ is not the FID extractor and nothing in it is fit on the test set (issue 10's ru
 answers (packages/zoo/policies/README.md, stop 45): is FID's preference for more guidance than every other feature
 space a property of the extractor's design, which a reward can share, or of its one set of weights?
 
-    /usr/bin/python3 tooling/zoo/extractor_twin.py --seed 1 --epochs 5 --out packages/zoo/models/fmnist-twin.onnx
+    /usr/bin/python3 tooling/zoo/extractor_twin.py --seed 1 --epochs 4 --out runs/s45/fmnist-twin.onnx
 
 Writes an ONNX file whose input is `x` float32 [B,28,28,1] in [0,1] (the layout the envs render and core's
 `openFeatureSpace` feeds) and whose outputs are `logits` [B,10] and `features` [B,128] (the penultimate embedding
@@ -22,8 +22,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common as C  # noqa: E402
 from fmnist_features import Classifier, accuracy, train_step  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class ChannelsLast(torch.nn.Module):

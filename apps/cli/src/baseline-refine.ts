@@ -140,24 +140,23 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
       if (n !== undefined && n !== search.refined.samples)
         throw new UsageError(`--refine-n ${n}: the ${steps}-step refinement to continue was scored on ${search.refined.samples} samples; a further pass scores on the same ones`);
     }
+    // A fresh refinement starts from the grid's winner (before any earlier refinement); a continued one from its best.
     const from = continuing ? search.best : (search.refined?.from ?? search.best);
     for (const name of knobNames)
       if (knobValue(from.schedule, name) === undefined)
         throw new UsageError(`--refine-knobs: the ${steps}-step schedule to refine (${describeSchedule(from.schedule)}) leaves ${name} to the heuristic; search it on the grid first`);
-    return search;
+    return { search, from };
   });
 
   await initTensorflow();
   const scorer = await Scorer.create(entry.card, "train");
   try {
     for (const [k, steps] of stepList.entries()) {
-      const search = searches[k];
+      const { search, from } = searches[k];
       const earlier = continuing ? search.refined : undefined;
       const samples = earlier?.samples ?? flags.number("refine-n") ?? search.rescored?.samples ?? BASELINE_DEFAULTS.rescoreN;
       checkImageCount(samples, entry.card.image.shape);
       const model = await openModel(entry, steps);
-      // A fresh refinement starts from the grid's winner (before any earlier refinement); a continued one from its best.
-      const from = earlier ? search.best : (search.refined?.from ?? search.best);
       const pointMoves = fractions.length * (steps - 1) * 2 + knobNames.length * 2;
       const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, pointMoves * sweeps * samples, "images (at most)", !quiet);
       let done = 0;
