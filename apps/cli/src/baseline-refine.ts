@@ -8,6 +8,9 @@
  * of that step count replaces it. `--refine-continue` starts a further pass from the refinement's best instead of the
  * grid's winner, on the same samples, and does not score again a sampler an earlier pass scored. `--refine-knobs
  * KEY:STEP,…` refines the scalar settings (guidance, temperatures, top-k, top-p) after the points, or alone (VAR).
+ * `--refine-from S` also scores another step count's best with its points carried over (core's `resamplePoints`)
+ * and starts from whichever of the two scores lower: the grids place the start only, so a 16-step grid can lose to
+ * the refined 8-step schedule read off at 16 steps.
  */
 import {
   Scorer,
@@ -17,11 +20,14 @@ import {
   describeSchedule,
   initTensorflow,
   readBaselines,
+  resamplePoints,
   scheduleKey,
   type BaselineResult,
   type ScoredSchedule,
   type Knobs,
 } from "@adagen/core";
+import { MIN_TIME_GAP as DIFFUSION_MIN_GAP } from "@adagen/diffusion";
+import { MIN_TIME_GAP as FLOW_MIN_GAP } from "@adagen/flow";
 import { maskedCount } from "@adagen/maskgit";
 import { ProgressBar } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
@@ -36,6 +42,8 @@ const GRID_FLAGS = ["n", "seed", "guidance", "guidance-ends", "schedules", "star
 /** The points a refinement moves (both ends fixed), the schedule that carries them, and a move in words. */
 interface RefinablePoints {
   points: number[];
+  /** The least distance between neighbouring points the sampler runs (time points' minimum step; mask ratios only fall). */
+  minGap: number;
   request(points: number[]): ScoredSchedule;
   /** The sampler the points run: MaskGIT's ratios act only through the masked counts ⌊N·m⌋, so moves that keep them are one sampler. */
   samplerKey(points: readonly number[]): string;
@@ -53,6 +61,7 @@ function refinablePoints(model: OpenedModel, schedule: ScoredSchedule, entry: Mo
   if (keys.includes("nextTime"))
     return {
       points: Array.from(model.scheduleTimes(schedule)),
+      minGap: Math.max(DIFFUSION_MIN_GAP, FLOW_MIN_GAP),
       request: (times) => ({ ...schedule, times }),
       samplerKey: (times) => JSON.stringify(times),
       describeMove: (point, fraction) => `time point ${point} moved ${fraction > 0 ? "towards the noise" : "towards the data"} ${by(fraction)}`,
@@ -60,6 +69,7 @@ function refinablePoints(model: OpenedModel, schedule: ScoredSchedule, entry: Mo
   if (keys.includes("maskRatio"))
     return {
       points: [1, ...model.scheduleTimes(schedule)],
+      minGap: 0,
       request: (points) => ({ ...schedule, maskRatios: points.slice(1) }),
       samplerKey: (points) => points.map((m) => maskedCount(m, entry.card.generator.sampleShape[0])).join(","),
       describeMove: (point, fraction) => `mask ratio after step ${point} moved ${fraction > 0 ? "up (more kept masked)" : "down (more revealed)"} ${by(fraction)}`,
@@ -115,6 +125,39 @@ function outOfRange(name: string, value: number): string | undefined {
   return undefined;
 }
 
+/**
+ * The `from`-step best (`schedule`) run at `steps` steps: its points read off its curve at the new step fractions, its
+ * other settings kept; scored like a move. A schedule the sampler cannot take at `steps` is a usage error that says why.
+ */
+async function carryBest(
+  schedule: ScoredSchedule,
+  from: number,
+  model: OpenedModel,
+  steps: number,
+  entry: ModelEntry,
+  score: (schedule: ScoredSchedule) => Promise<BaselineResult | { skipped: string }>,
+): Promise<BaselineResult> {
+  const fromModel = await openModel(entry, from);
+  let points: number[];
+  try {
+    points = refinablePoints(fromModel, schedule, entry)!.points;
+  } finally {
+    await fromModel.dispose();
+  }
+  // The named grid the points replace, at this step count: it only says where they came from.
+  const { times: _t, maskRatios: _m, ...settings } = schedule;
+  const here = refinablePoints(model, settings, entry)!;
+  let carried: ScoredSchedule;
+  try {
+    carried = here.request(resamplePoints(points, steps, here.minGap));
+  } catch (err) {
+    throw new UsageError(`--refine-from ${from}: the ${from}-step best (${describeSchedule(schedule)}) cannot be carried to ${steps} steps: ${(err as Error).message}`);
+  }
+  const row = await score(carried);
+  if ("skipped" in row) throw new UsageError(`--refine-from ${from}: the ${from}-step best carried to ${steps} steps (${describeSchedule(carried)}) cannot run: ${row.skipped}`);
+  return row;
+}
+
 export async function refineBaselines(flags: Flags, quiet: boolean): Promise<SearchResult> {
   const entry = getModel(flags.require("model", flags.string, "baselines"));
   const stepList = stepListOf(entry, flags.list("steps"), "baselines");
@@ -124,12 +167,19 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const knobNames = Object.keys(knobSteps);
   const sweeps = flags.number("refine-sweeps") ?? REFINE_DEFAULTS.sweeps;
   const continuing = flags.bool("refine-continue");
-  const refining = flags.has("refine-times") ? "--refine-times" : "--refine-knobs";
+  const carryFrom = flags.number("refine-from");
+  const refining = flags.has("refine-times") ? "--refine-times" : flags.has("refine-knobs") ? "--refine-knobs" : "--refine-from";
+  if (carryFrom !== undefined) {
+    if (continuing) throw new UsageError(`--refine-from starts a refinement afresh; it does not combine with --refine-continue`);
+    if (stepList.includes(carryFrom)) throw new UsageError(`--refine-from ${carryFrom} carries the ${carryFrom}-step best to other step counts; --steps lists ${carryFrom} too`);
+  }
   const given = GRID_FLAGS.find((f) => flags.has(f));
   if (given) throw new UsageError(`${refining} refines the search already in --out; it takes no grid flag (--${given})`);
   const out = flags.string("out") ?? "runs/baselines.json";
   checkOutputFile(out);
   const file = readBaselines(out);
+  const source = carryFrom === undefined ? undefined : file.models[entry.name]?.[String(carryFrom)];
+  if (carryFrom !== undefined && !source) throw new UsageError(`--refine-from ${carryFrom}: ${out} holds no ${carryFrom}-step search of ${entry.name} to carry`);
   const searches = stepList.map((steps) => {
     const search = file.models[entry.name]?.[String(steps)];
     if (!search) throw new UsageError(`${refining}: ${out} holds no ${steps}-step search of ${entry.name}; run adagen baselines --steps ${steps} first`);
@@ -141,7 +191,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
         throw new UsageError(`--refine-n ${n}: the ${steps}-step refinement to continue was scored on ${search.refined.samples} samples; a further pass scores on the same ones`);
     }
     // A fresh refinement starts from the grid's winner (before any earlier refinement); a continued one from its best.
-    const from = continuing ? search.best : (search.refined?.from ?? search.best);
+    const from = continuing ? search.best : (search.refined?.carried?.winner ?? search.refined?.from ?? search.best);
     for (const name of knobNames)
       if (knobValue(from.schedule, name) === undefined)
         throw new UsageError(`--refine-knobs: the ${steps}-step schedule to refine (${describeSchedule(from.schedule)}) leaves ${name} to the heuristic; search it on the grid first`);
@@ -158,7 +208,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
       checkImageCount(samples, entry.card.image.shape);
       const model = await openModel(entry, steps);
       const pointMoves = fractions.length * (steps - 1) * 2 + knobNames.length * 2;
-      const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, pointMoves * sweeps * samples, "images (at most)", !quiet);
+      const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, (pointMoves * sweeps + (source ? 2 : 1)) * samples, "images (at most)", !quiet);
       let done = 0;
       const score = async (schedule: ScoredSchedule): Promise<BaselineResult | { skipped: string }> => {
         const scored = await scoreSchedule(model, scorer, schedule, samples, search.seed, (d) => bar.update(done + d));
@@ -174,8 +224,8 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
         "skipped" in trial ? `skipped (${trial.skipped})` : `FID ${trial.score.toFixed(3)}${earlierKeys.has(key) ? " (scored by an earlier pass)" : ""}${taken ? ", taken" : ""}`;
       try {
         const refinable = refinablePoints(model, from.schedule, entry);
-        if (fractions.length && !refinable)
-          throw new UsageError(`--refine-times applies to samplers with time points (diffusion, flow) or mask ratios (maskgit); ${entry.name}'s has neither (--refine-knobs refines its settings)`);
+        if ((fractions.length || source) && !refinable)
+          throw new UsageError(`${fractions.length ? "--refine-times" : "--refine-from"} applies to samplers with time points (diffusion, flow) or mask ratios (maskgit); ${entry.name}'s has neither (--refine-knobs refines its settings)`);
         // The sampler a schedule runs: its points as the sampler sees them, and every other setting.
         const keyOf = (schedule: ScoredSchedule): string => {
           const { times: _t, maskRatios: _m, ...rest } = schedule;
@@ -188,8 +238,11 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
         // The start's scores on these samples: the continued refinement's best, or the rescore's row when it was
         // scored on them, else scored now.
         const reuse = earlier ? from : search.rescored?.samples === samples ? search.rescored.grid.find((r) => scheduleKey(r.schedule) === scheduleKey(from.schedule)) : undefined;
-        const start = reuse ?? (await score(from.schedule));
-        if ("skipped" in start) throw new UsageError(`${refining}: the search's best (${describeSchedule(from.schedule)}) cannot run: ${start.skipped}`);
+        const winner = reuse ?? (await score(from.schedule));
+        if ("skipped" in winner) throw new UsageError(`${refining}: the search's best (${describeSchedule(from.schedule)}) cannot run: ${winner.skipped}`);
+        const carried = source && (await carryBest(source.best.schedule, carryFrom!, model, steps, entry, score));
+        const start = carried && carried.fid < winner.fid ? carried : winner;
+        if (carried) bar.line(done, `the ${carryFrom}-step best carried to ${steps} steps: FID ${carried.fid.toFixed(3)}; the grid's winner: ${winner.fid.toFixed(3)}; starting from the ${start === carried ? "carried one" : "grid's winner"}`);
         const scoreRequest = async (schedule: ScoredSchedule): Promise<number | { skipped: string }> => {
           const known = scored.get(keyOf(schedule));
           if (known) return known.fid;
@@ -199,18 +252,19 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
           return row.fid;
         };
         const skipped: { schedule: ScoredSchedule; reason: string }[] = [...(earlier?.skipped ?? [])];
-        let current = { schedule: from.schedule, score: start.fid };
+        let current = { schedule: start.schedule, score: start.fid };
         // The time points (mask ratios) first, then the scalar settings from where the points ended.
         if (refinable && fractions.length) {
-          const r = await descendTimePoints(refinable.points, current.score, (times) => scoreRequest(refinable.request(times)), {
+          const points = refinablePoints(model, start.schedule, entry)!;
+          const r = await descendTimePoints(points.points, current.score, (times) => scoreRequest(points.request(times)), {
             fractions,
             sweeps,
             minGain: REFINE_DEFAULTS.minGain,
-            samplerKey: (times) => keyOf(refinable.request([...times])),
-            onTrial: (trial, now) => line(refinable.describeMove(trial.point, trial.fraction), outcomeOf(trial, keyOf(refinable.request(trial.times)), now.times === trial.times), refinable.request(now.times), now.score),
+            samplerKey: (times) => keyOf(points.request([...times])),
+            onTrial: (trial, now) => line(points.describeMove(trial.point, trial.fraction), outcomeOf(trial, keyOf(points.request(trial.times)), now.times === trial.times), points.request(now.times), now.score),
           });
-          for (const t of r.trials) if ("skipped" in t) skipped.push({ schedule: refinable.request(t.times), reason: t.skipped });
-          current = { schedule: refinable.request(r.times), score: r.score };
+          for (const t of r.trials) if ("skipped" in t) skipped.push({ schedule: points.request(t.times), reason: t.skipped });
+          current = { schedule: points.request(r.times), score: r.score };
         }
         if (knobNames.length) {
           const base = current.schedule;
@@ -241,7 +295,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
         search.best = best;
         search.refined = earlier
           ? { ...earlier, grid, ...(skipped.length ? { skipped } : {}), continued: [...(earlier.continued ?? []), pass] }
-          : { from: start, ...pass, minGain: REFINE_DEFAULTS.minGain, samples, grid, ...(skipped.length ? { skipped } : {}) };
+          : { from: start, ...(carried ? { carried: { steps: carryFrom!, result: carried, winner } } : {}), ...pass, minGain: REFINE_DEFAULTS.minGain, samples, grid, ...(skipped.length ? { skipped } : {}) };
         bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)} on ${samples} samples (from ${start.fid.toFixed(2)}, ${grid.length} moves scored)`);
       } catch (err) {
         bar.abort();

@@ -453,7 +453,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["3"].refined.from).toEqual(from);
     expectUsageError(adagen(...refine, "--guidance", "1"), /--refine-times refines the search already in --out; it takes no grid flag \(--guidance\)/);
     expectUsageError(adagen(...refine.map((a) => (a === "3" ? "5" : a))), /holds no 5-step search of sit-tiny; run adagen baselines --steps 5 first/);
-    expectUsageError(adagen(...grid, "--refine-n", "20"), /--refine-n sets a refinement of the winner: give --refine-times or --refine-knobs too/);
+    expectUsageError(adagen(...grid, "--refine-n", "20"), /--refine-n sets a refinement of the winner: give --refine-times, --refine-knobs or --refine-from too/);
     expectUsageError(adagen(...refine.map((a) => (a === "0.4" ? "1" : a))), /--refine-times: each move is a fraction of a gap strictly between 0 and 1, got 1/);
 
     // --refine-continue: a further pass from the refinement's best, reusing what an earlier pass scored. The file is
@@ -474,13 +474,52 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     const times = continued.grid.map((m: Row) => JSON.stringify(m.schedule.times));
     expect(new Set(times).size).toBe(times.length);
     expectUsageError(adagen(...refine.map((a) => (a === "20" ? "30" : a)), "--refine-continue"), /--refine-n 30: the 3-step refinement to continue was scored on 20 samples/);
-    expectUsageError(adagen(...grid, "--refine-continue"), /--refine-continue sets a refinement of the winner: give --refine-times or --refine-knobs too/);
+    expectUsageError(adagen(...grid, "--refine-continue"), /--refine-continue sets a refinement of the winner: give --refine-times, --refine-knobs or --refine-from too/);
     const unrefined = join(tmp, "unrefined.json");
     writeFileSync(unrefined, JSON.stringify({ format: "adagen-baselines", models: { "sit-tiny": { "3": searched } } }));
     expectUsageError(
       adagen(...refine.map((a) => (a === out ? unrefined : a)), "--refine-continue"),
       /--refine-continue: .*unrefined\.json's 3-step search of sit-tiny has no refinement to continue; run --refine-times or --refine-knobs without it first/,
     );
+  });
+
+  it("baselines --refine-from carries another step count's best to this one and starts from whichever scores lower", () => {
+    const out = join(tmp, "refine-from.json");
+    const grid = (steps: string, w: string) => ["baselines", "--model", "sit-tiny", "--steps", steps, "--n", "10", "--schedules", "uniform", "--starts", "0.05", "--guidance", w, "--out", out, "--quiet"];
+    expect(adagen(...grid("3", "3")).code).toBe(0);
+    expect(adagen(...grid("6", "1")).code).toBe(0);
+    // The 3-step best as a refinement leaves it: its own time points, w = 3.
+    const file = JSON.parse(readFileSync(out, "utf8"));
+    const three = file.models["sit-tiny"]["3"];
+    three.best = { ...three.best, schedule: { ...three.best.schedule, times: [0.05, 0.2, 0.6, 0.99] } };
+    writeFileSync(out, JSON.stringify(file));
+    const refine = ["baselines", "--model", "sit-tiny", "--steps", "6", "--refine-from", "3", "--refine-n", "20", "--out", out];
+    const r = adagen(...refine);
+    expect(r.code, r.stderr).toBe(0);
+    type Row = { schedule: { times?: number[]; guidance: number }; fid: number };
+    const search = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["6"];
+    const { carried, from, grid: moves } = search.refined as { carried: { steps: number; result: Row; winner: Row }; from: Row; grid: Row[] };
+    // The 3-step points read off at sixths (midpoints between them), its guidance kept; the 6-step winner beside it.
+    expect(carried.steps).toBe(3);
+    expect(carried.result.schedule.times!.map((t) => Number(t.toFixed(4)))).toEqual([0.05, 0.125, 0.2, 0.4, 0.6, 0.795, 0.99]);
+    expect(carried.result.schedule.guidance).toBe(3);
+    expect(carried.winner.schedule).toEqual(file.models["sit-tiny"]["6"].best.schedule);
+    // Without moves the refinement is that choice: the lower of the two, which becomes the best.
+    expect(moves).toEqual([]);
+    expect(from).toEqual(carried.result.fid < carried.winner.fid ? carried.result : carried.winner);
+    expect(search.best).toEqual(from);
+    expect(r.stderr).toContain(`the 3-step best carried to 6 steps: FID ${carried.result.fid.toFixed(3)}; the grid's winner: ${carried.winner.fid.toFixed(3)}`);
+    // A later fresh refinement starts from the grid's winner again, and may carry again.
+    const again = adagen("baselines", "--model", "sit-tiny", "--steps", "6", "--refine-times", "0.4", "--refine-sweeps", "1", "--refine-n", "20", "--out", out, "--quiet");
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["6"].refined.from).toEqual(carried.winner);
+
+    expectUsageError(adagen(...refine.map((a) => (a === "6" ? "3" : a))), /--refine-from 3 carries the 3-step best to other step counts; --steps lists 3 too/);
+    expectUsageError(adagen(...refine.map((a) => (a === "3" ? "5" : a))), /--refine-from 5: .* holds no 5-step search of sit-tiny to carry/);
+    expectUsageError(adagen(...refine, "--refine-continue"), /--refine-from starts a refinement afresh; it does not combine with --refine-continue/);
+    three.best.schedule.times = [0.95, 0.96, 0.975, 0.99];
+    writeFileSync(out, JSON.stringify(file));
+    expectUsageError(adagen(...refine), /--refine-from 3: the 3-step best \(.*\) cannot be carried to 6 steps: 6 steps with gaps of at least 0.01 do not fit between 0.95 and 0.99/);
   });
 
   it("baselines --refine-times refines maskgit's mask ratios (the first and last stay) and refuses var's scales", () => {
@@ -519,6 +558,10 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(
       adagen("baselines", "--model", "var-tiny", "--steps", "6", "--refine-times", "0.4", "--refine-n", "20", "--out", varOnly),
       /--refine-times applies to samplers with time points \(diffusion, flow\) or mask ratios \(maskgit\); var-tiny's has neither/,
+    );
+    expectUsageError(
+      adagen("baselines", "--model", "var-tiny", "--steps", "6", "--refine-from", "4", "--refine-n", "20", "--out", varOnly),
+      /--refine-from 4: .* holds no 4-step search of var-tiny to carry/,
     );
   });
 

@@ -92,6 +92,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "refine-n": { kind: "int", min: 2 },
     "refine-continue": { kind: "bool" },
     "refine-knobs": { kind: "string" },
+    "refine-from": { kind: "int", min: 1, max: 64 },
     out: { kind: "string" },
   },
   dial: {
@@ -347,6 +348,10 @@ over (run again with the remaining step counts).
   --refine-continue    start from the refinement already in --out (its best, on its samples) instead of the grid's
                        winner; a sampler an earlier pass scored is not scored again (e.g. a finer fraction after
                        a coarse pass)
+  --refine-from S      diffusion, flow, maskgit: also score the S-step best in --out with its time points (mask
+                       ratios) carried to this step count (read off its curve over the fraction of steps done) and
+                       its other settings kept, and refine from whichever of it and the grid's winner scores lower;
+                       alone, that choice is the whole refinement (e.g. --steps 16 --refine-from 8)
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
   --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)
@@ -449,7 +454,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       }
       case "baselines": {
-        const r = flags.has("refine-times") || flags.has("refine-knobs") ? await refineBaselines(flags, quiet) : await searchBaselines(flags, quiet);
+        const r = flags.has("refine-times") || flags.has("refine-knobs") || flags.has("refine-from") ? await refineBaselines(flags, quiet) : await searchBaselines(flags, quiet);
         if (json) out(JSON.stringify(r.file));
         else {
           for (const steps of r.steps) {

@@ -31,6 +31,7 @@ export {
   type KnobTrial,
   type Knobs,
 } from "./coordinate-descent.js";
+export { resamplePoints } from "./resample-points.js";
 export { initTensorflow, BACKEND_ENV_VAR, type TfBackendName } from "./runtime/backend.js";
 export { installFastWasmBatchMatMul } from "./runtime/wasm-matmul.js";
 export {

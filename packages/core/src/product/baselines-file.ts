@@ -47,8 +47,13 @@ export interface BaselineSearch {
  * `descendTimePoints`), then over its scalar settings (`descendKnobs`), on `samples` images of the search's seed; `grid` holds every move scored, in order.
  */
 export interface BaselineRefinement {
-  /** The grid's winner, scored on these samples: where the descent started. */
+  /** Where the descent started, scored on these samples: the grid's winner, or `carried`'s result when it scored lower. */
   from: BaselineResult;
+  /**
+   * `--refine-from`: another step count's best with its points carried to this one (`resamplePoints`) and its other
+   * settings kept (`result`), and the grid's winner (`winner`), both scored on these samples.
+   */
+  carried?: { steps: number; result: BaselineResult; winner: BaselineResult };
   /** Time-point moves (fractions of a gap); empty when only `knobs` were refined. */
   fractions: number[];
   /** Scalar settings refined after the points (`--refine-knobs`), each with its step. */
@@ -142,7 +147,9 @@ export function baselineFor(model: AdaGenModel, steps: number, file?: string): {
     const points = model.card.paradigm === "maskgit" ? "mask ratios" : "time points";
     const passes = searched.refined ? [searched.refined, ...(searched.refined.continued ?? [])] : [];
     const moved = [...(passes.some((p) => p.fractions.length) ? [points] : []), ...new Set(passes.flatMap((p) => Object.keys(p.knobs ?? {})))];
-    const refined = searched.refined ? `, its ${moved.join(", ")} refined over ${searched.refined.grid.length} moves` : "";
+    const carried = searched.refined?.carried;
+    const carriedText = carried && carried.result.fid < carried.winner.fid ? `, its ${points} carried from the ${carried.steps}-step best` : "";
+    const refined = carriedText + (searched.refined && moved.length ? `, its ${moved.join(", ")} refined over ${searched.refined.grid.length} moves` : "");
     return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched${refined})` };
   }
   const schedule = heuristicSchedule(model);
