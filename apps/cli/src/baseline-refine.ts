@@ -23,6 +23,7 @@ import {
   resamplePoints,
   scheduleKey,
   type BaselineResult,
+  type ConfirmMove,
   type ScoredSchedule,
   type Knobs,
 } from "@adagen/core";
@@ -35,6 +36,9 @@ import { BASELINE_DEFAULTS, scoreSchedule, writeBaselinesFile, type SearchResult
 import { UsageError, getModel, hasGuidanceRamps, openModel, stepListOf, type ModelEntry, type OpenedModel } from "./models.js";
 
 export const REFINE_DEFAULTS = { sweeps: 2, minGain: 0.005 } as const;
+
+/** `--refine-confirm` scores again on the search's seed plus this: held out like it, and not compare's seeds 0 and 1. */
+export const CONFIRM_SEED_OFFSET = 1;
 
 /** The grid flags, which a refinement does not take (it starts from the search already in --out, on its seed). */
 const GRID_FLAGS = ["n", "seed", "guidance", "guidance-ends", "schedules", "starts", "mask-temps", "sample-temps", "sample-temp-ends", "top-ks", "top-ps", "merge", "rescore", "rescore-n"];
@@ -168,6 +172,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const sweeps = flags.number("refine-sweeps") ?? REFINE_DEFAULTS.sweeps;
   const continuing = flags.bool("refine-continue");
   const carryFrom = flags.number("refine-from");
+  const confirming = flags.bool("refine-confirm");
   const refining = flags.has("refine-times") ? "--refine-times" : flags.has("refine-knobs") ? "--refine-knobs" : "--refine-from";
   if (carryFrom !== undefined) {
     if (continuing) throw new UsageError(`--refine-from starts a refinement afresh; it does not combine with --refine-continue`);
@@ -208,20 +213,24 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
       checkImageCount(samples, entry.card.image.shape);
       const model = await openModel(entry, steps);
       const pointMoves = fractions.length * (steps - 1) * 2 + knobNames.length * 2;
-      const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, (pointMoves * sweeps + (source ? 2 : 1)) * samples, "images (at most)", !quiet);
+      // A confirmation scores the move and, at most once per taken move, the current best on the second seed.
+      const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, (pointMoves * sweeps * (confirming ? 3 : 1) + (source ? 2 : 1)) * samples, "images (at most)", !quiet);
       let done = 0;
-      const score = async (schedule: ScoredSchedule): Promise<BaselineResult | { skipped: string }> => {
-        const scored = await scoreSchedule(model, scorer, schedule, samples, search.seed, (d) => bar.update(done + d));
+      const score = async (schedule: ScoredSchedule, seed = search.seed): Promise<BaselineResult | { skipped: string }> => {
+        const scored = await scoreSchedule(model, scorer, schedule, samples, seed, (d) => bar.update(done + d));
         done += samples;
         return scored;
       };
+      const confirmSeed = search.seed + CONFIRM_SEED_OFFSET;
       // Every move scored, by sampler: an earlier pass's moves first, so a continued pass does not score them again.
       const scored = new Map<string, BaselineResult>();
       const earlierKeys = new Set<string>();
       const line = (what: string, outcome: string, current: ScoredSchedule, score: number) =>
         bar.line(done, `${what}: ${outcome} | current ${describeSchedule(current)}: ${score.toFixed(3)}`);
-      const outcomeOf = (trial: { score: number } | { skipped: string }, key: string, taken: boolean) =>
-        "skipped" in trial ? `skipped (${trial.skipped})` : `FID ${trial.score.toFixed(3)}${earlierKeys.has(key) ? " (scored by an earlier pass)" : ""}${taken ? ", taken" : ""}`;
+      const outcomeOf = (trial: { score: number; unconfirmed?: true } | { skipped: string }, key: string, taken: boolean) =>
+        "skipped" in trial
+          ? `skipped (${trial.skipped})`
+          : `FID ${trial.score.toFixed(3)}${earlierKeys.has(key) ? " (scored by an earlier pass)" : ""}${taken ? ", taken" : ""}${trial.unconfirmed ? `, not confirmed on seed ${confirmSeed}` : ""}`;
       try {
         const refinable = refinablePoints(model, from.schedule, entry);
         if ((fractions.length || source) && !refinable)
@@ -251,6 +260,27 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
           scored.set(keyOf(schedule), row);
           return row.fid;
         };
+        // --refine-confirm: a move that beats the current best is scored again on a second seed, with the current best,
+        // and taken only when it beats it there too by the same margin (each sampler scored there at most once).
+        const confirmed = new Map<string, BaselineResult>((earlier?.confirmed?.grid ?? []).map((row) => [keyOf(row.schedule), row]));
+        const onConfirmSeed = async (schedule: ScoredSchedule): Promise<BaselineResult> => {
+          const known = confirmed.get(keyOf(schedule));
+          if (known) return known;
+          const row = await score(schedule, confirmSeed);
+          // It ran on the first seed, so it runs on this one.
+          if ("skipped" in row) throw new Error(`${describeSchedule(schedule)} ran on seed ${search.seed} but not on ${confirmSeed}: ${row.skipped}`);
+          confirmed.set(keyOf(schedule), row);
+          return row;
+        };
+        const confirmMove = <P>(scheduleOf: (value: P) => ScoredSchedule): ConfirmMove<P> | undefined =>
+          confirming
+            ? async (value, current) => {
+                const [move, now] = [await onConfirmSeed(scheduleOf(value)), await onConfirmSeed(scheduleOf(current))];
+                const holds = move.fid < now.fid * (1 - REFINE_DEFAULTS.minGain);
+                bar.line(done, `  on seed ${confirmSeed}: FID ${move.fid.toFixed(3)} against the current best's ${now.fid.toFixed(3)}: ${holds ? "confirmed" : "not confirmed"}`);
+                return holds;
+              }
+            : undefined;
         const skipped: { schedule: ScoredSchedule; reason: string }[] = [...(earlier?.skipped ?? [])];
         let current = { schedule: start.schedule, score: start.fid };
         // The time points (mask ratios) first, then the scalar settings from where the points ended.
@@ -261,6 +291,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
             sweeps,
             minGain: REFINE_DEFAULTS.minGain,
             samplerKey: (times) => keyOf(points.request([...times])),
+            confirm: confirmMove((times: number[]) => points.request(times)),
             onTrial: (trial, now) => line(points.describeMove(trial.point, trial.fraction), outcomeOf(trial, keyOf(points.request(trial.times)), now.times === trial.times), points.request(now.times), now.score),
           });
           for (const t of r.trials) if ("skipped" in t) skipped.push({ schedule: points.request(t.times), reason: t.skipped });
@@ -282,6 +313,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
               sweeps,
               minGain: REFINE_DEFAULTS.minGain,
               key: (knobs) => keyOf(withKnobs(knobs)),
+              confirm: confirmMove(withKnobs),
               onTrial: (trial, now) =>
                 line(`${trial.knob} ${trial.delta > 0 ? "up" : "down"} by ${Math.abs(trial.delta)}`, outcomeOf(trial, keyOf(withKnobs(trial.knobs)), now.knobs === trial.knobs), withKnobs(now.knobs), now.score),
             },
@@ -291,11 +323,12 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
         }
         const grid = [...scored.values()];
         const best = scored.get(keyOf(current.schedule)) ?? start;
-        const pass = { fractions, ...(knobNames.length ? { knobs: knobSteps } : {}), sweeps };
+        const pass = { fractions, ...(knobNames.length ? { knobs: knobSteps } : {}), sweeps, ...(confirming ? { confirm: true as const } : {}) };
+        const confirmations = confirmed.size ? { confirmed: { seed: confirmSeed, grid: [...confirmed.values()] } } : {};
         search.best = best;
         search.refined = earlier
-          ? { ...earlier, grid, ...(skipped.length ? { skipped } : {}), continued: [...(earlier.continued ?? []), pass] }
-          : { from: start, ...(carried ? { carried: { steps: carryFrom!, result: carried, winner } } : {}), ...pass, minGain: REFINE_DEFAULTS.minGain, samples, grid, ...(skipped.length ? { skipped } : {}) };
+          ? { ...earlier, grid, ...(skipped.length ? { skipped } : {}), ...confirmations, continued: [...(earlier.continued ?? []), pass] }
+          : { from: start, ...(carried ? { carried: { steps: carryFrom!, result: carried, winner } } : {}), ...pass, minGain: REFINE_DEFAULTS.minGain, samples, grid, ...(skipped.length ? { skipped } : {}), ...confirmations };
         bar.done(`best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)} on ${samples} samples (from ${start.fid.toFixed(2)}, ${grid.length} moves scored)`);
       } catch (err) {
         bar.abort();

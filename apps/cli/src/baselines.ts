@@ -213,7 +213,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
   const rescoreTop = flags.number("rescore");
   const rescoreN = flags.number("rescore-n") ?? BASELINE_DEFAULTS.rescoreN;
   if (flags.has("rescore-n") && rescoreTop === undefined) throw new UsageError("--rescore-n sets the samples of --rescore K: give --rescore too");
-  const stray = ["refine-sweeps", "refine-n", "refine-continue"].find((f) => flags.has(f));
+  const stray = ["refine-sweeps", "refine-n", "refine-continue", "refine-confirm"].find((f) => flags.has(f));
   if (stray) throw new UsageError(`--${stray} sets a refinement of the winner: give --refine-times, --refine-knobs or --refine-from too`);
   const out = flags.string("out") ?? "runs/baselines.json";
   checkOutputFile(out);

@@ -608,6 +608,41 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(adagen(...refine), /--refine-knobs: the 6-step schedule to refine \(.*\) leaves topK to the heuristic; search it on the grid first/);
   });
 
+  it("baselines --refine-confirm takes a move only when it also wins on a second seed", () => {
+    const zoo = JSON.parse(readFileSync(join(ROOT, "packages/zoo/baselines.json"), "utf8"));
+    const searched = zoo.models["var-tiny"]["6"];
+    type Row = { schedule: Record<string, number | string>; fid: number; classAccuracy: number };
+    // A refinement whose best is recorded at FID 99 on the first seed: every move beats it there, so each goes to the
+    // second seed (7919 + 1), where the best and the move are both scored for real.
+    const start: Row = { ...searched.best, fid: 99 };
+    const refined = { from: start, fractions: [], knobs: { topK: 8 }, sweeps: 1, minGain: 0.005, samples: 20, grid: [] };
+    const out = join(tmp, "refine-confirm.json");
+    writeFileSync(out, JSON.stringify({ format: "adagen-baselines", models: { "var-tiny": { "6": { ...searched, best: start, rescored: undefined, refined } } } }));
+    const r = adagen("baselines", "--model", "var-tiny", "--refine-knobs", "topK:8", "--refine-sweeps", "1", "--refine-continue", "--refine-confirm", "--out", out);
+    expect(r.code, r.stderr).toBe(0);
+    const after = JSON.parse(readFileSync(out, "utf8")).models["var-tiny"]["6"].refined;
+    const [up, down] = after.grid as Row[];
+    expect(up.schedule.topK).toBe(Number(start.schedule.topK) + 8);
+    expect(after.continued).toEqual([{ fractions: [], knobs: { topK: 8 }, sweeps: 1, confirm: true }]);
+    expect(after.confirmed.seed).toBe(7920);
+    const onSecond = (row: Row) => (after.confirmed.grid as Row[]).find((c) => c.schedule.topK === row.schedule.topK)!;
+    const [bestThere, upThere] = [onSecond(start), onSecond(up)];
+    expect(bestThere.fid).not.toBe(99);
+    const best = JSON.parse(readFileSync(out, "utf8")).models["var-tiny"]["6"].best;
+    if (upThere.fid < bestThere.fid * 0.995) {
+      // Confirmed: taken, and the pass ends its sweep there.
+      expect(r.stderr).toContain(`on seed 7920: FID ${upThere.fid.toFixed(3)} against the current best's ${bestThere.fid.toFixed(3)}: confirmed`);
+      expect(best).toEqual(up);
+      expect(down).toBeUndefined();
+    } else {
+      // Not confirmed: kept out, and top-k down is tried next (and confirmed or not the same way).
+      expect(r.stderr).toContain(`topK up by 8: FID ${up.fid.toFixed(3)}, not confirmed on seed 7920`);
+      expect(down.schedule.topK).toBe(Number(start.schedule.topK) - 8);
+      expect(best).toEqual(down.fid < 99 * 0.995 && onSecond(down).fid < bestThere.fid * 0.995 ? down : start);
+    }
+    expectUsageError(adagen("baselines", "--model", "var-tiny", "--n", "10", "--refine-confirm", "--out", out), /--refine-confirm sets a refinement of the winner: give --refine-times, --refine-knobs or --refine-from too/);
+  });
+
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {
     const r = adagen("compare", "--model", "dit-tiny", "--steps", "2,3", "--n", "16", "--policy-dir", POLICIES, "--json", "--quiet");
     expect(r.code, r.stderr).toBe(0);

@@ -4,7 +4,7 @@
  */
 import { STEPS_RANGE, Flags, parseFlags, type FlagSpec } from "./args.js";
 import { BASELINE_DEFAULTS, SHIFTS, SHIPPED_BASELINES, searchBaselines } from "./baselines.js";
-import { REFINE_DEFAULTS, refineBaselines } from "./baseline-refine.js";
+import { CONFIRM_SEED_OFFSET, REFINE_DEFAULTS, refineBaselines } from "./baseline-refine.js";
 import { compare, formatCompare } from "./compare.js";
 import { TRAIN_STATS } from "./scoring.js";
 import { InputError, MAX_BEST_OF, MAX_LOOKAHEAD, NonFiniteError, describeSchedule } from "@adagen/core";
@@ -93,6 +93,7 @@ const SPECS: Record<string, Record<string, FlagSpec>> = {
     "refine-continue": { kind: "bool" },
     "refine-knobs": { kind: "string" },
     "refine-from": { kind: "int", min: 1, max: 64 },
+    "refine-confirm": { kind: "bool" },
     out: { kind: "string" },
   },
   dial: {
@@ -348,6 +349,9 @@ over (run again with the remaining step counts).
   --refine-continue    start from the refinement already in --out (its best, on its samples) instead of the grid's
                        winner; a sampler an earlier pass scored is not scored again (e.g. a finer fraction after
                        a coarse pass)
+  --refine-confirm     take a move only when it also beats the current best by the same margin on a second seed
+                       (the search's plus ${CONFIRM_SEED_OFFSET}; both scored there on the same samples): a sampler whose draws change with
+                       every setting (maskgit, var) makes the best of many moves look better than it is
   --refine-from S      diffusion, flow, maskgit: also score the S-step best in --out with its time points (mask
                        ratios) carried to this step count (read off its curve over the fraction of steps done) and
                        its other settings kept, and refine from whichever of it and the grid's winner scores lower;

@@ -56,4 +56,25 @@ describe("coordinateDescent", () => {
     expect(r.trials.map((t) => t.value)).toEqual([4, 8, 5, 6, 7]);
     expect(r.trials.map((t) => t.move)).toEqual([4, 4, 1, 1, 1]);
   });
+
+  it("takes a move that beats the current score only when confirm agrees, and marks the ones it refused", async () => {
+    const stage = { coordinates: 1, moves: (x: number) => [x + 1, x - 1].map((value) => ({ value, move: value - x })) };
+    const score = async (x: number) => Math.abs(x - 3);
+    const asked: [number, number][] = [];
+    // Refuses 2 (say its gain did not hold on other samples), agrees to everything else.
+    const confirm = async (value: number, current: number) => (asked.push([value, current]), value !== 2);
+    const r = await coordinateDescent(0, 3, score, { stages: [stage], sweeps: 5, minGain: 0, key: String, confirm });
+    // 0 → 1 (taken); 2 beats 1 but is refused, 0 is seen; no move ends the stage at 1.
+    expect(r.value).toBe(1);
+    expect(r.score).toBe(2);
+    expect(asked).toEqual([[1, 0], [2, 1]]);
+    expect(r.trials).toEqual([
+      { value: 1, move: 1, score: 2 },
+      { value: 2, move: 1, score: 1, unconfirmed: true },
+    ]);
+    // A move that does not beat the current score is never put to confirm.
+    const none: number[] = [];
+    await coordinateDescent(3, 0, score, { stages: [stage], sweeps: 1, minGain: 0, key: String, confirm: async (v) => (none.push(v), true) });
+    expect(none).toEqual([]);
+  });
 });

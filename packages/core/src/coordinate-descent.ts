@@ -5,8 +5,17 @@
  * `minGain` of it, and a setting is scored at most once.
  */
 
-/** A move's outcome: the value it leads to, what the move was, and its score or why it could not be scored. */
-export type DescentTrial<P, M> = { value: P; move: M } & ({ score: number } | { skipped: string });
+/**
+ * A move's outcome: the value it leads to, what the move was, and its score or why it could not be scored;
+ * `unconfirmed` when its score beat the current one but `confirm` refused it.
+ */
+export type DescentTrial<P, M> = { value: P; move: M } & ({ score: number; unconfirmed?: true } | { skipped: string });
+
+/**
+ * Asked before a move that beats the current score is taken, e.g. to score both again on other samples: a sampler
+ * whose draws change with every setting (MaskGIT, VAR) makes the best of many moves look better than it is.
+ */
+export type ConfirmMove<P> = (value: P, current: P) => Promise<boolean>;
 
 /** One stage of the descent: its coordinates, and per coordinate the moves from the current value, tried in order. */
 export interface DescentStage<P, M> {
@@ -24,11 +33,13 @@ export interface CoordinateDescentOptions<P, M> {
   key(value: P): string;
   /** Called after each trial with the current value after it (the trial's own value object when it was taken). */
   onTrial?: (trial: DescentTrial<P, M>, current: { value: P; score: number }) => void;
+  /** A move that beats the current score is taken only when this agrees (default: always). */
+  confirm?: ConfirmMove<P>;
 }
 
 /**
  * From `start` (scored `startScore`): per stage and sweep, for each coordinate try its moves in order and take the
- * first that beats the current score by more than `minGain`. The current score only falls, so a move back onto a
+ * first that beats the current score by more than `minGain` (and that `confirm` agrees to). The current score only falls, so a move back onto a
  * setting already tried would not be taken: every setting is scored once. Returns the best value and every trial.
  */
 export async function coordinateDescent<P, M>(
@@ -49,9 +60,11 @@ export async function coordinateDescent<P, M>(
           if (seen.has(key)) continue;
           seen.add(key);
           const result = await score(value);
-          const trial: DescentTrial<P, M> = typeof result === "number" ? { value, move, score: result } : { value, move, skipped: result.skipped };
+          const beats = typeof result === "number" && result < current.score * (1 - options.minGain);
+          const taken = beats && (options.confirm ? await options.confirm(value, current.value) : true);
+          const trial: DescentTrial<P, M> =
+            typeof result === "number" ? { value, move, score: result, ...(beats && !taken ? { unconfirmed: true as const } : {}) } : { value, move, skipped: result.skipped };
           trials.push(trial);
-          const taken = typeof result === "number" && result < current.score * (1 - options.minGain);
           if (taken) current = { value, score: result };
           options.onTrial?.(trial, current);
           if (taken) {
@@ -70,7 +83,7 @@ export async function coordinateDescent<P, M>(
 export type Knobs = Record<string, number>;
 
 /** A knob move's outcome: the knobs after it, which knob moved by how much, and its score or why it was refused. */
-export type KnobTrial = { knobs: Knobs; knob: string; delta: number } & ({ score: number } | { skipped: string });
+export type KnobTrial = { knobs: Knobs; knob: string; delta: number } & ({ score: number; unconfirmed?: true } | { skipped: string });
 
 export interface KnobDescentOptions {
   /** Each knob's step (> 0), in the order the knobs are tried; a knob moves up by its step, then down. */
@@ -80,6 +93,7 @@ export interface KnobDescentOptions {
   /** The setting the knobs run (default: the knobs themselves). */
   key?: (knobs: Knobs) => string;
   onTrial?: (trial: KnobTrial, current: { knobs: Knobs; score: number }) => void;
+  confirm?: ConfirmMove<Knobs>;
 }
 
 /**
@@ -115,6 +129,7 @@ export async function descendKnobs(
     sweeps: options.sweeps,
     minGain: options.minGain,
     key: options.key ?? ((knobs) => JSON.stringify(names.map((n) => knobs[n]))),
+    confirm: options.confirm,
     onTrial: options.onTrial && ((trial, current) => options.onTrial!(asKnobTrial(trial), { knobs: current.value, score: current.score })),
   });
   return { knobs: result.value, score: result.score, trials: result.trials.map(asKnobTrial) };

@@ -24,6 +24,7 @@ export {
   coordinateDescent,
   descendKnobs,
   moveKnob,
+  type ConfirmMove,
   type CoordinateDescentOptions,
   type DescentStage,
   type DescentTrial,

@@ -4,7 +4,7 @@
  * start. The score is the caller's (the baselines score FID on held-out seeds); the search keeps the first and last
  * points (the start time is searched on the grid; the last is the data end).
  */
-import { coordinateDescent, type DescentStage, type DescentTrial } from "../coordinate-descent.js";
+import { coordinateDescent, type ConfirmMove, type DescentStage, type DescentTrial } from "../coordinate-descent.js";
 
 /**
  * `times` with point `i` moved by `fraction` of its gap to a neighbour: towards the previous (noisier) point for
@@ -19,7 +19,7 @@ export function moveTimePoint(times: readonly number[], i: number, fraction: num
 }
 
 /** A move's outcome: its time points and score, or why it could not be scored. */
-export type TimePointTrial = { times: number[]; point: number; fraction: number } & ({ score: number } | { skipped: string });
+export type TimePointTrial = { times: number[]; point: number; fraction: number } & ({ score: number; unconfirmed?: true } | { skipped: string });
 
 export interface TimePointDescentOptions {
   /** Move sizes as fractions of a gap, tried in order (coarse to fine), each in both directions. */
@@ -35,6 +35,8 @@ export interface TimePointDescentOptions {
   samplerKey?: (times: readonly number[]) => string;
   /** Called after each trial with the current schedule after it (the trial's when it was taken), e.g. for a log line. */
   onTrial?: (trial: TimePointTrial, current: { times: number[]; score: number }) => void;
+  /** A move that beats the current score is taken only when this agrees (core's `coordinateDescent`). */
+  confirm?: ConfirmMove<number[]>;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function descendTimePoints(
     sweeps: options.sweeps,
     minGain: options.minGain,
     key: options.samplerKey ?? ((times) => JSON.stringify(times)),
+    confirm: options.confirm,
     onTrial: options.onTrial && ((trial, current) => options.onTrial!(asTimeTrial(trial), { times: current.value, score: current.score })),
   });
   return { times: result.value, score: result.score, trials: result.trials.map(asTimeTrial) };

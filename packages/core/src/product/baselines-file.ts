@@ -59,12 +59,16 @@ export interface BaselineRefinement {
   /** Scalar settings refined after the points (`--refine-knobs`), each with its step. */
   knobs?: Record<string, number>;
   sweeps: number;
+  /** Moves were taken only when they also won on a second seed (`--refine-confirm`; scores in `confirmed`). */
+  confirm?: true;
   minGain: number;
   samples: number;
   grid: BaselineResult[];
   skipped?: { schedule: ScoredSchedule; reason: string }[];
+  /** `--refine-confirm`: the samplers scored on the second seed (moves that won on the first, and the best they faced). */
+  confirmed?: { seed: number; grid: BaselineResult[] };
   /** Later passes (`--refine-continue`), each from the best before it; their moves follow the first pass's in `grid`. */
-  continued?: { fractions: number[]; knobs?: Record<string, number>; sweeps: number }[];
+  continued?: { fractions: number[]; knobs?: Record<string, number>; sweeps: number; confirm?: true }[];
 }
 
 export interface BaselinesFile {
