@@ -8,9 +8,9 @@
  * of that step count replaces it. `--refine-continue` starts a further pass from the refinement's best instead of the
  * grid's winner, on the same samples, and does not score again a sampler an earlier pass scored. `--refine-knobs
  * KEY:STEP,…` refines the scalar settings (guidance, temperatures, top-k, top-p) after the points, or alone (VAR).
- * `--refine-from S` also scores another step count's best with its points carried over (core's `resamplePoints`)
- * and starts from whichever of the two scores lower: the grids place the start only, so a 16-step grid can lose to
- * the refined 8-step schedule read off at 16 steps.
+ * `--refine-from S` also scores the grid's winner with another step count's best points carried over (core's
+ * `resamplePoints`) and starts from whichever of the two scores lower: the grids place the start only, so a 16-step
+ * grid can lose to the refined 8-step points read off at 16 steps.
  */
 import {
   Scorer,
@@ -130,12 +130,15 @@ function outOfRange(name: string, value: number): string | undefined {
 }
 
 /**
- * The `from`-step best (`schedule`) run at `steps` steps: its points read off its curve at the new step fractions, its
- * other settings kept; scored like a move. A schedule the sampler cannot take at `steps` is a usage error that says why.
+ * `winner` (this step count's schedule) with the `from`-step best's (`schedule`'s) points in place of its own, read off
+ * their curve at the new step fractions; scored like a move. The other settings stay this step count's: the grid
+ * searched them here (MaskGIT's masking temperature, for one, grows with the steps). Points the sampler cannot take
+ * at `steps` are a usage error that says why.
  */
 async function carryBest(
   schedule: ScoredSchedule,
   from: number,
+  winner: ScoredSchedule,
   model: OpenedModel,
   steps: number,
   entry: ModelEntry,
@@ -148,14 +151,12 @@ async function carryBest(
   } finally {
     await fromModel.dispose();
   }
-  // The named grid the points replace, at this step count: it only says where they came from.
-  const { times: _t, maskRatios: _m, ...settings } = schedule;
-  const here = refinablePoints(model, settings, entry)!;
+  const here = refinablePoints(model, winner, entry)!;
   let carried: ScoredSchedule;
   try {
     carried = here.request(resamplePoints(points, steps, here.minGap));
   } catch (err) {
-    throw new UsageError(`--refine-from ${from}: the ${from}-step best (${describeSchedule(schedule)}) cannot be carried to ${steps} steps: ${(err as Error).message}`);
+    throw new UsageError(`--refine-from ${from}: the ${from}-step best's points (${describeSchedule(schedule)}) cannot be carried to ${steps} steps: ${(err as Error).message}`);
   }
   const row = await score(carried);
   if ("skipped" in row) throw new UsageError(`--refine-from ${from}: the ${from}-step best carried to ${steps} steps (${describeSchedule(carried)}) cannot run: ${row.skipped}`);
@@ -249,9 +250,9 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
         const reuse = earlier ? from : search.rescored?.samples === samples ? search.rescored.grid.find((r) => scheduleKey(r.schedule) === scheduleKey(from.schedule)) : undefined;
         const winner = reuse ?? (await score(from.schedule));
         if ("skipped" in winner) throw new UsageError(`${refining}: the search's best (${describeSchedule(from.schedule)}) cannot run: ${winner.skipped}`);
-        const carried = source && (await carryBest(source.best.schedule, carryFrom!, model, steps, entry, score));
+        const carried = source && (await carryBest(source.best.schedule, carryFrom!, from.schedule, model, steps, entry, score));
         const start = carried && carried.fid < winner.fid ? carried : winner;
-        if (carried) bar.line(done, `the ${carryFrom}-step best carried to ${steps} steps: FID ${carried.fid.toFixed(3)}; the grid's winner: ${winner.fid.toFixed(3)}; starting from the ${start === carried ? "carried one" : "grid's winner"}`);
+        if (carried) bar.line(done, `the ${carryFrom}-step best's points carried to ${steps} steps: FID ${carried.fid.toFixed(3)}; the grid's winner: ${winner.fid.toFixed(3)}; starting from the ${start === carried ? "carried one" : "grid's winner"}`);
         const scoreRequest = async (schedule: ScoredSchedule): Promise<number | { skipped: string }> => {
           const known = scored.get(keyOf(schedule));
           if (known) return known.fid;
