@@ -498,18 +498,19 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expect(r.code, r.stderr).toBe(0);
     type Row = { schedule: { times?: number[]; guidance: number }; fid: number };
     const search = JSON.parse(readFileSync(out, "utf8")).models["sit-tiny"]["6"];
-    const { carried, from, grid: moves } = search.refined as { carried: { steps: number; result: Row; winner: Row }; from: Row; grid: Row[] };
-    // The 3-step points read off at sixths (midpoints between them) with the 6-step winner's guidance (1, not 3).
+    const { carried, from, grid: moves } = search.refined as { carried: { steps: number; results: Row[]; winner: Row }; from: Row; grid: Row[] };
+    // The 3-step points read off at sixths (midpoints between them), with the 6-step winner's guidance (1) and with the 3-step best's own (3).
     expect(carried.steps).toBe(3);
-    expect(carried.result.schedule.times!.map((t) => Number(t.toFixed(4)))).toEqual([0.05, 0.125, 0.2, 0.4, 0.6, 0.795, 0.99]);
-    expect(carried.result.schedule.guidance).toBe(1);
-    expect({ ...carried.result.schedule, times: undefined }).toEqual({ ...carried.winner.schedule, times: undefined });
+    for (const c of carried.results) expect(c.schedule.times!.map((t) => Number(t.toFixed(4)))).toEqual([0.05, 0.125, 0.2, 0.4, 0.6, 0.795, 0.99]);
+    expect(carried.results.map((c) => c.schedule.guidance)).toEqual([1, 3]);
+    expect({ ...carried.results[0].schedule, times: undefined }).toEqual({ ...carried.winner.schedule, times: undefined });
     expect(carried.winner.schedule).toEqual(file.models["sit-tiny"]["6"].best.schedule);
     // Without moves the refinement is that choice: the lower of the two, which becomes the best.
     expect(moves).toEqual([]);
-    expect(from).toEqual(carried.result.fid < carried.winner.fid ? carried.result : carried.winner);
+    expect(from).toEqual([carried.winner, ...carried.results].reduce((a, b) => (b.fid < a.fid ? b : a)));
     expect(search.best).toEqual(from);
-    expect(r.stderr).toContain(`the 3-step best's points carried to 6 steps: FID ${carried.result.fid.toFixed(3)}; the grid's winner: ${carried.winner.fid.toFixed(3)}`);
+    expect(r.stderr).toContain(`the 3-step best's points carried to 6 steps: FID ${carried.results[0].fid.toFixed(3)} (`);
+    expect(r.stderr).toContain(`; the grid's winner: ${carried.winner.fid.toFixed(3)}; starting from`);
     // A later fresh refinement starts from the grid's winner again, and may carry again.
     const again = adagen("baselines", "--model", "sit-tiny", "--steps", "6", "--refine-times", "0.4", "--refine-sweeps", "1", "--refine-n", "20", "--out", out, "--quiet");
     expect(again.code, again.stderr).toBe(0);

@@ -352,10 +352,10 @@ over (run again with the remaining step counts).
   --refine-confirm     take a move only when it also beats the current best by the same margin on a second seed
                        (the search's plus ${CONFIRM_SEED_OFFSET}; both scored there on the same samples): a sampler whose draws change with
                        every setting (maskgit, var) makes the best of many moves look better than it is
-  --refine-from S      diffusion, flow, maskgit: also score the grid's winner with the time points (mask ratios) of
-                       the S-step best in --out carried to this step count (read off their curve over the fraction
-                       of steps done), and refine from whichever of it and the winner scores lower; alone, that
-                       choice is the whole refinement (e.g. --steps 16 --refine-from 8)
+  --refine-from S      diffusion, flow, maskgit: also score the time points (mask ratios) of the S-step best in --out
+                       carried to this step count (read off their curve over the fraction of steps done), with the
+                       grid winner's settings and with that best's own, and refine from whichever of these and the
+                       winner scores lowest; alone, that choice is the whole refinement (--steps 16 --refine-from 8)
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
   --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)

@@ -70,10 +70,10 @@ describe("baselineFor", () => {
     expect(baselineFor(model("flow"), 3, file).sampler).toMatch(/its time points, guidance, guidanceEnd refined over 1 moves\)$/);
     // A start carried from another step count's best (--refine-from) is named when it won, and not when the grid's winner did.
     const carried = { schedule: { name: "cosine", guidance: 1, maskRatios: [0.9, 0.4, 0.001] }, fid: 4.8, classAccuracy: 0.9 };
-    const bare = { from: carried, carried: { steps: 6, result: carried, winner: from }, fractions: [], sweeps: 1, minGain: 0.005, samples: 10, grid: [] };
+    const bare = { from: carried, carried: { steps: 6, results: [{ ...carried, fid: 5.5 }, carried], winner: from }, fractions: [], sweeps: 1, minGain: 0.005, samples: 10, grid: [] };
     writeFileSync(file, JSON.stringify({ format: "adagen-baselines", models: { m: { "3": { ...search, best: carried, refined: bare } } } }));
     expect(baselineFor(model("maskgit"), 3, file).sampler).toBe("cosine at mask ratios 0.9, 0.4, 0.001, w = 1 (best of 1 searched, its mask ratios carried from the 6-step best)");
-    const lost = { ...bare, from, carried: { ...bare.carried, result: { ...carried, fid: 6 } }, fractions: [0.4], grid: [moved] };
+    const lost = { ...bare, from, carried: { ...bare.carried, results: [{ ...carried, fid: 6 }] }, fractions: [0.4], grid: [moved] };
     writeFileSync(file, JSON.stringify({ format: "adagen-baselines", models: { m: { "3": { ...search, refined: lost } } } }));
     expect(baselineFor(model("maskgit"), 3, file).sampler).toMatch(/\(best of 1 searched, its mask ratios refined over 1 moves\)$/);
   });

@@ -47,13 +47,14 @@ export interface BaselineSearch {
  * `descendTimePoints`), then over its scalar settings (`descendKnobs`), on `samples` images of the search's seed; `grid` holds every move scored, in order.
  */
 export interface BaselineRefinement {
-  /** Where the descent started, scored on these samples: the grid's winner, or `carried`'s result when it scored lower. */
+  /** Where the descent started, scored on these samples: the grid's winner, or a `carried` result that scored lower. */
   from: BaselineResult;
   /**
-   * `--refine-from`: another step count's best with its points carried to this one (`resamplePoints`) and its other
-   * settings kept (`result`), and the grid's winner (`winner`), both scored on these samples.
+   * `--refine-from`: another step count's best points carried to this one (`resamplePoints`), with the grid winner's
+   * settings and (when they differ) with that best's own (`results`), and the grid's winner (`winner`), all scored on
+   * these samples.
    */
-  carried?: { steps: number; result: BaselineResult; winner: BaselineResult };
+  carried?: { steps: number; results: BaselineResult[]; winner: BaselineResult };
   /** Time-point moves (fractions of a gap); empty when only `knobs` were refined. */
   fractions: number[];
   /** Scalar settings refined after the points (`--refine-knobs`), each with its step. */
@@ -152,7 +153,7 @@ export function baselineFor(model: AdaGenModel, steps: number, file?: string): {
     const passes = searched.refined ? [searched.refined, ...(searched.refined.continued ?? [])] : [];
     const moved = [...(passes.some((p) => p.fractions.length) ? [points] : []), ...new Set(passes.flatMap((p) => Object.keys(p.knobs ?? {})))];
     const carried = searched.refined?.carried;
-    const carriedText = carried && carried.result.fid < carried.winner.fid ? `, its ${points} carried from the ${carried.steps}-step best` : "";
+    const carriedText = carried && carried.results.some((r) => r.fid < carried.winner.fid) ? `, its ${points} carried from the ${carried.steps}-step best` : "";
     const refined = carriedText + (searched.refined && moved.length ? `, its ${moved.join(", ")} refined over ${searched.refined.grid.length} moves` : "");
     return { schedule: searched.best.schedule, sampler: `${describeSchedule(searched.best.schedule)} (best of ${searched.grid.length} searched${refined})` };
   }
