@@ -11,6 +11,7 @@
  * `--refine-from S` also scores another step count's best points carried over (core's `resamplePoints`), with this
  * step count's winner's settings and with that best's own, and starts from whichever scores lowest: the grids place
  * the start only, so a 16-step grid can lose to the refined 8-step points read off at 16 steps.
+ * Every score is journaled as it is taken (`RefineJournal`), so an interrupted refinement run again goes on from there.
  */
 import {
   Scorer,
@@ -35,6 +36,7 @@ import { ProgressBar } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
 import { BASELINE_DEFAULTS, scoreSchedule, writeBaselinesFile, type SearchResult } from "./baselines.js";
 import { UsageError, getModel, hasGuidanceRamps, openModel, stepListOf, type ModelEntry, type OpenedModel } from "./models.js";
+import { RefineJournal } from "./refine-journal.js";
 
 export const REFINE_DEFAULTS = { sweeps: 2, minGain: 0.005 } as const;
 
@@ -215,6 +217,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
     return { search, from };
   });
 
+  const journal = new RefineJournal(`${out}.journal`);
   await initTensorflow();
   const scorer = await Scorer.create(entry.card, "train");
   try {
@@ -228,12 +231,30 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
       // A confirmation scores the move and, at most once per taken move, the current best on the second seed.
       const bar = new ProgressBar(`refine ${entry.name} T=${steps}`, (pointMoves * sweeps * (confirming ? 3 : 1) + (source ? 2 : 1)) * samples, "images (at most)", !quiet);
       let done = 0;
-      const score = async (schedule: ScoredSchedule, seed = search.seed): Promise<BaselineResult | { skipped: string }> => {
-        const scored = await scoreSchedule(model, scorer, schedule, samples, seed, (d) => bar.update(done + d));
-        done += samples;
-        return scored;
+      const refinable = refinablePoints(model, from.schedule, entry);
+      // The sampler a schedule runs: its points as the sampler sees them, and every other setting.
+      const keyOf = (schedule: ScoredSchedule): string => {
+        const { times: _t, maskRatios: _m, ...rest } = schedule;
+        const settings: Record<string, unknown> = { ...rest, guidanceEnd: knobValue(schedule, "guidanceEnd"), sampleTemperatureEnd: knobValue(schedule, "sampleTemperatureEnd") };
+        const points = refinable ? refinable.samplerKey(refinablePoints(model, schedule, entry)!.points) : "";
+        return `${points}|${JSON.stringify(Object.keys(settings).sort().map((key) => [key, settings[key]]))}`;
       };
       const confirmSeed = search.seed + CONFIRM_SEED_OFFSET;
+      // What an interrupted run of this refinement scored, by seed and sampler: read back instead of sampled again.
+      const journaled = new Map<string, BaselineResult>();
+      for (const seed of [search.seed, confirmSeed])
+        for (const row of journal.results(entry.name, steps, samples, seed)) journaled.set(`${seed}|${keyOf(row.schedule)}`, row);
+      const readBack = new Set<string>();
+      if (journaled.size) bar.line(done, `resuming: ${journal.path} holds ${journaled.size} scores an interrupted run took on these samples; they are read back, not sampled again`);
+      const score = async (schedule: ScoredSchedule, seed = search.seed): Promise<BaselineResult | { skipped: string }> => {
+        const key = `${seed}|${keyOf(schedule)}`;
+        const known = journaled.get(key);
+        const scored = known ?? (await scoreSchedule(model, scorer, schedule, samples, seed, (d) => bar.update(done + d)));
+        done += samples;
+        if (known) readBack.add(key);
+        else if (!("skipped" in scored)) journal.record(entry.name, steps, samples, seed, scored);
+        return scored;
+      };
       // Every move scored, by sampler: an earlier pass's moves first, so a continued pass does not score them again.
       const scored = new Map<string, BaselineResult>();
       const earlierKeys = new Set<string>();
@@ -242,18 +263,10 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
       const outcomeOf = (trial: { score: number; unconfirmed?: true } | { skipped: string }, key: string, taken: boolean) =>
         "skipped" in trial
           ? `skipped (${trial.skipped})`
-          : `FID ${trial.score.toFixed(3)}${earlierKeys.has(key) ? " (scored by an earlier pass)" : ""}${taken ? ", taken" : ""}${trial.unconfirmed ? `, not confirmed on seed ${confirmSeed}` : ""}`;
+          : `FID ${trial.score.toFixed(3)}${earlierKeys.has(key) ? " (scored by an earlier pass)" : readBack.has(`${search.seed}|${key}`) ? " (read back from the journal)" : ""}${taken ? ", taken" : ""}${trial.unconfirmed ? `, not confirmed on seed ${confirmSeed}` : ""}`;
       try {
-        const refinable = refinablePoints(model, from.schedule, entry);
         if ((fractions.length || source) && !refinable)
           throw new UsageError(`${fractions.length ? "--refine-times" : "--refine-from"} applies to samplers with time points (diffusion, flow) or mask ratios (maskgit); ${entry.name}'s has neither (--refine-knobs refines its settings)`);
-        // The sampler a schedule runs: its points as the sampler sees them, and every other setting.
-        const keyOf = (schedule: ScoredSchedule): string => {
-          const { times: _t, maskRatios: _m, ...rest } = schedule;
-          const settings: Record<string, unknown> = { ...rest, guidanceEnd: knobValue(schedule, "guidanceEnd"), sampleTemperatureEnd: knobValue(schedule, "sampleTemperatureEnd") };
-          const points = refinable ? refinable.samplerKey(refinablePoints(model, schedule, entry)!.points) : "";
-          return `${points}|${JSON.stringify(Object.keys(settings).sort().map((key) => [key, settings[key]]))}`;
-        };
         for (const row of earlier?.grid ?? []) scored.set(keyOf(row.schedule), row);
         for (const key of scored.keys()) earlierKeys.add(key);
         // The start's scores on these samples: the continued refinement's best, or the rescore's row when it was
@@ -350,6 +363,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
         await model.dispose();
       }
       writeBaselinesFile(out, file);
+      journal.finish(entry.name, steps);
     }
   } finally {
     await scorer.dispose();

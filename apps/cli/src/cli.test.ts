@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -643,6 +643,42 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
       expect(best).toEqual(down.fid < 99 * 0.995 && onSecond(down).fid < bestThere.fid * 0.995 ? down : start);
     }
     expectUsageError(adagen("baselines", "--model", "var-tiny", "--n", "10", "--refine-confirm", "--out", out), /--refine-confirm sets a refinement of the winner: give --refine-times, --refine-knobs or --refine-from too/);
+  });
+
+  it("a refinement keeps a journal: killed and run again, it reads its scores back and writes what an uninterrupted run writes", async () => {
+    const [straight, resumed] = [join(tmp, "journal-straight.json"), join(tmp, "journal-resumed.json")];
+    const grid = ["baselines", "--model", "sit-tiny", "--steps", "3", "--n", "10", "--schedules", "uniform", "--starts", "0.05", "--guidance", "1,3", "--quiet"];
+    expect(adagen(...grid, "--out", straight).code).toBe(0);
+    copyFileSync(straight, resumed);
+    const searched = readFileSync(resumed, "utf8");
+    const refine = ["baselines", "--model", "sit-tiny", "--steps", "3", "--refine-times", "0.4,0.2", "--refine-n", "20"];
+    const s = adagen(...refine, "--out", straight);
+    expect(s.code, s.stderr).toBe(0);
+    expect(existsSync(`${straight}.journal`)).toBe(false);
+
+    // The same refinement killed once its journal holds two scores (at least eight more moves remain).
+    const journal = `${resumed}.journal`;
+    const child = spawn(process.execPath, ["--conditions=adagen-source", "--import", "tsx", "apps/cli/src/cli.ts", ...refine, "--out", resumed, "--quiet"], { cwd: ROOT, stdio: "ignore" });
+    const exited = new Promise((done) => child.on("exit", done));
+    const complete = () => (existsSync(journal) ? readFileSync(journal, "utf8").split("\n").length - 1 : 0);
+    while (complete() < 2) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGKILL");
+    await exited;
+    const kept = complete();
+    expect(readFileSync(resumed, "utf8")).toBe(searched);
+    // A kill while a line is written leaves it cut short: that line is dropped, the complete ones are read back.
+    writeFileSync(journal, readFileSync(journal, "utf8") + '{"model":"sit-tiny","ste');
+
+    const r = adagen(...refine, "--out", resumed);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`resuming: ${journal} holds ${kept} scores an interrupted run took on these samples`);
+    expect(r.stderr).toContain("(read back from the journal)");
+    expect(existsSync(journal)).toBe(false);
+    expect(JSON.parse(readFileSync(resumed, "utf8"))).toEqual(JSON.parse(readFileSync(straight, "utf8")));
+
+    // Only a cut-short last line is forgiven.
+    writeFileSync(journal, 'not json\n{"model":"sit-tiny"}\n');
+    expectUsageError(adagen(...refine, "--out", resumed), /journal-resumed\.json\.journal, line 1: not a refinement journal line; delete the file to refine from scratch/);
   });
 
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {

@@ -1,0 +1,81 @@
+/**
+ * The scores a refinement has taken so far, one JSON line each, in `OUT.journal` beside the baselines file: a 16-step
+ * refinement samples for hours, and the file is written only at its end. Run again after an interruption, the same
+ * command reads its scores back instead of sampling them again, so it replays the descent it had done (the descent is
+ * a function of the scores) and goes on from where it stopped, writing the file an uninterrupted run writes. A score
+ * is only reused on the sampler, seed and sample count it was taken on, which is what makes it the same measurement.
+ * A step count's lines are dropped once its result is in the baselines file; the journal goes when none are left.
+ */
+import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { writeFileAtomic } from "@adagen/metrics";
+import type { BaselineResult } from "@adagen/core";
+import { UsageError } from "./models.js";
+
+/** One score: which search it belongs to, what it was scored on, and the result. */
+interface JournalLine {
+  model: string;
+  steps: number;
+  samples: number;
+  seed: number;
+  result: BaselineResult;
+}
+
+export class RefineJournal {
+  private readonly lines: JournalLine[];
+
+  constructor(readonly path: string) {
+    const { lines, partial } = existsSync(path) ? parse(path) : { lines: [], partial: false };
+    this.lines = lines;
+    // A line cut short would run into the next one appended.
+    if (partial) this.rewrite();
+  }
+
+  /** The scores an earlier, interrupted run took for this search on these samples and seed. */
+  results(model: string, steps: number, samples: number, seed: number): BaselineResult[] {
+    return this.lines.filter((l) => l.model === model && l.steps === steps && l.samples === samples && l.seed === seed).map((l) => l.result);
+  }
+
+  /** Records a score as soon as it is taken (one appended line, so a kill loses at most the line being written). */
+  record(model: string, steps: number, samples: number, seed: number, result: BaselineResult): void {
+    const line: JournalLine = { model, steps, samples, seed, result };
+    try {
+      appendFileSync(this.path, JSON.stringify(line) + "\n");
+    } catch (err) {
+      throw new UsageError(`${this.path}: cannot write the refinement's journal (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    this.lines.push(line);
+  }
+
+  /** Drops a finished search's scores (its result is in the baselines file now); removes the journal when empty. */
+  finish(model: string, steps: number): void {
+    const kept = this.lines.filter((l) => l.model !== model || l.steps !== steps);
+    this.lines.splice(0, this.lines.length, ...kept);
+    if (kept.length) this.rewrite();
+    else rmSync(this.path, { force: true });
+  }
+
+  private rewrite(): void {
+    writeFileAtomic(this.path, Buffer.from(this.lines.map((l) => JSON.stringify(l) + "\n").join(""), "utf8"));
+  }
+}
+
+/** The journal's lines; a last line cut short by a kill is dropped, any other bad line is an error naming it. */
+function parse(path: string): { lines: JournalLine[]; partial: boolean } {
+  const text = readFileSync(path, "utf8");
+  const rows = text.split("\n");
+  const lines: JournalLine[] = [];
+  for (const [i, row] of rows.entries()) {
+    if (!row.trim()) continue;
+    let line: JournalLine | undefined;
+    try {
+      line = JSON.parse(row) as JournalLine;
+    } catch {
+      // Only the last line can be partial: every earlier one ended with its newline.
+      if (i === rows.length - 1) return { lines, partial: true };
+    }
+    if (!line || typeof line.model !== "string" || !Number.isInteger(line.steps) || !Number.isInteger(line.samples) || !Number.isInteger(line.seed) || typeof line.result?.fid !== "number")
+      throw new UsageError(`${path}, line ${i + 1}: not a refinement journal line; delete the file to refine from scratch`);
+    lines.push(line);
+  }
+  return { lines, partial: false };
+}
