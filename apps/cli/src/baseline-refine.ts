@@ -11,7 +11,7 @@
  * `--refine-from S` also scores another step count's best points carried over (core's `resamplePoints`), with this
  * step count's winner's settings and with that best's own, and starts from whichever scores lowest: the grids place
  * the start only, so a 16-step grid can lose to the refined 8-step points read off at 16 steps.
- * Every score is journaled as it is taken (`RefineJournal`), so an interrupted refinement run again goes on from there.
+ * Every score is journaled as it is taken (`ScoreJournal`), so an interrupted refinement run again goes on from there.
  */
 import {
   Scorer,
@@ -36,7 +36,7 @@ import { ProgressBar } from "@adagen/metrics";
 import { Flags, checkOutputFile } from "./args.js";
 import { BASELINE_DEFAULTS, scoreSchedule, writeBaselinesFile, type SearchResult } from "./baselines.js";
 import { UsageError, getModel, hasGuidanceRamps, openModel, stepListOf, type ModelEntry, type OpenedModel } from "./models.js";
-import { RefineJournal } from "./refine-journal.js";
+import { ScoreJournal } from "./score-journal.js";
 
 export const REFINE_DEFAULTS = { sweeps: 2, minGain: 0.005 } as const;
 
@@ -217,7 +217,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
     return { search, from };
   });
 
-  const journal = new RefineJournal(`${out}.journal`);
+  const journal = new ScoreJournal(`${out}.journal`);
   await initTensorflow();
   const scorer = await Scorer.create(entry.card, "train");
   try {
@@ -245,7 +245,7 @@ export async function refineBaselines(flags: Flags, quiet: boolean): Promise<Sea
       for (const seed of [search.seed, confirmSeed])
         for (const row of journal.results(entry.name, steps, samples, seed)) journaled.set(`${seed}|${keyOf(row.schedule)}`, row);
       const readBack = new Set<string>();
-      if (journaled.size) bar.line(done, `resuming: ${journal.path} holds ${journaled.size} scores an interrupted run took on these samples; they are read back, not sampled again`);
+      if (journaled.size) bar.line(done, journal.resuming(journaled.size));
       const score = async (schedule: ScoredSchedule, seed = search.seed): Promise<BaselineResult | { skipped: string }> => {
         const key = `${seed}|${keyOf(schedule)}`;
         const known = journaled.get(key);

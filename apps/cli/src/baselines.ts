@@ -28,6 +28,7 @@ import {
   type ScoredSchedule,
 } from "@adagen/core";
 import { writeFileAtomic } from "@adagen/metrics";
+import { ScoreJournal } from "./score-journal.js";
 import { Flags, checkOutputFile } from "./args.js";
 import { UsageError, getModel, hasGuidanceRamps, openModel, stepListOf, type ModelEntry } from "./models.js";
 import { ProgressBar } from "@adagen/metrics";
@@ -132,7 +133,10 @@ export async function scoreSchedule(
   return { schedule, ...(await scorer.score(images)) };
 }
 
-/** Each schedule's images on `n` samples of `seed`, scored; those the sampler cannot run are listed with the reason. */
+/**
+ * Each schedule's images on `n` samples of `seed`, scored; those the sampler cannot run are listed with the reason.
+ * Each score goes to the journal as it is taken, and one the journal holds (an interrupted run's) is read back.
+ */
 async function scoreSchedules(
   model: Awaited<ReturnType<typeof openModel>>,
   scorer: Scorer,
@@ -140,11 +144,17 @@ async function scoreSchedules(
   n: number,
   seed: number,
   bar: ProgressBar,
+  journaling: { journal: ScoreJournal; model: string; steps: number },
 ): Promise<{ results: BaselineResult[]; skipped: NonNullable<BaselineSearch["skipped"]> }> {
   const results: BaselineResult[] = [];
   const skipped: NonNullable<BaselineSearch["skipped"]> = [];
+  const { journal, model: name, steps } = journaling;
+  const journaled = new Map(journal.results(name, steps, n, seed).map((r) => [scheduleKey(r.schedule), r]));
+  if (journaled.size) bar.line(0, journal.resuming(journaled.size));
   for (const [i, schedule] of schedules.entries()) {
-    const scored = await scoreSchedule(model, scorer, schedule, n, seed, (d) => bar.update(i * n + d));
+    const known = journaled.get(scheduleKey(schedule));
+    const scored = known ?? (await scoreSchedule(model, scorer, schedule, n, seed, (d) => bar.update(i * n + d)));
+    if (!known && !("skipped" in scored)) journal.record(name, steps, n, seed, scored);
     if ("skipped" in scored) {
       skipped.push({ schedule, reason: scored.skipped });
       bar.line((i + 1) * n, `${describeSchedule(schedule)}: skipped (${scored.skipped})`);
@@ -152,7 +162,7 @@ async function scoreSchedules(
     }
     results.push(scored);
     const best = lowestFid(results);
-    bar.line((i + 1) * n, `${describeSchedule(schedule)}: FID ${scored.fid.toFixed(2)} | best ${describeSchedule(best.schedule)}: ${best.fid.toFixed(2)}`);
+    bar.line((i + 1) * n, `${describeSchedule(schedule)}: FID ${scored.fid.toFixed(2)}${known ? " (read back from the journal)" : ""} | best ${describeSchedule(best.schedule)}: ${best.fid.toFixed(2)}`);
   }
   return { results, skipped };
 }
@@ -229,6 +239,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
     throw new UsageError(`--out ${out}: cannot create its folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 
+  const journal = new ScoreJournal(`${out}.journal`);
   await initTensorflow();
   const scorer = await Scorer.create(entry.card, "train");
   try {
@@ -242,6 +253,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
       const top = rescoreTop ?? previous?.rescored?.top ?? 0;
       const topN = rescoreTop === undefined ? (previous?.rescored?.samples ?? rescoreN) : rescoreN;
       const model = await openModel(entry, steps);
+      const journaling = { journal, model: entry.name, steps };
       const bar = new ProgressBar(`baselines ${entry.name} T=${steps}`, grid.length * n, "images", !quiet);
       let results: BaselineResult[];
       let skipped: NonNullable<BaselineSearch["skipped"]>;
@@ -258,7 +270,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
         return `best ${describeSchedule(best.schedule)}: validation FID ${best.fid.toFixed(2)}${on}${notes.length ? ` (${notes.join(", ")})` : ""}`;
       };
       try {
-        ({ results, skipped } = await scoreSchedules(model, scorer, grid, n, seed, bar));
+        ({ results, skipped } = await scoreSchedules(model, scorer, grid, n, seed, bar, journaling));
         if (results.length === 0) throw new UsageError(`no schedule of ${entry.name} can run at ${steps} steps (${skipped[0]?.reason ?? "none tried"})`);
         scored = previous ? mergeGrids(previous, results) : results;
         if (top === 0) bar.done(summary(lowestFid(scored)));
@@ -266,7 +278,7 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
           const plan = rescorePlan(previous?.rescored, top, topN, scored);
           bar.done(`${summary(lowestFid(scored))}; rescoring the top ${top} on ${topN} samples (${plan.reused.length} scored before)`);
           active = new ProgressBar(`rescore ${entry.name} T=${steps}`, plan.missing.length * topN, "images", !quiet);
-          const fresh = await scoreSchedules(model, scorer, plan.missing, topN, seed, active);
+          const fresh = await scoreSchedules(model, scorer, plan.missing, topN, seed, active, journaling);
           const byKey = new Map([...plan.reused, ...fresh.results].map((r) => [scheduleKey(r.schedule), r]));
           rescored = { top, samples: topN, grid: plan.order.flatMap((k) => byKey.get(k) ?? []) };
           active.done(summary(lowestFid(rescored.grid), { top: rescored.grid.length, samples: topN }));
@@ -288,8 +300,9 @@ export async function searchBaselines(flags: Flags, quiet: boolean): Promise<Sea
         ...(allSkipped.length ? { skipped: allSkipped } : {}),
         ...(rescored ? { rescored } : {}),
       };
-      // Written after every step count, so a long search keeps what it found.
+      // Written after every step count, so a long search keeps what it found; the journal keeps what is under way.
       writeBaselinesFile(out, file);
+      journal.finish(entry.name, steps);
     }
   } finally {
     await scorer.dispose();

@@ -645,7 +645,7 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     expectUsageError(adagen("baselines", "--model", "var-tiny", "--n", "10", "--refine-confirm", "--out", out), /--refine-confirm sets a refinement of the winner: give --refine-times, --refine-knobs or --refine-from too/);
   });
 
-  it("a refinement keeps a journal: killed and run again, it reads its scores back and writes what an uninterrupted run writes", async () => {
+  it("baselines keep a journal: a refinement killed and run again reads its scores back and writes what an uninterrupted run writes; a grid reads it too", async () => {
     const [straight, resumed] = [join(tmp, "journal-straight.json"), join(tmp, "journal-resumed.json")];
     const grid = ["baselines", "--model", "sit-tiny", "--steps", "3", "--n", "10", "--schedules", "uniform", "--starts", "0.05", "--guidance", "1,3", "--quiet"];
     expect(adagen(...grid, "--out", straight).code).toBe(0);
@@ -678,7 +678,20 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
 
     // Only a cut-short last line is forgiven.
     writeFileSync(journal, 'not json\n{"model":"sit-tiny"}\n');
-    expectUsageError(adagen(...refine, "--out", resumed), /journal-resumed\.json\.journal, line 1: not a refinement journal line; delete the file to refine from scratch/);
+    expectUsageError(adagen(...refine, "--out", resumed), /journal-resumed\.json\.journal, line 1: not a baselines journal line; delete the file to score from scratch/);
+
+    // A grid search takes a score the journal holds for one of its candidates (planted at FID 99) instead of sampling it.
+    const search = JSON.parse(searched).models["sit-tiny"]["3"];
+    const [planted, other] = search.grid as { schedule: { guidance: number }; fid: number }[];
+    const gridOut = join(tmp, "journal-grid.json");
+    writeFileSync(`${gridOut}.journal`, JSON.stringify({ model: "sit-tiny", steps: 3, samples: 10, seed: search.seed, result: { ...planted, fid: 99 } }) + "\n");
+    const g = adagen(...grid.filter((a) => a !== "--quiet"), "--out", gridOut);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).toContain("holds 1 score an interrupted run took on these samples; it is read back");
+    expect(g.stderr).toContain("FID 99.00 (read back from the journal)");
+    const rows = JSON.parse(readFileSync(gridOut, "utf8")).models["sit-tiny"]["3"].grid;
+    expect(rows).toEqual([{ ...planted, fid: 99 }, other]);
+    expect(existsSync(`${gridOut}.journal`)).toBe(false);
   });
 
   it("compare scores the baseline and the policy found in --policy-dir, and notes a missing one", () => {

@@ -356,9 +356,9 @@ over (run again with the remaining step counts).
                        carried to this step count (read off their curve over the fraction of steps done), with the
                        grid winner's settings and with that best's own, and refine from whichever of these and the
                        winner scores lowest; alone, that choice is the whole refinement (--steps 16 --refine-from 8)
-                       Every refinement journals its scores in OUT.journal as it takes them: run the same command
-                       again after an interruption and it reads them back (not sampled again), writes what an
-                       uninterrupted run writes and removes the journal
+                       A grid search or refinement journals each score in OUT.journal as it takes it: run the same
+                       command again after an interruption and it reads them back (not sampled again), writes what
+                       an uninterrupted run writes and removes the journal
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
   --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)

@@ -1,10 +1,11 @@
 /**
- * The scores a refinement has taken so far, one JSON line each, in `OUT.journal` beside the baselines file: a 16-step
- * refinement samples for hours, and the file is written only at its end. Run again after an interruption, the same
- * command reads its scores back instead of sampling them again, so it replays the descent it had done (the descent is
- * a function of the scores) and goes on from where it stopped, writing the file an uninterrupted run writes. A score
- * is only reused on the sampler, seed and sample count it was taken on, which is what makes it the same measurement.
- * A step count's lines are dropped once its result is in the baselines file; the journal goes when none are left.
+ * The scores `adagen baselines` has taken so far, one JSON line each, in `OUT.journal` beside the baselines file: a
+ * grid search or a 16-step refinement samples for hours, and a step count's result is written only at its end. Run
+ * again after an interruption, the same command reads its scores back instead of sampling them again: a grid skips
+ * what it scored, a refinement replays its descent (a function of the scores) to where it stopped; either writes the
+ * file an uninterrupted run writes. A score is only reused on the sampler, seed and sample count it was taken on,
+ * which is what makes it the same measurement (scoring is deterministic). A step count's lines are dropped once its
+ * result is in the baselines file; the journal goes when none are left.
  */
 import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { writeFileAtomic } from "@adagen/metrics";
@@ -20,7 +21,7 @@ interface JournalLine {
   result: BaselineResult;
 }
 
-export class RefineJournal {
+export class ScoreJournal {
   private readonly lines: JournalLine[];
 
   constructor(readonly path: string) {
@@ -30,9 +31,14 @@ export class RefineJournal {
     if (partial) this.rewrite();
   }
 
-  /** The scores an earlier, interrupted run took for this search on these samples and seed. */
+  /** The scores an earlier, interrupted run took for this step count on these samples and seed. */
   results(model: string, steps: number, samples: number, seed: number): BaselineResult[] {
     return this.lines.filter((l) => l.model === model && l.steps === steps && l.samples === samples && l.seed === seed).map((l) => l.result);
+  }
+
+  /** The log line that says a run reads back `count` scores. */
+  resuming(count: number): string {
+    return `resuming: ${this.path} holds ${count} score${count === 1 ? "" : "s"} an interrupted run took on these samples; ${count === 1 ? "it is" : "they are"} read back, not sampled again`;
   }
 
   /** Records a score as soon as it is taken (one appended line, so a kill loses at most the line being written). */
@@ -41,12 +47,12 @@ export class RefineJournal {
     try {
       appendFileSync(this.path, JSON.stringify(line) + "\n");
     } catch (err) {
-      throw new UsageError(`${this.path}: cannot write the refinement's journal (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new UsageError(`${this.path}: cannot write the baselines' journal (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     this.lines.push(line);
   }
 
-  /** Drops a finished search's scores (its result is in the baselines file now); removes the journal when empty. */
+  /** Drops a finished step count's scores (its result is in the baselines file now); removes the journal when empty. */
   finish(model: string, steps: number): void {
     const kept = this.lines.filter((l) => l.model !== model || l.steps !== steps);
     this.lines.splice(0, this.lines.length, ...kept);
@@ -74,7 +80,7 @@ function parse(path: string): { lines: JournalLine[]; partial: boolean } {
       if (i === rows.length - 1) return { lines, partial: true };
     }
     if (!line || typeof line.model !== "string" || !Number.isInteger(line.steps) || !Number.isInteger(line.samples) || !Number.isInteger(line.seed) || typeof line.result?.fid !== "number")
-      throw new UsageError(`${path}, line ${i + 1}: not a refinement journal line; delete the file to refine from scratch`);
+      throw new UsageError(`${path}, line ${i + 1}: not a baselines journal line; delete the file to score from scratch`);
     lines.push(line);
   }
   return { lines, partial: false };
