@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -679,6 +679,9 @@ describe("adagen train → resume → sample → compare (dit-tiny, 2 steps, tin
     // Only a cut-short last line is forgiven.
     writeFileSync(journal, 'not json\n{"model":"sit-tiny"}\n');
     expectUsageError(adagen(...refine, "--out", resumed), /journal-resumed\.json\.journal, line 1: not a baselines journal line; delete the file to score from scratch/);
+    rmSync(journal);
+    mkdirSync(journal);
+    expectUsageError(adagen(...refine, "--out", resumed), /journal-resumed\.json\.journal: cannot read the baselines' journal \(EISDIR\)/);
 
     // A grid search takes a score the journal holds for one of its candidates (planted at FID 99) instead of sampling it.
     const search = JSON.parse(searched).models["sit-tiny"]["3"];

@@ -67,7 +67,12 @@ export class ScoreJournal {
 
 /** The journal's lines; a last line cut short by a kill is dropped, any other bad line is an error naming it. */
 function parse(path: string): { lines: JournalLine[]; partial: boolean } {
-  const text = readFileSync(path, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`${path}: cannot read the baselines' journal (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   const rows = text.split("\n");
   const lines: JournalLine[] = [];
   for (const [i, row] of rows.entries()) {
@@ -79,7 +84,7 @@ function parse(path: string): { lines: JournalLine[]; partial: boolean } {
       // Only the last line can be partial: every earlier one ended with its newline.
       if (i === rows.length - 1) return { lines, partial: true };
     }
-    if (!line || typeof line.model !== "string" || !Number.isInteger(line.steps) || !Number.isInteger(line.samples) || !Number.isInteger(line.seed) || typeof line.result?.fid !== "number")
+    if (!line || typeof line.model !== "string" || !Number.isInteger(line.steps) || !Number.isInteger(line.samples) || !Number.isInteger(line.seed) || typeof line.result?.fid !== "number" || typeof line.result.schedule !== "object")
       throw new UsageError(`${path}, line ${i + 1}: not a baselines journal line; delete the file to score from scratch`);
     lines.push(line);
   }
