@@ -358,7 +358,7 @@ over (run again with the remaining step counts).
                        winner scores lowest; alone, that choice is the whole refinement (--steps 16 --refine-from 8)
                        A grid search or refinement journals each score in OUT.journal as it takes it: run the same
                        command again after an interruption and it reads them back (not sampled again), writes what
-                       an uninterrupted run writes and removes the journal
+                       an uninterrupted run writes and removes the journal (delete it to score afresh)
   --starts LIST        start times to try (default the card's sampler.searchStarts: ${perZooModel((m) => m.searchStarts.join(",") || "none")})
   --mask-temps LIST    maskgit: masking temperatures to try (default the card's sampler.searchSpace)
   --sample-temps LIST  maskgit, var: sampling temperatures to try (default the card's sampler.searchSpace)
