@@ -10,8 +10,8 @@
 # of the three files carries the discriminator of a one-iteration adversarial run from the same start (the influence
 # reward trains none; best-of-N needs one). dit-tiny 16 and sit-tiny 4, 8 and 16 keep iteration 0
 # (their searched best, a guidance ramp since stop 29; the short runs are there to write that policy file), and so
-# do maskgit-tiny's 4 and 8 (their searched best, a guidance ramp since stop 30); its 16-step file (stop 32, run with
-# maskgit-tiny:16:1 for the cores' time) is that run's iteration 1, within about 0.01 of its start in every action. Each run is
+# do maskgit-tiny's 4, 8 and 16 (their searched best, a guidance ramp since stop 30, mask ratios refined since stops 44
+# and 47). Each run is
 # `pnpm -s adagen train` with the CLI's default recipe; the selected iteration and its validation FID are in the
 # policy file's metadata and the run's metrics.jsonl (the README's table is written from those).
 # Since stop 41 dit-tiny's 4-step file is not this script's dit-tiny:4 run: it is bench:class-choice-policy's fit
