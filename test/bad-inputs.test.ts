@@ -233,6 +233,37 @@ describe("adagen: flags", () => {
     expectNotWritten(out);
   });
 
+  it("76 train --reward-backbone with an empty name in its list", async () => {
+    const out = join(tmp, "r76");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "influence", "--reward-backbone", "packages/zoo/models/fmnist-vit-ssl.adagen,", "--out", out, "--quiet"),
+      "adagen",
+      /--reward-backbone needs file names separated by commas, got "packages\/zoo\/models\/fmnist-vit-ssl\.adagen,"/,
+    );
+    expectNotWritten(out);
+  });
+
+  it("77 train --reward-backbone naming one file twice", async () => {
+    const out = join(tmp, "r77");
+    const ssl = "packages/zoo/models/fmnist-vit-ssl.adagen";
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "influence", "--reward-backbone", `${ssl},${ssl}`, "--out", out, "--quiet"),
+      "adagen",
+      /the influence reward's backbones name one file twice: packages\/zoo\/models\/fmnist-vit-ssl\.adagen, packages\/zoo\/models\/fmnist-vit-ssl\.adagen/,
+    );
+    expectNotWritten(out);
+  });
+
+  it("78 train --reward-backbone with a missing file among several", async () => {
+    const out = join(tmp, "r78");
+    expectOneLineError(
+      await adagen("train", "--model", "dit-tiny", "--steps", "2", "--reward", "influence", "--reward-backbone", "packages/zoo/models/fmnist-vit-ssl.adagen,missing.onnx", "--out", out, "--quiet"),
+      "adagen",
+      /missing\.onnx: the influence reward's backbone does not exist/,
+    );
+    expectNotWritten(out);
+  });
+
   it("74 train --warm-start with --init", async () => {
     const out = join(tmp, "r74");
     expectOneLineError(

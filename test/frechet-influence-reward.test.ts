@@ -148,4 +148,24 @@ describe("train({ reward: \"influence\" })", () => {
     expect(Object.keys(checkpoint.tensors).filter((k) => k.startsWith("influence/")).length).toBe(30);
     expect((await readTensorFile(join(dir, "policy.adagen"))).meta.discriminator).toBeUndefined();
   });
+
+  it("with several backbones, keeps each one's statistics and resumes them (the mean of their influences)", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "adagen-influence-mean-")), "run");
+    const backbones = [card.fidelity!.model, `${card.fidelity!.model}#logits`];
+    const options = { model: cardPath("sit-tiny"), steps: 2, batch: 8, trajectories: 8, out: dir, reward: "influence", rewardBackbone: backbones, influence: { classConditional: false, referenceImages: 2000, horizon: 200, primeImages: 300 }, validation: { every: 0 } } as const;
+    await train({ ...options, iterations: 1 });
+    expect(JSON.parse(readFileSync(join(dir, "run.json"), "utf8")).reward.backbone).toEqual(backbones);
+    const first = (await readTensorFile(join(dir, "checkpoint.adagen"))).tensors;
+    // One unconditional group per backbone: weight, mean and covariance, each under its member's prefix.
+    expect(Object.keys(first).filter((k) => k.includes("influence/")).sort()).toEqual(
+      ["mean/0/influence/0/covariance", "mean/0/influence/0/mean", "mean/0/influence/0/weight", "mean/1/influence/0/covariance", "mean/1/influence/0/mean", "mean/1/influence/0/weight"],
+    );
+    expect(first["mean/1/influence/0/mean"].shape).toEqual([10]);
+    const r = await train({ model: options.model, steps: 2, out: dir, iterations: 2, resume: true });
+    expect(r.iteration).toBe(2);
+    // The resumed run went on from the saved statistics: 300 primed and 16 rollout images, decaying with horizon 200.
+    const weight = (await readTensorFile(join(dir, "checkpoint.adagen"))).tensors["mean/1/influence/0/weight"].data[0];
+    const expected = [...Array(316)].reduce((w: number) => w * (1 - 1 / 200) + 1, 0);
+    expect(weight).toBeCloseTo(expected, 2);
+  });
 });

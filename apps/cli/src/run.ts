@@ -221,7 +221,8 @@ becomes policy.adagen. With --non-adaptive the policy learns one schedule shared
   --reward-backbone F  the influence reward's feature space: a ViT backbone (.adagen), an ONNX model with a
                        "features" output, or F.onnx#OUTPUT for another [B, D] output (for example
                        packages/zoo/models/fmnist-fidelity.onnx#logits, the fidelity classifier's class scores;
-                       default: the card's discriminator backbone)
+                       default: the card's discriminator backbone). Several, comma-separated (F1,F2,…):
+                       the reward is the mean of their influences, each with its own running statistics
   --influence-unconditional
                        one Fréchet distance over all classes (running statistics of about 2,000 images)
   --fidelity-of PATH   train the fidelity policy of the fidelity/diversity dial (paper Sec. III-F2) for the base

@@ -45,6 +45,14 @@ function rewardFlag(value: string | undefined): RewardName | undefined {
 }
 
 /** Drops undefined values, so flags not given leave the preset alone. */
+/** --reward-backbone F, or F1,F2,… for the mean of several spaces' influences. */
+function backboneList(value: string | undefined): string | string[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(",").map((p) => p.trim());
+  if (parts.some((p) => p === "")) throw new UsageError(`--reward-backbone needs file names separated by commas, got "${value}"`);
+  return parts.length === 1 ? parts[0] : parts;
+}
+
 function defined<T extends object>(o: T): Partial<T> | undefined {
   const kept = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   return Object.keys(kept).length ? kept : undefined;
@@ -113,7 +121,7 @@ export async function train(flags: Flags, quiet: boolean): Promise<TrainResult> 
       seed: flags.number("seed"),
       init: flags.string("init") as InitName | undefined,
       reward: rewardFlag(flags.string("reward")),
-      rewardBackbone: flags.string("reward-backbone"),
+      rewardBackbone: backboneList(flags.string("reward-backbone")),
       ...(flags.bool("influence-unconditional") ? { influence: { classConditional: false } } : {}),
       fidelityOf: flags.string("fidelity-of"),
       warmStart: flags.string("warm-start"),

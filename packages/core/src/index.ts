@@ -65,6 +65,7 @@ export { AdversarialReward, DISCRIMINATOR_LOSSES, discriminatorLoss, type Advers
 export { ClassifierReward, type ClassifierRewardOptions } from "./rewards/classifier-reward.js";
 export { FeatureFidReward, pooledFeatures } from "./rewards/feature-fid-reward.js";
 export { featureSpaceFile, openFeatureSpace, type FeatureSpace } from "./rewards/feature-space.js";
+export { MeanReward } from "./rewards/mean-reward.js";
 export { FrechetInfluenceReward, classFeatures, influenceTerms, influenceAt, symmetricRoot, type FrechetInfluenceOptions, type Influence } from "./rewards/frechet-influence-reward.js";
 export { DIFFAUGMENT_DEFAULTS, translateCutout, type ImageAugment, type TranslateCutoutOptions } from "./rewards/augment.js";
 export { LowPassDiscriminator, blockLowPass } from "./rewards/low-pass.js";

@@ -38,6 +38,7 @@ import { NEGATIVES, discriminatorNegatives } from "../rewards/negatives.js";
 import { ClassifierReward } from "../rewards/classifier-reward.js";
 import { FeatureFidReward } from "../rewards/feature-fid-reward.js";
 import { FrechetInfluenceReward } from "../rewards/frechet-influence-reward.js";
+import { MeanReward } from "../rewards/mean-reward.js";
 import { featureSpaceFile, openFeatureSpace } from "../rewards/feature-space.js";
 import type { Discriminator } from "../rewards/discriminator.js";
 import type { RewardModel } from "../rewards/reward.js";
@@ -240,7 +241,7 @@ export interface TrainRunOptions {
    * The "influence" reward's frozen ViT backbone file (default: the card's discriminator backbone); the zoo's
    * self-supervised packages/zoo/models/fmnist-vit-ssl.adagen is the one the alignment screen prefers.
    */
-  rewardBackbone?: string;
+  rewardBackbone?: string | string[];
   /**
    * The "influence" reward's shape: one distance per class (default) or for all images, real images behind its
    * statistics (default 10,000), images per class (or in all) its running statistics remember (500 per class, 2,000
@@ -324,7 +325,8 @@ interface RunInfo {
  */
 interface InfluenceRewardInfo {
   kind: "influence";
-  backbone: string;
+  /** Several: the reward is the mean of their influences. */
+  backbone: string | string[];
   classConditional: boolean;
   referenceImages: number;
   horizon: number;
@@ -337,8 +339,36 @@ function sharedView(env: GenerationEnv): { adaptive: boolean; sharedFeatures?: S
   return features ? { adaptive: false, sharedFeatures: features } : { adaptive: true };
 }
 
+/**
+ * The run's influence reward: in its backbone's features, or with several backbones the mean of their influences
+ * (core's MeanReward; each member keeps its own running statistics).
+ */
+async function openInfluenceReward(model: AdaGenModel, info: InfluenceRewardInfo, seed: number): Promise<RewardModel> {
+  const members: RewardModel[] = [];
+  try {
+    for (const backbone of [info.backbone].flat()) {
+      if (!existsSync(featureSpaceFile(backbone).file)) throw new InputError(`${backbone}: the run's influence-reward backbone (run.json) does not exist`);
+      const space = await openFeatureSpace(backbone, model.card.image.shape).catch((err: Error) => {
+        throw new InputError(`${backbone}: not a feature space for the influence reward (${err.message.split("\n")[0]})`);
+      });
+      members.push(
+        await FrechetInfluenceReward.create(space, loadRealImages(model.card), model.card.classes.count, {
+          classConditional: info.classConditional,
+          count: info.referenceImages,
+          seed,
+          horizon: info.horizon,
+        }),
+      );
+    }
+  } catch (err) {
+    for (const m of members) await m.dispose?.();
+    throw err;
+  }
+  return members.length === 1 ? members[0] : new MeanReward(members);
+}
+
 /** The influence reward's running statistics from `count` images of the starting policy (seed + 101), before iteration 1. */
-async function primeInfluence(reward: FrechetInfluenceReward, opened: OpenedGenerator, env: GenerationEnv, actor: PolicyNetwork, count: number, seed: number): Promise<void> {
+async function primeInfluence(reward: RewardModel, opened: OpenedGenerator, env: GenerationEnv, actor: PolicyNetwork, count: number, seed: number): Promise<void> {
   const source = { kind: "policy", actor, actionSpec: opened.env.actionSpec, path: "(starting policy)", ...sharedView(env) } as const;
   const images = await generateImages(opened, source, count, seed + 101);
   const [n, H, W, C] = images.shape;
@@ -347,7 +377,7 @@ async function primeInfluence(reward: FrechetInfluenceReward, opened: OpenedGene
   for (let start = 0; start < n; start += 256) {
     const end = Math.min(n, start + 256);
     const data = Float32Array.from(images.images.subarray(start * size, end * size), (v) => v / 255);
-    await reward.update(none, { samples: { data, shape: [end - start, H, W, C] }, labels: images.labels.slice(start, end) });
+    await reward.update!(none, { samples: { data, shape: [end - start, H, W, C] }, labels: images.labels.slice(start, end) });
   }
 }
 
@@ -596,15 +626,18 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         throw new InputError(`reward "pretrained" needs a fidelity classifier: ${model.card.file} has no "fidelity.model"`);
       const influenceBackbone = options.rewardBackbone ?? model.card.discriminator?.backbone;
       if (options.rewardBackbone !== undefined && rewardName !== "influence")
-        throw new InputError(`a reward backbone (${options.rewardBackbone}) is for reward "influence", not "${rewardName}"`);
-      if (rewardName === "influence" && !influenceBackbone)
+        throw new InputError(`a reward backbone (${[options.rewardBackbone].flat().join(", ")}) is for reward "influence", not "${rewardName}"`);
+      if (rewardName === "influence" && (!influenceBackbone || influenceBackbone.length === 0))
         throw new InputError(`reward "influence" measures in a ViT backbone's features: give one (rewardBackbone), ${model.card.file} names none`);
+      if (Array.isArray(influenceBackbone) && new Set(influenceBackbone).size !== influenceBackbone.length)
+        throw new InputError(`the influence reward's backbones name one file twice: ${influenceBackbone.join(", ")}`);
       const { classConditional, ...sizes } = options.influence ?? {};
       if (classConditional !== undefined && typeof classConditional !== "boolean") throw new InputError(`influence.classConditional must be true or false, got ${String(classConditional)}`);
       for (const [k, v] of Object.entries(sizes))
         if (v !== undefined && !(Number.isInteger(v) && v >= 2)) throw new InputError(`influence.${k} must be an integer of at least 2, got ${v}`);
       if (options.influence !== undefined && rewardName !== "influence") throw new InputError(`influence sizes are for reward "influence", not "${rewardName}"`);
-      if (rewardName === "influence" && !existsSync(featureSpaceFile(influenceBackbone!).file)) throw new InputError(`${influenceBackbone}: the influence reward's backbone does not exist`);
+      if (rewardName === "influence")
+        for (const b of [influenceBackbone!].flat()) if (!existsSync(featureSpaceFile(b).file)) throw new InputError(`${b}: the influence reward's backbone does not exist`);
       if (rewardName === "fid" && !model.card.discriminator)
         throw new InputError(`reward "fid" measures in the discriminator backbone's features: ${model.card.file} has no "discriminator.backbone"`);
       const dialBase = options.fidelityOf === undefined ? undefined : await dialBaseOf(options.fidelityOf, model, steps, rewardName, shared);
@@ -668,19 +701,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
       const { recipe } = info;
       if (info.reward?.kind === "pretrained") reward = await openFidelityReward(model, info.reward.model);
       else if (info.reward?.kind === "fid") reward = await openFeatureFidReward(model, info.reward.backbone, info.seed);
-      else if (info.reward?.kind === "influence") {
-        if (!existsSync(featureSpaceFile(info.reward.backbone).file)) throw new InputError(`${info.reward.backbone}: the run's influence-reward backbone (run.json) does not exist`);
-        const backbone = info.reward.backbone;
-        const space = await openFeatureSpace(backbone, model.card.image.shape).catch((err: Error) => {
-          throw new InputError(`${backbone}: not a feature space for the influence reward (${err.message.split("\n")[0]})`);
-        });
-        reward = await FrechetInfluenceReward.create(space, loadRealImages(model.card), model.card.classes.count, {
-          classConditional: info.reward.classConditional,
-          count: info.reward.referenceImages,
-          seed: info.seed,
-          horizon: info.reward.horizon,
-        });
-      }
+      else if (info.reward?.kind === "influence") reward = await openInfluenceReward(model, info.reward, info.seed);
       else {
         discriminator = await makeDiscriminator(info.discriminator, info.seed, options.resolveBackbone);
         reward = new AdversarialReward(discriminator, { learningRate: recipe.discriminatorLearningRate, loss: recipe.discriminatorLoss ?? "logistic" });
@@ -750,7 +771,7 @@ export async function train(options: TrainRunOptions): Promise<TrainResult> {
         // The dial's fidelity policy starts as the base policy: at every λ the first samples are the base's.
         if (dial) trainer.actor.params.import(await dial.base.actor.params.export());
         if (info.warmStart) await warmStart(info.warmStart, model, steps, opened, trainer, discriminator);
-        if (info.reward?.kind === "influence") await primeInfluence(reward as FrechetInfluenceReward, opened, env, trainer.actor, info.reward.primeImages, info.seed);
+        if (info.reward?.kind === "influence") await primeInfluence(reward!, opened, env, trainer.actor, info.reward.primeImages, info.seed);
         // Iteration 0, so a run stopped during its first iteration can still be resumed.
         await trainer.save(checkpoint);
       }
