@@ -42,7 +42,9 @@
  *                                   FILE.onnx#OUTPUT for another output, e.g. the fidelity classifier's logits) against 10,000 training
  *                                   images, unconditional and class-conditional (the mean over classes of each
  *                                   class's distance), each with its rho over the moves: does the backbone's
- *                                   feature space, seen as a whole distribution, rank the moves as FID does? Repeatable.
+ *                                   feature space, seen as a whole distribution, rank the moves as FID does? Repeatable; with several,
+ *                                   also the mean of their distances (what `adagen train --reward-backbone F1,F2,…`
+ *                                   climbs) and its rho.
  *        [--policy FILE]            also a policy (a policy file or a run's checkpoint.adagen) as one more row,
  *                                   on the same seeds: what a training run did, in the same columns
  *        [--n 2000] [--seed 7919]   images per schedule and their seed (the validation seed by default)
@@ -389,6 +391,13 @@ try {
         `backbone ${i + 1} (${relative(process.cwd(), file)}): Spearman rho(−ΔFD, −ΔFID) over ${rows.length} moves = ${spearman(rows.map((r) => -r.dBackboneFd[i]), rows.map((r) => -r.dFid)).toFixed(3)}; ` +
           `class-conditional ${spearman(rows.map((r) => -r.dBackboneConditional[i]), rows.map((r) => -r.dFid)).toFixed(3)}`,
       );
+  // Several backbones: the mean of their distances, the quantity the influence reward over several spaces climbs
+  // (adagen train --reward-backbone F1,F2,…), and how it ranks the moves.
+  const ensemble = args.fdBackbones.length >= 2 ? rows.map((r) => r.dBackboneFd.reduce((a, b) => a + b, 0) / r.dBackboneFd.length) : undefined;
+  if (ensemble) {
+    console.log(`mean of the ${args.fdBackbones.length} backbones' ΔFD: ` + rows.map((r, i) => `${r.move} ${ensemble[i].toFixed(4)}`).join(", "));
+    if (rows.length >= 2) console.log(`mean of the backbones: Spearman rho(−ΔFD, −ΔFID) over ${rows.length} moves = ${spearman(ensemble.map((d) => -d), rows.map((r) => -r.dFid)).toFixed(3)}`);
+  }
   let agree = 0;
   let disagree = 0;
   for (const r of printed) {
@@ -417,6 +426,7 @@ try {
       base: describeSchedule(base),
       baseFid: reference.fid,
       rho,
+      ...(ensemble ? { backboneMeanDFd: ensemble } : {}),
       agree,
       disagree,
       rows,
