@@ -26,6 +26,13 @@ describe("one-knob moves around a base schedule (the benches' --vary)", () => {
     expect(movesAround(base, [parseVary("time1:0.5")], () => [0.1, 0.5, 0.99])[0].schedule.times).toEqual([0.1, 0.3, 0.99]);
   });
 
+  it("moves a start that carries its own time points with its first point (else the move would change nothing)", () => {
+    const refined = { ...base, times: [0.7, 0.4716, 0.2014, 0.03512, 0.01] };
+    const [earlier, later] = movesAround(refined, [parseVary("start:-0.05,0.1")]).map((m) => m.schedule);
+    expect(earlier).toEqual({ ...refined, start: 0.65, times: [0.65, 0.4716, 0.2014, 0.03512, 0.01] });
+    expect(later).toEqual({ ...refined, start: 0.8, times: [0.8, 0.4716, 0.2014, 0.03512, 0.01] });
+  });
+
   it("lists the base first and each candidate once", () => {
     const candidates = oracleCandidates(base, [parseVary("time1:0.5"), parseVary("guidance:0.5")], [base, { ...base, guidance: 0.5 }], timesOf);
     expect(candidates).toEqual([base, { ...base, times: [0.7, 0.55, 0.2, 0.05, 0.01] }, { ...base, guidance: 0.5 }]);

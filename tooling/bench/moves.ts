@@ -54,7 +54,12 @@ export function movesAround(
     const knob = key as (typeof MOVE_KEYS)[number];
     const value = base[knob];
     if (value === undefined) throw new Error(`the base schedule (${describeSchedule(base)}) does not set ${key}; it cannot be moved`);
-    for (const delta of deltas) moves.push({ key, delta, schedule: { ...base, [knob]: Number((value + delta).toPrecision(6)) } });
+    for (const delta of deltas) {
+      const moved = Number((value + delta).toPrecision(6));
+      // A schedule with its own time points starts at times[0], not at `start`: move both, or the move is a no-op.
+      const times = knob === "start" && base.times ? [moved, ...Array.from(base.times).slice(1)] : undefined;
+      moves.push({ key, delta, schedule: { ...base, [knob]: moved, ...(times ? { times } : {}) } });
+    }
   }
   return moves;
 }
