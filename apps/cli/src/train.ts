@@ -44,7 +44,6 @@ function rewardFlag(value: string | undefined): RewardName | undefined {
   return value as RewardName;
 }
 
-/** Drops undefined values, so flags not given leave the preset alone. */
 /** --reward-backbone F, or F1,F2,… for the mean of several spaces' influences. */
 function backboneList(value: string | undefined): string | string[] | undefined {
   if (value === undefined) return undefined;
@@ -53,6 +52,7 @@ function backboneList(value: string | undefined): string | string[] | undefined 
   return parts.length === 1 ? parts[0] : parts;
 }
 
+/** Drops undefined values, so flags not given leave the preset alone. */
 function defined<T extends object>(o: T): Partial<T> | undefined {
   const kept = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   return Object.keys(kept).length ? kept : undefined;
