@@ -66,7 +66,6 @@ import {
   NEGATIVES,
   FrechetInfluenceReward,
   Random,
-  classFeatures,
   disposePolicy,
   openPolicy,
   policyInitOf,
@@ -101,6 +100,7 @@ import { policyFileOf } from "./checkpoint-policy.js";
 import { zooModel } from "./zoo-model.js";
 import { benchArgs } from "./bench-command.js";
 import { movesAround, parseVary, type Vary } from "./moves.js";
+import { backboneDistance, type BackboneDistance } from "./backbone-distance.js";
 
 
 interface Args {
@@ -251,33 +251,6 @@ async function influenceJudge(model: AdaGenModel, opened: OpenedGenerator, base:
   return { reward, iteration: 0, dispose: () => void reward.dispose() };
 }
 
-/** Fréchet distances in a ViT backbone's pooled features to the training images: all together and class by class. */
-interface BackboneDistance {
-  distance(samples: { data: Float32Array; shape: [number, number, number, number] }, labels: Int32Array): Promise<{ fid: number; meanTerm: number; covarianceTerm: number; conditional: number }>;
-  dispose(): void | Promise<void>;
-}
-
-/** Statistics of 10,000 training images (Random(0)) in the backbone's features, overall and per class. */
-async function backboneDistance(file: string, model: AdaGenModel, classes: number): Promise<BackboneDistance> {
-  const space = await openFeatureSpace(file, model.card.image.shape);
-  const statsOf = (f: { data: Float32Array; dims: number }, labels: ArrayLike<number>) => {
-    const all = featureStatistics({ data: f.data, rows: labels.length, dims: f.dims });
-    const perClass = Array.from({ length: classes }, (_, c) => featureStatistics(classFeatures(f, labels, c)));
-    return { all, perClass };
-  };
-  const real = await loadRealImages(model.card).sample(10000, new Random(0));
-  const reference = statsOf(await space.features(real.samples), real.labels);
-  return {
-    async distance(samples, labels) {
-      const mine = statsOf(await space.features(samples), labels);
-      const d = frechetDistance(mine.all, reference.all);
-      const conditional = mine.perClass.reduce((a, s, c) => a + frechetDistance(s, reference.perClass[c]).fid, 0) / classes;
-      return { fid: d.fid, meanTerm: d.meanTerm, covarianceTerm: d.covarianceTerm, conditional };
-    },
-    dispose: () => space.dispose(),
-  };
-}
-
 const args = benchArgs(import.meta.url, parseArgs);
 const entry = zooModel(args.model);
 const fresh = args.judge === "fresh";
@@ -307,7 +280,7 @@ const scorer = await Scorer.create(entry.card, "train");
 const trainStats = readStatistics(scorer.statsFile);
 const fdJudges: BackboneDistance[] = [];
 try {
-  for (const file of args.fdBackbones) fdJudges.push(await backboneDistance(file, entry, opened.env.numClasses));
+  for (const file of args.fdBackbones) fdJudges.push(await backboneDistance(file, entry.card, opened.env.numClasses));
   const [H, W, C] = entry.card.image.shape;
   const bar = new ProgressBar(`paired ${entry.name} T=${args.steps}`, (moves.length + 1 + (policySource ? 1 : 0)) * args.n, "images", true);
   let done = 0;

@@ -1,7 +1,8 @@
 /**
- * Does the adversarial reward rank samplers the way FID does? Every fixed sampler of a baseline grid (schedule ×
- * constant guidance, with its FID from the grid file) is set against the discriminator the CLI trains with
- * (core's discriminatorFor: the projected discriminator of the card, Adam at --d-lr). Two instruments:
+ * Does the reward rank samplers the way FID does? Every fixed sampler of a baseline grid (schedule × guidance, with
+ * its FID from the grid file) is set against the discriminator the CLI trains with (core's discriminatorFor: the
+ * projected discriminator of the card, Adam at --d-lr), or against the distance the influence reward climbs down.
+ * Three instruments:
  *
  *   pool        One discriminator, trained on a pool of all samplers' training images vs real images. Each sampler's
  *               mean reward on its held-out images vs its FID → Spearman rho(mean reward, −FID). This is what PPO
@@ -11,22 +12,32 @@
  *               held-out images, scored by the discriminator's mean logit (1 = fully separated, 0.5 = the sampler
  *               is indistinguishable from data). A sampler closer to the data should be harder to tell apart →
  *               Spearman rho(AUC, FID); positive = aligned. Costs one discriminator training per grid entry.
+ *   distance    For the influence reward (`adagen train --reward influence --reward-backbone F1,F2,…`), whose
+ *               per-image reward is that image's share of lowering its batch's Fréchet distance to the training
+ *               images in the backbones' features: each sampler's held-out images' distance in every
+ *               --fd-backbone space (10,000 training images, Random(0), as reference), the mean over the spaces
+ *               (the reward's, with --influence-unconditional) → Spearman rho(−mean distance, −FID); positive =
+ *               aligned. No discriminator is trained.
  *
  *   node --conditions=adagen-source --import tsx tooling/bench/reward-alignment.ts   (or: pnpm -s bench:reward-alignment …)
  *        [--model dit-tiny] [--steps 4]          model and step count; the grid is the one searched at these
- *        [--instrument both]                     pool | two-sample | both
+ *        [--instrument both]                     pool | two-sample | both (the two discriminator instruments) |
+ *                                                distance (needs --fd-backbone)
+ *        [--fd-backbone FILE]                    a feature space for `distance` (repeat it for several; core's
+ *                                                openFeatureSpace: a .adagen ViT backbone or an ONNX model's features)
  *        [--grid FILE]                           a baselines file (`adagen baselines --out FILE`); default: the zoo's
  *                                                packages/zoo/baselines.json
  *        [--augment none]                        none | translate-cutout: the discriminator's real and fake batches
  *                                                both go through core's translateCutout (the CLI's --augment)
  *        [--d-steps 150] [--n 256] [--d-lr 1e-3] discriminator steps, batch / per-sampler image count, learning rate
  *
- * Per grid entry: --n training and --n held-out class-balanced images (seeds 11 and 12). Each discriminator step:
+ * Per grid entry: --n training (discriminator instruments only) and --n held-out class-balanced images (seeds 11 and
+ * 12). Each discriminator step:
  * --n training reals (Fashion-MNIST train split) vs --n fakes drawn uniformly from the training images (pool: of all
  * entries), one Random(5) stream for both (and the augmentation's draws). Held-out reals: --n images of the test
  * split (Random(12)), so no held-out real was seen in training; held-out images are scored unaugmented.
- * Output: the command line first; a table (sampler, FID, mean reward, AUC; "-" where the instrument did not run);
- * the rhos; last, one JSON line with the settings, both rhos (null when not run) and every row.
+ * Output: the command line first; a table (sampler, FID, mean reward, AUC, mean distance; "-" where the instrument
+ * did not run); the rhos; last, one JSON line with the settings, every rho (null when not run) and every row.
  */
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
@@ -50,12 +61,13 @@ import {
   type LabeledBatch,
   type ScheduleRequest,
 } from "@adagen/core";
-import { rocAuc, spearman } from "@adagen/metrics";
+import { ProgressBar, rocAuc, spearman } from "@adagen/metrics";
 import { loadFashionMnist, zooPath } from "@adagen/zoo";
 import { zooModel } from "./zoo-model.js";
 import { benchArgs } from "./bench-command.js";
+import { backboneDistance } from "./backbone-distance.js";
 
-const INSTRUMENTS = ["pool", "two-sample", "both"] as const;
+const INSTRUMENTS = ["pool", "two-sample", "both", "distance"] as const;
 
 interface Args {
   model: string;
@@ -66,10 +78,11 @@ interface Args {
   instrument: (typeof INSTRUMENTS)[number];
   grid?: string;
   augment: (typeof AUGMENTS)[number];
+  fdBackbones: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const out: Args = { model: "dit-tiny", steps: 4, dSteps: 150, n: 256, dLr: 1e-3, instrument: "both", augment: "none" };
+  const out: Args = { model: "dit-tiny", steps: 4, dSteps: 150, n: 256, dLr: 1e-3, instrument: "both", augment: "none", fdBackbones: [] };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const num = Number(value);
@@ -78,20 +91,25 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--instrument" && (INSTRUMENTS as readonly string[]).includes(value)) out.instrument = value as Args["instrument"];
     else if (flag === "--augment" && (AUGMENTS as readonly string[]).includes(value)) out.augment = value as Args["augment"];
     else if (flag === "--d-lr" && num > 0) out.dLr = num;
+    else if (flag === "--fd-backbone" && value) out.fdBackbones.push(value);
     else if (["--steps", "--d-steps", "--n"].includes(flag) && Number.isInteger(num) && num >= 1)
       out[flag === "--steps" ? "steps" : flag === "--n" ? "n" : "dSteps"] = num;
     else
       throw new Error(
         `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --instrument ${INSTRUMENTS.join("|")}, ` +
-          `--grid FILE, --augment ${AUGMENTS.join("|")}, --d-steps K, --n N, --d-lr X)`,
+          `--grid FILE, --augment ${AUGMENTS.join("|")}, --d-steps K, --n N, --d-lr X, --fd-backbone FILE)`,
       );
   }
+  if (out.instrument === "distance" && out.fdBackbones.length === 0) throw new Error("--instrument distance needs at least one --fd-backbone FILE");
+  if (out.instrument !== "distance" && out.fdBackbones.length > 0) throw new Error(`--fd-backbone is read by --instrument distance only (got --instrument ${out.instrument})`);
+  for (const file of out.fdBackbones) if (!existsSync(file)) throw new Error(`--fd-backbone ${file}: no such file`);
   return out;
 }
 
 const args = benchArgs(import.meta.url, parseArgs);
-const runPool = args.instrument !== "two-sample";
-const runTwoSample = args.instrument !== "pool";
+const runPool = args.instrument === "pool" || args.instrument === "both";
+const runTwoSample = args.instrument === "two-sample" || args.instrument === "both";
+const runDistance = args.instrument === "distance";
 const entry = zooModel(args.model);
 const gridFile = args.grid === undefined ? zooPath("baselines.json") : resolve(args.grid);
 if (!existsSync(gridFile)) throw new Error(`--grid ${args.grid}: no such file`);
@@ -106,12 +124,16 @@ const start = performance.now();
 const elapsed = () => `${((performance.now() - start) / 1000).toFixed(0)} s`;
 const size = 28 * 28;
 const labels = balancedLabels(args.n, opened.env.numClasses);
+// The distance instrument trains nothing, so it samples the held-out images only.
+const noImages: Batch = { data: new Float32Array(0), shape: [0, 28, 28, 1] };
 const entries: { schedule: ScheduleRequest; fid: number; train: Batch; heldOut: Batch }[] = [];
+const sampling = new ProgressBar("sampling", search.grid.length, "samplers", true);
 for (const { schedule, fid } of search.grid) {
-  entries.push({ schedule, fid, train: await opened.sampleSchedule(schedule, labels, 11), heldOut: await opened.sampleSchedule(schedule, labels, 12) });
-  process.stderr.write(`\rsampled ${entries.length}/${search.grid.length} samplers (${elapsed()})`);
+  const train = runDistance ? noImages : await opened.sampleSchedule(schedule, labels, 11);
+  entries.push({ schedule, fid, train, heldOut: await opened.sampleSchedule(schedule, labels, 12) });
+  sampling.update(entries.length);
 }
-process.stderr.write("\n");
+sampling.done();
 
 const reals = new ImageRealData(loadFashionMnist("train"), [28, 28, 1]);
 const realHeldOut = new ImageRealData(loadFashionMnist("test"), [28, 28, 1]).sample(args.n, new Random(12));
@@ -174,6 +196,9 @@ interface Row {
   /** two-sample: held-out ROC-AUC of reals vs this sampler, and that discriminator's last loss. */
   auc?: number;
   dLoss?: number;
+  /** distance: Fréchet distance of the held-out images in each --fd-backbone space, and their mean. */
+  distances?: number[];
+  distance?: number;
 }
 const rows: Row[] = entries.map((e) => ({ schedule: e.schedule, fid: e.fid }));
 
@@ -199,13 +224,28 @@ if (runTwoSample) {
   process.stderr.write("\n");
   twoSample = { spearman: spearman(rows.map((r) => r.auc!), rows.map((r) => r.fid)) };
 }
+let distance: { spearman: number } | undefined;
+if (runDistance) {
+  const spaces = [];
+  for (const file of args.fdBackbones) spaces.push(await backboneDistance(file, entry.card, opened.env.numClasses));
+  const measuring = new ProgressBar("distances", entries.length, "samplers", true);
+  for (const [i, e] of entries.entries()) {
+    const distances: number[] = [];
+    for (const space of spaces) distances.push((await space.distance(e.heldOut as { data: Float32Array; shape: [number, number, number, number] }, labels)).fid);
+    Object.assign(rows[i], { distances, distance: distances.reduce((a, b) => a + b, 0) / distances.length });
+    measuring.update(i + 1);
+  }
+  measuring.done();
+  for (const space of spaces) await space.dispose();
+  distance = { spearman: spearman(rows.map((r) => -r.distance!), rows.map((r) => -r.fid)) };
+}
 const leaked = tf.memory().numTensors - tensorsBefore;
 
 rows.sort((a, b) => a.fid - b.fid);
 const cell = (v: number | undefined, digits: number) => (v === undefined ? "-" : v.toFixed(digits)).padStart(12);
 console.log(`${entry.name} at ${args.steps} steps; FID from ${gridName} (${search.samples} samples vs ${search.reference}); augment ${args.augment}`);
-console.log("sampler".padEnd(26) + ["FID", "mean reward", "AUC"].map((h) => h.padStart(12)).join(""));
-for (const r of rows) console.log(describeSchedule(r.schedule).padEnd(26) + r.fid.toFixed(2).padStart(12) + cell(r.reward, 3) + cell(r.auc, 3));
+console.log("sampler".padEnd(26) + ["FID", "mean reward", "AUC", "distance"].map((h) => h.padStart(12)).join(""));
+for (const r of rows) console.log(describeSchedule(r.schedule).padEnd(26) + r.fid.toFixed(2).padStart(12) + cell(r.reward, 3) + cell(r.auc, 3) + cell(r.distance, 3));
 if (pool) {
   console.log(`real images (held out)`.padEnd(38) + pool.realReward.toFixed(3).padStart(12));
   console.log(`pool: discriminator loss at the last step ${pool.dLoss.toFixed(3)}; Spearman rho(mean reward, -FID) = ${pool.spearman.toFixed(3)}`);
@@ -217,6 +257,11 @@ if (twoSample) {
       `Spearman rho(AUC, FID) = ${twoSample.spearman.toFixed(3)}`,
   );
 }
+if (distance)
+  console.log(
+    `distance: mean Fréchet distance over ${args.fdBackbones.length} space(s) (${args.fdBackbones.map((f) => relative(process.cwd(), resolve(f))).join(", ")}), ` +
+      `${args.n} held-out images per sampler; Spearman rho(-distance, -FID) = ${distance.spearman.toFixed(3)}`,
+  );
 console.log(`${elapsed()}${leaked ? `; WARNING: ${leaked} tensors not disposed` : ""}`);
 console.log(
   JSON.stringify({
@@ -228,7 +273,8 @@ console.log(
     dSteps: args.dSteps,
     n: args.n,
     dLr: args.dLr,
-    spearman: { pool: pool?.spearman ?? null, twoSample: twoSample?.spearman ?? null },
+    fdBackbones: args.fdBackbones,
+    spearman: { pool: pool?.spearman ?? null, twoSample: twoSample?.spearman ?? null, distance: distance?.spearman ?? null },
     realReward: pool?.realReward ?? null,
     leakedTensors: leaked,
     rows,
