@@ -30,6 +30,9 @@
  *        [--augment none]                        none | translate-cutout: the discriminator's real and fake batches
  *                                                both go through core's translateCutout (the CLI's --augment)
  *        [--d-steps 150] [--n 256] [--d-lr 1e-3] discriminator steps, batch / per-sampler image count, learning rate
+ *        [--samplers all]                        N: only N of the grid's samplers, evenly spaced in FID rank (the
+ *                                                best and the worst included); two-sample trains one discriminator
+ *                                                per sampler, so a grid of 100 costs 100 trainings
  *
  * Per grid entry: --n training (discriminator instruments only) and --n held-out class-balanced images (seeds 11 and
  * 12). Each discriminator step:
@@ -79,6 +82,8 @@ interface Args {
   grid?: string;
   augment: (typeof AUGMENTS)[number];
   fdBackbones: string[];
+  /** Keep only this many samplers, evenly spaced in FID rank; undefined = the whole grid. */
+  samplers?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -92,12 +97,13 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--augment" && (AUGMENTS as readonly string[]).includes(value)) out.augment = value as Args["augment"];
     else if (flag === "--d-lr" && num > 0) out.dLr = num;
     else if (flag === "--fd-backbone" && value) out.fdBackbones.push(value);
+    else if (flag === "--samplers" && Number.isInteger(num) && num >= 2) out.samplers = num;
     else if (["--steps", "--d-steps", "--n"].includes(flag) && Number.isInteger(num) && num >= 1)
       out[flag === "--steps" ? "steps" : flag === "--n" ? "n" : "dSteps"] = num;
     else
       throw new Error(
         `unknown flag or bad value: ${flag} ${value ?? ""} (expected --model M, --steps T, --instrument ${INSTRUMENTS.join("|")}, ` +
-          `--grid FILE, --augment ${AUGMENTS.join("|")}, --d-steps K, --n N, --d-lr X, --fd-backbone FILE)`,
+          `--grid FILE, --augment ${AUGMENTS.join("|")}, --d-steps K, --n N, --d-lr X, --fd-backbone FILE, --samplers N ≥ 2)`,
       );
   }
   if (out.instrument === "distance" && out.fdBackbones.length === 0) throw new Error("--instrument distance needs at least one --fd-backbone FILE");
@@ -116,7 +122,14 @@ if (!existsSync(gridFile)) throw new Error(`--grid ${args.grid}: no such file`);
 const gridName = relative(process.cwd(), gridFile);
 const search = bestBaseline(entry, args.steps, gridFile);
 if (!search) throw new Error(`${gridName} has no ${entry.name} grid at ${args.steps} steps`);
-if (search.grid.length < 2) throw new Error(`${gridName}: the ${entry.name} grid at ${args.steps} steps has ${search.grid.length} sampler(s); a rank correlation needs 2`);
+/** `count` entries of `grid`, evenly spaced in FID rank from the best to the worst. */
+function evenlyByRank<T extends { fid: number }>(grid: readonly T[], count: number): T[] {
+  const sorted = [...grid].sort((a, b) => a.fid - b.fid);
+  if (count >= sorted.length) return sorted;
+  return Array.from({ length: count }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (count - 1))]);
+}
+const grid = args.samplers === undefined ? search.grid : evenlyByRank(search.grid, args.samplers);
+if (grid.length < 2) throw new Error(`${gridName}: the ${entry.name} grid at ${args.steps} steps has ${grid.length} sampler(s); a rank correlation needs 2`);
 
 await initTensorflow();
 const opened = await openModel(entry, args.steps);
@@ -127,8 +140,8 @@ const labels = balancedLabels(args.n, opened.env.numClasses);
 // The distance instrument trains nothing, so it samples the held-out images only.
 const noImages: Batch = { data: new Float32Array(0), shape: [0, 28, 28, 1] };
 const entries: { schedule: ScheduleRequest; fid: number; train: Batch; heldOut: Batch }[] = [];
-const sampling = new ProgressBar("sampling", search.grid.length, "samplers", true);
-for (const { schedule, fid } of search.grid) {
+const sampling = new ProgressBar("sampling", grid.length, "samplers", true);
+for (const { schedule, fid } of grid) {
   const train = runDistance ? noImages : await opened.sampleSchedule(schedule, labels, 11);
   entries.push({ schedule, fid, train, heldOut: await opened.sampleSchedule(schedule, labels, 12) });
   sampling.update(entries.length);
@@ -243,7 +256,9 @@ const leaked = tf.memory().numTensors - tensorsBefore;
 
 rows.sort((a, b) => a.fid - b.fid);
 const cell = (v: number | undefined, digits: number) => (v === undefined ? "-" : v.toFixed(digits)).padStart(12);
-console.log(`${entry.name} at ${args.steps} steps; FID from ${gridName} (${search.samples} samples vs ${search.reference}); augment ${args.augment}`);
+console.log(
+  `${entry.name} at ${args.steps} steps; ${grid.length} of the grid's ${search.grid.length} samplers; FID from ${gridName} (${search.samples} samples vs ${search.reference}); augment ${args.augment}`,
+);
 console.log("sampler".padEnd(26) + ["FID", "mean reward", "AUC", "distance"].map((h) => h.padStart(12)).join(""));
 for (const r of rows) console.log(describeSchedule(r.schedule).padEnd(26) + r.fid.toFixed(2).padStart(12) + cell(r.reward, 3) + cell(r.auc, 3) + cell(r.distance, 3));
 if (pool) {
@@ -274,6 +289,7 @@ console.log(
     n: args.n,
     dLr: args.dLr,
     fdBackbones: args.fdBackbones,
+    samplers: grid.length,
     spearman: { pool: pool?.spearman ?? null, twoSample: twoSample?.spearman ?? null, distance: distance?.spearman ?? null },
     realReward: pool?.realReward ?? null,
     leakedTensors: leaked,
