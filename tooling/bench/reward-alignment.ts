@@ -40,7 +40,8 @@
  * entries), one Random(5) stream for both (and the augmentation's draws). Held-out reals: --n images of the test
  * split (Random(12)), so no held-out real was seen in training; held-out images are scored unaugmented.
  * Output: the command line first; a table (sampler, FID, mean reward, AUC, mean distance; "-" where the instrument
- * did not run); the rhos; last, one JSON line with the settings, every rho (null when not run) and every row.
+ * did not run); the rhos, over all samplers and (from 8 samplers on) over the best quarter by FID, where a policy
+ * moves; last, one JSON line with the settings, every rho (null when not run) and every row.
  */
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
@@ -255,6 +256,17 @@ if (runDistance) {
 const leaked = tf.memory().numTensors - tensorsBefore;
 
 rows.sort((a, b) => a.fid - b.fid);
+// Near the optimum is where a policy moves, and where FID's differences are smallest: each rho again over the best
+// quarter of the samplers by FID (from 8 samplers on).
+const best = rows.length >= 8 ? rows.slice(0, Math.ceil(rows.length / 4)) : undefined;
+const amongBest = (x: (r: Row) => number, y: (r: Row) => number) => (best ? spearman(best.map(x), best.map(y)) : null);
+const bestRho = {
+  pool: pool ? amongBest((r) => r.reward!, (r) => -r.fid) : null,
+  twoSample: twoSample ? amongBest((r) => r.auc!, (r) => r.fid) : null,
+  distance: distance ? amongBest((r) => -r.distance!, (r) => -r.fid) : null,
+};
+const bestText = (rho: number | null) =>
+  best && rho !== null ? `; over the best ${best.length} samplers (FID ≤ ${best[best.length - 1].fid.toFixed(2)}) ${rho.toFixed(3)}` : "";
 const cell = (v: number | undefined, digits: number) => (v === undefined ? "-" : v.toFixed(digits)).padStart(12);
 console.log(
   `${entry.name} at ${args.steps} steps; ${grid.length} of the grid's ${search.grid.length} samplers; FID from ${gridName} (${search.samples} samples vs ${search.reference}); augment ${args.augment}`,
@@ -263,19 +275,19 @@ console.log("sampler".padEnd(26) + ["FID", "mean reward", "AUC", "distance"].map
 for (const r of rows) console.log(describeSchedule(r.schedule).padEnd(26) + r.fid.toFixed(2).padStart(12) + cell(r.reward, 3) + cell(r.auc, 3) + cell(r.distance, 3));
 if (pool) {
   console.log(`real images (held out)`.padEnd(38) + pool.realReward.toFixed(3).padStart(12));
-  console.log(`pool: discriminator loss at the last step ${pool.dLoss.toFixed(3)}; Spearman rho(mean reward, -FID) = ${pool.spearman.toFixed(3)}`);
+  console.log(`pool: discriminator loss at the last step ${pool.dLoss.toFixed(3)}; Spearman rho(mean reward, -FID) = ${pool.spearman.toFixed(3)}${bestText(bestRho.pool)}`);
 }
 if (twoSample) {
   const losses = rows.map((r) => r.dLoss!);
   console.log(
     `two-sample: last-step discriminator losses ${Math.min(...losses).toFixed(3)}..${Math.max(...losses).toFixed(3)}; ` +
-      `Spearman rho(AUC, FID) = ${twoSample.spearman.toFixed(3)}`,
+      `Spearman rho(AUC, FID) = ${twoSample.spearman.toFixed(3)}${bestText(bestRho.twoSample)}`,
   );
 }
 if (distance)
   console.log(
     `distance: mean Fréchet distance over ${args.fdBackbones.length} space(s) (${args.fdBackbones.map((f) => relative(process.cwd(), resolve(f))).join(", ")}), ` +
-      `${args.n} held-out images per sampler; Spearman rho(-distance, -FID) = ${distance.spearman.toFixed(3)}`,
+      `${args.n} held-out images per sampler; Spearman rho(-distance, -FID) = ${distance.spearman.toFixed(3)}${bestText(bestRho.distance)}`,
   );
 console.log(`${elapsed()}${leaked ? `; WARNING: ${leaked} tensors not disposed` : ""}`);
 console.log(
@@ -290,6 +302,7 @@ console.log(
     dLr: args.dLr,
     fdBackbones: args.fdBackbones,
     samplers: grid.length,
+    spearmanBestQuarter: best ? { samplers: best.length, ...bestRho } : null,
     spearman: { pool: pool?.spearman ?? null, twoSample: twoSample?.spearman ?? null, distance: distance?.spearman ?? null },
     realReward: pool?.realReward ?? null,
     leakedTensors: leaked,
